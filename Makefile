@@ -1,0 +1,56 @@
+# One command per task. `make help` lists them. Every target installs what it needs first.
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+.PHONY: help
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+.PHONY: install
+install: $(STAMP) ## create .venv and install the project with its dev tools
+
+.PHONY: serve
+serve: $(STAMP) ## run the API on the embedded store (or on MONGODB_URI when set)
+	$(BIN)/ecei serve
+
+.PHONY: test
+test: $(STAMP) ## run the test suite (MongoDB-server tests only when MONGODB_URI is set)
+	$(BIN)/pytest
+
+.PHONY: lint
+lint: $(STAMP) ## ruff format check and lint
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+.PHONY: format
+format: $(STAMP) ## apply ruff formatting and autofixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+.PHONY: typecheck
+typecheck: $(STAMP) ## mypy --strict over code and tests
+	$(BIN)/mypy
+
+.PHONY: check
+check: lint typecheck test ## everything CI runs
+
+.PHONY: seed-dry-run
+seed-dry-run: $(STAMP) ## parse and validate the shipped data, print the JSON report
+	$(BIN)/ecei seed --dry-run --report json
+
+.PHONY: export-schema
+export-schema: $(STAMP) ## write schema/schema.graphql from the code
+	$(BIN)/ecei export-schema
+
+.PHONY: bench
+bench: $(STAMP) ## measure request latency on the embedded store
+	$(BIN)/python scripts/bench.py
