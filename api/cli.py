@@ -144,4 +144,23 @@ def _export_schema(args: argparse.Namespace) -> int:
 def _seed(settings: Settings, args: argparse.Namespace) -> int:
     from seed.command import run_seed
 
-    return asyncio.run(run_seed(settings, args))
+    if args.dry_run:
+        return asyncio.run(run_seed(args, None))
+    if settings.embedded:
+        print(
+            "ecei: MONGODB_URI is not set: `ecei seed` writes to a MongoDB server "
+            "(the embedded store of `ecei serve` seeds itself); use --dry-run to validate only",
+            file=sys.stderr,
+        )
+        return 2
+
+    async def run() -> int:
+        from api.database import connect
+
+        connection = connect(settings)
+        try:
+            return await run_seed(args, connection.db)
+        finally:
+            connection.close()
+
+    return asyncio.run(run())
