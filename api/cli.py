@@ -106,9 +106,7 @@ def _parser() -> argparse.ArgumentParser:
         default="text",
         help="summary format on stdout (default: text)",
     )
-    seed.add_argument(
-        "--no-progress", action="store_true", help="no progress bar on stderr"
-    )
+    seed.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     return parser
 
 

@@ -1,16 +1,15 @@
 """Settings, read once from the environment and validated at start-up.
 
-| variable               | default                  | meaning                                      |
-|------------------------|--------------------------|----------------------------------------------|
-| `MONGODB_URI`          | unset: embedded store    | MongoDB connection string; never seeded implicitly |
-| `ECEI_DB_NAME`         | `ecei`                   | database name                                |
-| `ECEI_HOST`            | `127.0.0.1`              | address `ecei serve` binds                   |
-| `ECEI_PORT`            | `8000`                   | port `ecei serve` binds                      |
-| `ECEI_ENV`             | `development`            | `development` or `production` (no GraphiQL, no introspection, no field suggestions) |
-| `ECEI_MIN_GROUP_SIZE`  | `3`                      | aggregates over fewer clusters are withheld  |
-| `ECEI_MAX_BODY_BYTES`  | `65536`                  | larger request bodies get 413                |
-| `ECEI_DB_TIMEOUT_MS`   | `5000`                   | server selection and per-operation timeout   |
-| `ECEI_CORS_ORIGINS`    | empty: no CORS headers   | comma-separated allowlist of origins         |
+- `MONGODB_URI`: connection string; unset means the embedded in-process store. A server
+  given here is never seeded implicitly.
+- `ECEI_DB_NAME` (`ecei`): database name.
+- `ECEI_HOST` (`127.0.0.1`), `ECEI_PORT` (`8000`): where `ecei serve` listens.
+- `ECEI_ENV` (`development`): `production` turns off GraphiQL, introspection and field
+  suggestions.
+- `ECEI_MIN_GROUP_SIZE` (`3`): aggregates over fewer clusters are withheld.
+- `ECEI_MAX_BODY_BYTES` (`65536`): larger request bodies get 413.
+- `ECEI_DB_TIMEOUT_MS` (`5000`): server selection and per-operation timeout.
+- `ECEI_CORS_ORIGINS` (empty: no CORS headers): comma-separated allowlist of origins.
 """
 
 from __future__ import annotations
@@ -64,7 +63,7 @@ class Settings:
         db_name = env.get("ECEI_DB_NAME", "ecei").strip() or "ecei"
         if any(ch in db_name for ch in '/\\. "$') or len(db_name) > 63:
             raise SettingsError(
-                f"ECEI_DB_NAME must be a MongoDB database name (no / \\ . space \" $, "
+                f'ECEI_DB_NAME must be a MongoDB database name (no / \\ . space " $, '
                 f"at most 63 characters), not {db_name!r}"
             )
         origins = tuple(o.strip() for o in env.get("ECEI_CORS_ORIGINS", "").split(",") if o.strip())

@@ -33,8 +33,8 @@ __all__ = [
     "RATINGS",
     "UNITS",
     "ClusterDoc",
-    "Database",
     "CurrentLabel",
+    "Database",
     "IndicatorDoc",
     "IndicatorResultDoc",
     "InterviewDoc",
@@ -57,9 +57,7 @@ INTERVIEWS = "interviews"
 LabelLevel = Literal["BRONZE", "SILVER", "GOLD"]
 LABEL_LEVELS: tuple[LabelLevel, ...] = ("BRONZE", "SILVER", "GOLD")
 
-Unit = Literal[
-    "COUNT", "PERCENT", "YEAR", "YEARS", "EUR", "FTE", "BOOL", "RATING", "ENUM", "LIST"
-]
+Unit = Literal["COUNT", "PERCENT", "YEAR", "YEARS", "EUR", "FTE", "BOOL", "RATING", "ENUM", "LIST"]
 UNITS: tuple[Unit, ...] = (
     "COUNT",
     "PERCENT",

@@ -26,7 +26,9 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("nameKey", ASCENDING), ("_id", ASCENDING)], name="by_name"),
         IndexModel([("label.validUntil", ASCENDING), ("_id", ASCENDING)], name="by_valid_until"),
         IndexModel([("portfolioName", ASCENDING), ("_id", ASCENDING)], name="by_portfolio_name"),
-        IndexModel([("portfolio", ASCENDING), ("label.validUntil", ASCENDING)], name="by_portfolio"),
+        IndexModel(
+            [("portfolio", ASCENDING), ("label.validUntil", ASCENDING)], name="by_portfolio"
+        ),
         IndexModel([("label.level", ASCENDING)], name="by_label_level"),
         IndexModel([("country", ASCENDING)], name="by_country"),
     ],

@@ -1,0 +1,55 @@
+"""Shared fixtures. Async tests use AnyIO's pytest plugin (`@pytest.mark.anyio`) on asyncio.
+
+Tests marked `mongodb` need a real server and run only when MONGODB_URI is set; each uses
+a throw-away database that is dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from mongomock_motor import AsyncMongoMockClient
+
+from schema.documents import Database
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("MONGODB_URI"):
+        return
+    skip = pytest.mark.skip(reason="needs a real MongoDB: set MONGODB_URI to run")
+    for item in items:
+        if "mongodb" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def db() -> Database:
+    """A fresh, empty in-process database (mongomock-motor), the embedded store's engine."""
+    client: Any = AsyncMongoMockClient(tz_aware=False)
+    database: Database = client[f"test_{uuid.uuid4().hex[:8]}"]
+    return database
+
+
+@pytest.fixture
+async def mongodb() -> AsyncIterator[Database]:
+    """A fresh database on the real server at MONGODB_URI, dropped after the test."""
+    from motor.motor_asyncio import AsyncIOMotorClient
+
+    client: AsyncIOMotorClient[dict[str, object]] = AsyncIOMotorClient(
+        os.environ["MONGODB_URI"], serverSelectionTimeoutMS=5000, tz_aware=False
+    )
+    name = f"ecei_test_{uuid.uuid4().hex[:8]}"
+    try:
+        yield client[name]
+    finally:
+        await client.drop_database(name)
+        client.close()
