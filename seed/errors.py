@@ -1,0 +1,61 @@
+"""Exceptions of the seed package.
+
+```
+SeedError                 anything the loader reports as a failure of its input
+├── InputError            a whole file is unusable: unreadable, not UTF-8, bad JSON,
+│                         no table header, unknown or missing columns
+├── RowError              one row (or record) is rejected: names file, line, field, value
+└── ValidationFailed      some rows were rejected and skip-invalid is off: nothing written
+```
+
+Messages name the file by its base name only, the line, the field, the bad value and the
+reason: `listing.csv:41: portfolio 'Energie': unknown portfolio; known: ...`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["InputError", "RowError", "SeedError", "ValidationFailed", "file_name"]
+
+
+def file_name(path: str | Path) -> str:
+    """The base name of `path`: reports never show directories."""
+    return Path(path).name
+
+
+class SeedError(Exception):
+    """Base of every error the seed package raises on purpose."""
+
+
+class InputError(SeedError):
+    """A whole input file cannot be used; nothing is written."""
+
+    def __init__(self, file: str, line: int | None, message: str) -> None:
+        self.file = file
+        self.line = line
+        self.message = message
+        where = file if line is None else f"{file}:{line}"
+        super().__init__(f"{where}: {message}")
+
+
+class RowError(SeedError):
+    """One row is rejected. `value` is the offending text as found in the input."""
+
+    def __init__(self, file: str, line: int, field: str, value: str, reason: str) -> None:
+        self.file = file
+        self.line = line
+        self.field = field
+        self.value = value
+        self.reason = reason
+        super().__init__(f"{file}:{line}: {field} {value!r}: {reason}")
+
+
+class ValidationFailed(SeedError):
+    """Raised by the loader when rows were rejected and skip-invalid is off."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        self.errors = errors
+        first = f": {errors[0]}" if errors else ""
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(f"{len(errors)} row(s) rejected, nothing written{first}{more}")

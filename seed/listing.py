@@ -1,0 +1,100 @@
+"""Parser for the raw ESCA listing: a prose header, then a table with no delimiter.
+
+Each row is `<name> <portfolio> [<www>] <YYYY/MM/DD>` with single spaces between the
+columns, which also occur inside names and portfolios. A row is therefore split from the
+right: the date is the last word, then an optional website (a word starting with
+`http://`, `https://` or `www.`), then the longest portfolio of the vocabulary that the rest
+ends with; what remains is the name, kept exactly as published.
+
+The listing has no level column (every label in it is BRONZE) and no country column: it is
+ESCA's France slice, so the country comes from the caller (`FR` by default).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+from seed.errors import InputError, RowError, file_name
+from seed.rows import WEBSITE_PREFIXES, ListingRow, Parsed, website_warnings
+from seed.source import read_lines
+from seed.vocabulary import Portfolios, load_portfolios
+
+__all__ = ["HEADER", "parse_listing", "parse_listing_date"]
+
+HEADER = re.compile(r"Name\s+Comparative\s+portfolio\s+www\s+Label\s+valid\s+until")
+_DATE = re.compile(r"(\d{4})/(\d{2})/(\d{2})")
+
+
+def parse_listing(
+    path: Path, *, country: str = "FR", portfolios: Portfolios | None = None
+) -> Parsed:
+    """Rows of the listing at `path`; rejected rows are returned as errors, not raised.
+
+    Raises `InputError` when the file cannot be read or decoded, or has no table header.
+    """
+    vocabulary = portfolios or load_portfolios()
+    name = file_name(path)
+    lines = read_lines(path)
+    start = next((i for i, (_, text) in enumerate(lines) if HEADER.fullmatch(text.strip())), None)
+    if start is None:
+        raise InputError(
+            name, None, "no table header 'Name Comparative portfolio www Label valid until'"
+        )
+    parsed = Parsed()
+    for number, text in lines[start + 1 :]:
+        if not text.strip():
+            continue
+        try:
+            parsed.rows.append(_row(text, vocabulary, country, name, number))
+        except RowError as error:
+            parsed.errors.append(error)
+    return parsed
+
+
+def parse_listing_date(value: str, file: str, line: int) -> date:
+    match = _DATE.fullmatch(value)
+    if match is None:
+        raise RowError(
+            file, line, "valid_until", value, "missing or not a YYYY/MM/DD date at the row's end"
+        )
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        raise RowError(file, line, "valid_until", value, "not a calendar date") from None
+
+
+def _row(text: str, portfolios: Portfolios, country: str, file: str, line: int) -> ListingRow:
+    rest, _, last = text.rpartition(" ")
+    valid_until = parse_listing_date(last, file, line)
+    website: str | None = None
+    head, _, word = rest.rpartition(" ")
+    if word.lower().startswith(WEBSITE_PREFIXES):
+        website, rest = word, head
+    portfolio = next(
+        (p for p in portfolios.longest_first if rest == p or rest.endswith(" " + p)), None
+    )
+    if portfolio is None:
+        raise RowError(
+            file,
+            line,
+            "portfolio",
+            rest,
+            f"does not end with a known portfolio; known: {portfolios.known()}",
+        )
+    cluster = rest[: -len(portfolio)].removesuffix(" ")
+    if not cluster.strip():
+        raise RowError(file, line, "name", cluster, "empty name before the portfolio")
+    warnings = website_warnings(website, file, line) if website else ()
+    return ListingRow(
+        name=cluster,
+        portfolio=portfolio,
+        website=website,
+        level="BRONZE",
+        valid_until=valid_until,
+        country=country,
+        file=file,
+        line=line,
+        warnings=warnings,
+    )

@@ -1,0 +1,225 @@
+"""CSV and JSON listing formats, for listings the raw page does not cover (other countries,
+later years, SILVER and GOLD labels), and their writers for export and round trips.
+
+CSV: a header `name,portfolio,website,label_level,valid_until,country` (`country` optional;
+columns in any order), UTF-8, `valid_until` as `YYYY-MM-DD`, an empty `website` for none.
+
+JSON: `{"clusters": [{"name": ..., "portfolio": ..., "website": null, "labelLevel":
+"BRONZE", "validUntil": "2016-04-29", "country": "FR"}]}` (`country` optional).
+
+A row without a country takes the caller's default; without either it is rejected.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from seed.errors import InputError, RowError, file_name
+from seed.rows import (
+    ListingRow,
+    Parsed,
+    check_country,
+    check_level,
+    check_portfolio,
+    website_warnings,
+)
+from seed.source import json_items, read_text
+from seed.vocabulary import Portfolios, load_portfolios
+
+__all__ = [
+    "CSV_COLUMNS",
+    "JSON_FIELDS",
+    "csv_text",
+    "json_text",
+    "parse_csv",
+    "parse_json",
+    "write_csv",
+    "write_json",
+]
+
+CSV_COLUMNS = ("name", "portfolio", "website", "label_level", "valid_until", "country")
+_CSV_REQUIRED = frozenset(CSV_COLUMNS) - {"country"}
+# JSON key -> the CSV column it stands for (error messages use the JSON key).
+JSON_FIELDS = {
+    "name": "name",
+    "portfolio": "portfolio",
+    "website": "website",
+    "labelLevel": "label_level",
+    "validUntil": "valid_until",
+    "country": "country",
+}
+
+
+def parse_csv(
+    path: Path, *, country: str | None = None, portfolios: Portfolios | None = None
+) -> Parsed:
+    name = file_name(path)
+    # Cells beyond the header land under the key "" and reject their row.
+    reader = csv.DictReader(io.StringIO(read_text(path), newline=""), restkey="")
+    header = [column.strip() for column in reader.fieldnames or []]
+    unknown = [column for column in header if column not in CSV_COLUMNS]
+    missing = sorted(_CSV_REQUIRED - set(header))
+    if unknown or missing:
+        problems = []
+        if unknown:
+            problems.append(f"unknown column(s) {', '.join(unknown)}")
+        if missing:
+            problems.append(f"missing column(s) {', '.join(missing)}")
+        raise InputError(
+            name, 1, f"{'; '.join(problems)}; expected the columns {','.join(CSV_COLUMNS)}"
+        )
+    reader.fieldnames = header
+    records: list[tuple[int, Mapping[str, Any]]] = []
+    for record in reader:
+        if all(not (value or "").strip() for value in record.values()):
+            continue
+        records.append((reader.line_num, record))
+    return _rows(records, name, country, portfolios, lambda key: key)
+
+
+def parse_json(
+    path: Path, *, country: str | None = None, portfolios: Portfolios | None = None
+) -> Parsed:
+    name = file_name(path)
+    _, items = json_items(path, "clusters")
+    records: list[tuple[int, Mapping[str, Any]]] = []
+    parsed = Parsed()
+    for line, item in items:
+        if not isinstance(item, dict):
+            parsed.errors.append(RowError(name, line, "cluster", str(item), "not an object"))
+            continue
+        extra = [key for key in item if key not in JSON_FIELDS]
+        if extra:
+            parsed.errors.append(
+                RowError(
+                    name,
+                    line,
+                    extra[0],
+                    str(item[extra[0]]),
+                    f"unknown field; known: {', '.join(JSON_FIELDS)}",
+                )
+            )
+            continue
+        records.append((line, {JSON_FIELDS[key]: value for key, value in item.items()}))
+    by_column = {column: key for key, column in JSON_FIELDS.items()}
+    result = _rows(records, name, country, portfolios, lambda column: by_column[column])
+    parsed.rows, parsed.errors = result.rows, parsed.errors + result.errors
+    parsed.errors.sort(key=lambda error: error.line)
+    return parsed
+
+
+def _rows(
+    records: Iterable[tuple[int, Mapping[str, Any]]],
+    file: str,
+    country: str | None,
+    portfolios: Portfolios | None,
+    label: Callable[[str], str],
+) -> Parsed:
+    vocabulary = portfolios or load_portfolios()
+    parsed = Parsed()
+    for line, record in records:
+        try:
+            parsed.rows.append(_row(record, file, line, country, vocabulary, label))
+        except RowError as error:
+            parsed.errors.append(error)
+    return parsed
+
+
+def _row(
+    record: Mapping[str, Any],
+    file: str,
+    line: int,
+    default_country: str | None,
+    portfolios: Portfolios,
+    label: Callable[[str], str],
+) -> ListingRow:
+    if "" in record:
+        raise RowError(file, line, "row", ",".join(record[""]), "more cells than columns")
+
+    def text(column: str, *, required: bool = True) -> str:
+        value = record.get(column)
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            raise RowError(file, line, label(column), json.dumps(value), "expected a string")
+        if required and not value.strip():
+            raise RowError(file, line, label(column), value, "missing")
+        return value
+
+    name = text("name")
+    portfolio = check_portfolio(portfolios, text("portfolio").strip(), file, line)
+    website = text("website", required=False).strip() or None
+    level = check_level(text("label_level"), file, line)
+    raw_date = text("valid_until").strip()
+    try:
+        valid_until = date.fromisoformat(raw_date)
+        if len(raw_date) != 10:
+            raise ValueError(raw_date)
+    except ValueError:
+        raise RowError(
+            file, line, label("valid_until"), raw_date, "not a YYYY-MM-DD calendar date"
+        ) from None
+    country = text("country", required=False).strip() or default_country
+    if country is None:
+        raise RowError(
+            file, line, label("country"), "", "missing; give a country column or --country"
+        )
+    check_country(country, file, line, label("country"))
+    return ListingRow(
+        name=name,
+        portfolio=portfolio,
+        website=website,
+        level=level,
+        valid_until=valid_until,
+        country=country,
+        file=file,
+        line=line,
+        warnings=website_warnings(website, file, line) if website else (),
+    )
+
+
+def csv_text(rows: Iterable[ListingRow]) -> str:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow(
+            [
+                row.name,
+                row.portfolio,
+                row.website or "",
+                row.level,
+                row.valid_until.isoformat(),
+                row.country,
+            ]
+        )
+    return buffer.getvalue()
+
+
+def json_text(rows: Iterable[ListingRow]) -> str:
+    clusters = [
+        {
+            "name": row.name,
+            "portfolio": row.portfolio,
+            "website": row.website,
+            "labelLevel": row.level,
+            "validUntil": row.valid_until.isoformat(),
+            "country": row.country,
+        }
+        for row in rows
+    ]
+    return json.dumps({"clusters": clusters}, ensure_ascii=False, indent=2) + "\n"
+
+
+def write_csv(rows: Iterable[ListingRow], path: Path) -> None:
+    path.write_text(csv_text(rows), encoding="utf-8", newline="")
+
+
+def write_json(rows: Iterable[ListingRow], path: Path) -> None:
+    path.write_text(json_text(rows), encoding="utf-8")
