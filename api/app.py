@@ -1,0 +1,90 @@
+"""The Starlette application: `/graphql`, `/healthz`, `/readyz`.
+
+The database connection is opened in the lifespan (never at import time). The embedded
+store (no `MONGODB_URI`) is empty at start, so it is seeded with the shipped data; a server
+given by `MONGODB_URI` is never seeded implicitly (`ecei seed` does that).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from api.database import Connection, connect
+from api.http import BodySizeLimit, GraphQLView
+from api.settings import Settings
+from schema import build_schema
+
+__all__ = ["create_app"]
+
+logger = logging.getLogger("api.app")
+
+
+def create_app(
+    settings: Settings, *, connect: Callable[[Settings], Connection] = connect
+) -> Starlette:
+    """The app for `settings`; `connect` builds the database connection (tests swap it)."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        connection = connect(settings)
+        app.state.connection = connection
+        try:
+            if connection.embedded:
+                from seed.shipped import load_shipped
+
+                await load_shipped(connection.db)
+            yield
+        finally:
+            connection.close()
+
+    async def healthz(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> JSONResponse:
+        connection: Connection = request.app.state.connection
+        try:
+            async with asyncio.timeout(settings.db_timeout_ms / 1000):
+                await connection.ping()
+        except Exception as exc:  # any failure means "not ready"; the detail stays in the log
+            logger.warning("readiness check failed: %s", type(exc).__name__)
+            return JSONResponse(
+                {"status": "unavailable", "reason": "the database did not answer a ping"},
+                status_code=503,
+            )
+        return JSONResponse({"status": "ready"})
+
+    view = GraphQLView(
+        build_schema(production=settings.production),
+        production=settings.production,
+        min_group_size=settings.min_group_size,
+    )
+    middleware = [Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)]
+    if settings.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["Accept", "Content-Type"],
+                max_age=600,
+            )
+        )
+    return Starlette(
+        routes=[
+            Route("/graphql", view),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+        ],
+        middleware=middleware,
+        lifespan=lifespan,
+    )

@@ -1,0 +1,37 @@
+"""Assemble the `strawberry.Schema` the API serves."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.types import ExecutionContext
+from strawberry.schema.config import StrawberryConfig
+
+from schema.catalogue import Indicator
+from schema.extensions import schema_extensions
+from schema.query import Query
+from schema.scalars import SCALAR_MAP
+from schema.types import Cluster, Interview, Label, Portfolio
+
+__all__ = ["DirectorySchema", "build_schema"]
+
+
+class DirectorySchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log nothing here: client errors are the client's business, and internal errors
+        are logged with their detail by `MaskInternalErrors` before being masked."""
+
+
+def build_schema(*, production: bool) -> strawberry.Schema:
+    """The schema; `production` turns off introspection and "Did you mean" suggestions."""
+    return DirectorySchema(
+        query=Query,
+        types=[Cluster, Portfolio, Label, Indicator, Interview],
+        extensions=schema_extensions(production=production),
+        config=StrawberryConfig(
+            disable_field_suggestions=production,
+            scalar_map=SCALAR_MAP,
+        ),
+    )

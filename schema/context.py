@@ -1,0 +1,43 @@
+"""The typed per-request context every resolver receives as `info.context`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import strawberry
+
+from schema.documents import Database
+from schema.loaders import Loaders
+
+__all__ = ["Context", "Info", "today_utc"]
+
+
+def today_utc() -> date:
+    return datetime.now(UTC).date()
+
+
+@dataclass
+class Context:
+    """What a request's resolvers share.
+
+    `today` is fixed once per request, so that every status in one response is computed
+    against the same default date even across midnight.
+    """
+
+    db: Database
+    loaders: Loaders
+    min_group_size: int = 3
+    today: date = field(default_factory=today_utc)
+    # Free-form per-request values from the HTTP layer (e.g. the request object).
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, db: Database, *, min_group_size: int = 3, **extra: Any) -> Context:
+        return cls(
+            db=db, loaders=Loaders.for_request(db), min_group_size=min_group_size, extra=extra
+        )
+
+
+Info = strawberry.Info[Context, None]

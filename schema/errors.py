@@ -1,0 +1,98 @@
+"""Public client errors, and the masking of every other error.
+
+    GraphQLError (graphql-core)
+     └── PublicError            readable message, stable `extensions.code`
+          └── BadUserInput      code BAD_USER_INPUT: an argument the client can fix
+
+A resolver raises `BadUserInput` for input that GraphQL typing cannot reject on its own (an
+invalid cursor, a page size past the cap). Anything else raised while executing is a bug or
+an outage: `MaskInternalErrors` replaces it by "Internal server error" with code
+INTERNAL_SERVER_ERROR and logs the detail on the server. Validation errors (unknown field,
+wrong argument type) are not masked: they are the client's to read. With `hide_suggestions`
+their "Did you mean ...?" hints are removed, so the schema cannot be guessed through them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+__all__ = [
+    "BAD_USER_INPUT",
+    "INTERNAL_SERVER_ERROR",
+    "INTERNAL_SERVER_ERROR_MESSAGE",
+    "BadUserInput",
+    "MaskInternalErrors",
+    "PublicError",
+    "is_internal",
+]
+
+logger = logging.getLogger("schema.errors")
+
+BAD_USER_INPUT = "BAD_USER_INPUT"
+INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+INTERNAL_SERVER_ERROR_MESSAGE = "Internal server error"
+
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
+class PublicError(GraphQLError):
+    """An error whose message is safe to show; `code` goes to `extensions.code`."""
+
+    code = "PUBLIC_ERROR"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, extensions={"code": self.code})
+
+
+class BadUserInput(PublicError):
+    code = BAD_USER_INPUT
+
+
+def is_internal(error: GraphQLError) -> bool:
+    """True for an error raised while executing that is not a GraphQL or public error."""
+    original = error.original_error
+    return (
+        error.path is not None and original is not None and not isinstance(original, GraphQLError)
+    )
+
+
+class MaskInternalErrors(MaskErrors):
+    def __init__(self, *, hide_suggestions: bool = False) -> None:
+        super().__init__(should_mask_error=is_internal, error_message=INTERNAL_SERVER_ERROR_MESSAGE)
+        self.hide_suggestions = hide_suggestions
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        original = error.original_error
+        logger.error(
+            "internal error at %s: %r",
+            ".".join(str(p) for p in error.path or ()),
+            original,
+            exc_info=(type(original), original, original.__traceback__) if original else None,
+        )
+        return GraphQLError(
+            message=self.error_message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=None,
+            extensions={"code": INTERNAL_SERVER_ERROR},
+        )
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        processed = super()._process_errors(errors)
+        if self.hide_suggestions:
+            for error in processed:
+                error.message = _SUGGESTION.sub("", error.message)
+        return processed
+
+
+def mask_errors_factory(*, hide_suggestions: bool) -> Callable[[], Any]:
+    """A factory for `Schema(extensions=...)`: one extension instance per operation."""
+    return lambda: MaskInternalErrors(hide_suggestions=hide_suggestions)

@@ -1,0 +1,34 @@
+"""Opaque global IDs: base64 of `Type:key`. Clients must never parse them.
+
+Decoding never raises: an ID that is not ours, or names a type that is not a node, reads
+as "no such object" (null), exactly like a well-formed ID whose object does not exist.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+__all__ = ["NODE_TYPES", "from_global_id", "to_global_id"]
+
+NODE_TYPES = frozenset({"Cluster", "Portfolio", "Label", "Indicator", "Interview"})
+# A stored key is short; anything far longer is not an ID of ours.
+_MAX_ID_LENGTH = 512
+
+
+def to_global_id(type_name: str, key: str) -> str:
+    return base64.b64encode(f"{type_name}:{key}".encode()).decode("ascii")
+
+
+def from_global_id(global_id: str) -> tuple[str, str] | None:
+    """`(type, key)` of an ID, or None when it is not a well-formed ID of a node type."""
+    if len(global_id) > _MAX_ID_LENGTH:
+        return None
+    try:
+        text = base64.b64decode(global_id, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    type_name, sep, key = text.partition(":")
+    if not sep or not key or type_name not in NODE_TYPES:
+        return None
+    return type_name, key
