@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any, Literal
 
 from schema.documents import CLUSTERS, INDICATORS, INTERVIEWS, NUMERIC_UNITS, Database
@@ -59,6 +60,7 @@ class LatestResults:
     portfolio: str
     portfolio_name: str
     catalogue_version: str
+    conducted_on: date | None
     is_sample: bool
     values: Mapping[str, Any]  # code -> stored value
 
@@ -97,6 +99,7 @@ async def latest_interviews(
                 "portfolio": {"$first": "$portfolio"},
                 "portfolioName": {"$first": "$portfolioName"},
                 "version": {"$first": "$iv.catalogueVersion"},
+                "conductedOn": {"$first": "$iv.conductedOn"},
                 "isSample": {"$first": "$iv.isSample"},
                 "results": {"$first": "$iv.results"},
             }
@@ -110,6 +113,7 @@ async def latest_interviews(
                     "portfolio": 1,
                     "portfolioName": 1,
                     "version": 1,
+                    "conductedOn": 1,
                     "isSample": 1,
                     "results": only,
                 }
@@ -122,11 +126,16 @@ async def latest_interviews(
             portfolio=row.get("portfolio") or "",
             portfolio_name=row.get("portfolioName") or "",
             catalogue_version=row.get("version") or "",
+            conducted_on=_day(row.get("conductedOn")),
             is_sample=bool(row.get("isSample")),
             values={r["code"]: r.get("value") for r in row.get("results") or ()},
         )
         for row in sorted(rows, key=lambda r: str(r["_id"]))
     ]
+
+
+def _day(value: Any) -> date | None:
+    return value.date() if isinstance(value, datetime) else None
 
 
 def _number(value: Any) -> float | None:
