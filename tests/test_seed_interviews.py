@@ -1,0 +1,158 @@
+"""Interview results: the JSON import format's validation and the sample generator."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from seed.catalogue import load_catalogue
+from seed.errors import InputError
+from seed.interviews import parse_interviews, sample_interview
+
+CATALOGUE, _ = load_catalogue()
+
+
+def write(
+    tmp_path: Path, interviews: list[dict[str, Any]], version: str = "bronze-36-2010"
+) -> Path:
+    path = tmp_path / "interviews.json"
+    document = {"catalogueVersion": version, "interviews": interviews}
+    path.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    return path
+
+
+def interview(*results: dict[str, Any]) -> dict[str, Any]:
+    return {"cluster": "pole-emc2", "conductedOn": "2012-03-07", "results": list(results)}
+
+
+def test_valid_interview_is_parsed_with_float_values(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        [
+            interview(
+                {"code": "participants", "value": 120, "rating": "GREEN"},
+                {"code": "sector_focus", "value": "ICT", "rating": None},
+                {"code": "satisfaction_measured", "value": True, "rating": "GREEN"},
+                {"code": "documented_strategy", "value": 4, "rating": None},
+            )
+        ],
+    )
+    [parsed], errors = parse_interviews(path, CATALOGUE)
+    assert errors == []
+    assert parsed.conducted_on == date(2012, 3, 7)
+    assert parsed.line == 4  # the line of the object's opening brace
+    values = [result["value"] for result in parsed.results]
+    assert values == [120.0, "ICT", True, 4.0]
+    assert isinstance(values[0], float)
+
+
+@pytest.mark.parametrize(
+    ("result", "field", "reason"),
+    [
+        pytest.param({"code": "nope", "value": 1}, "code", "not an indicator", id="code"),
+        pytest.param(
+            {"code": "participants", "value": "many"}, "participants.value", "number", id="num"
+        ),
+        pytest.param(
+            {"code": "participants", "value": True}, "participants.value", "number", id="bool-num"
+        ),
+        pytest.param(
+            {"code": "sme_share", "value": 120}, "sme_share.value", "0..100", id="percent"
+        ),
+        pytest.param(
+            {"code": "year_established", "value": 2013},
+            "year_established.value",
+            "1900",
+            id="year-after",
+        ),
+        pytest.param(
+            {"code": "documented_strategy", "value": 6},
+            "documented_strategy.value",
+            "1 to 5",
+            id="rating-scale",
+        ),
+        pytest.param(
+            {"code": "satisfaction_measured", "value": 1},
+            "satisfaction_measured.value",
+            "true or false",
+            id="bool",
+        ),
+        pytest.param(
+            {"code": "sector_focus", "value": "Energie"}, "sector_focus.value", "choices", id="enum"
+        ),
+        pytest.param(
+            {"code": "annual_budget", "value": -5}, "annual_budget.value", "negative", id="negative"
+        ),
+        pytest.param(
+            {"code": "participants", "value": 3, "rating": "BLUE"},
+            "participants.rating",
+            "RED",
+            id="rating",
+        ),
+        pytest.param(
+            {"code": "legal_form", "value": "company", "rating": "RED"},
+            "legal_form.rating",
+            "never rated",
+            id="no-direction",
+        ),
+    ],
+)
+def test_bad_results_are_rejected(
+    tmp_path: Path, result: dict[str, Any], field: str, reason: str
+) -> None:
+    good = interview({"code": "participants", "value": 10})
+    bad = interview(result) | {"conductedOn": "2012-04-01"}
+    found, errors = parse_interviews(write(tmp_path, [good, bad]), CATALOGUE)
+    assert len(found) == 1
+    [error] = errors
+    assert (error.file, error.field) == ("interviews.json", field)
+    assert error.line > 4
+    assert reason in error.reason
+
+
+def test_wrong_catalogue_version_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="bronze-31-gold"):
+        parse_interviews(write(tmp_path, [], version="bronze-31-gold"), CATALOGUE)
+
+
+def test_sample_interview_is_deterministic_and_flagged() -> None:
+    first = sample_interview("pole-emc2", "Production and engineering", date(2012, 2, 1), CATALOGUE)
+    again = sample_interview("pole-emc2", "Production and engineering", date(2012, 2, 1), CATALOGUE)
+    other = sample_interview("axelera", "New materials and chemistry", date(2012, 2, 1), CATALOGUE)
+    assert first == again
+    assert first["results"] != other["results"]
+    assert first["_id"] == "pole-emc2/2012-02-01"
+    assert first["conductedOn"] == datetime(2012, 2, 1)
+    assert first["isSample"] is True
+    assert first["conductedOnInferred"] is True
+    assert 2 <= len(first["recommendations"]) <= 3
+
+
+def test_sample_values_are_plausible() -> None:
+    doc = sample_interview("pole-emc2", "Production and engineering", date(2012, 2, 1), CATALOGUE)
+    by_code = {result["code"]: result for result in doc["results"]}
+    indicators = CATALOGUE.by_code()
+    assert len(by_code) == 36
+    assert by_code["sector_focus"]["value"] == "Production and engineering"
+    participants = by_code["participants"]["value"]
+    assert isinstance(participants, float)
+    assert 30 <= participants <= 400
+    year = by_code["year_established"]["value"]
+    assert isinstance(year, float)
+    assert 1990 <= year <= 2011
+    budget = by_code["annual_budget"]["value"]
+    assert isinstance(budget, float)
+    assert 200_000 <= budget <= 3_000_000
+    for code, result in by_code.items():
+        unit = indicators[code]["unit"]
+        if unit == "PERCENT":
+            assert isinstance(result["value"], float)
+            assert 0 <= result["value"] <= 100
+        if unit == "RATING":
+            assert result["value"] in {1.0, 2.0, 3.0, 4.0, 5.0}
+        directional = indicators[code]["higherIsBetter"] is not None
+        assert (result["rating"] is not None) == directional, code
