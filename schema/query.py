@@ -12,6 +12,7 @@ from typing import Annotated, Any, cast
 
 import strawberry
 
+from schema.aggregate_query import AggregateQuery
 from schema.catalogue import RECONSTRUCTION, Indicator, IndicatorArea, areas_of
 from schema.connection import CLUSTERS_DESCRIPTION, ClusterConnection, resolve_clusters
 from schema.context import Info
@@ -144,7 +145,7 @@ class CatalogueQuery:
         return [Indicator.from_document(d) for d in await _indicator_docs(info, query)]
 
 
-QUERY_PARTS: tuple[type, ...] = (NodeQuery, DirectoryQuery, CatalogueQuery)
+QUERY_PARTS: tuple[type, ...] = (NodeQuery, DirectoryQuery, CatalogueQuery, AggregateQuery)
 
 
 def merge_query(parts: tuple[type, ...]) -> type:

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from schema.aggregate_types import ClusterBenchmark
+from schema.benchmark import BENCHMARK_DESCRIPTION, resolve_benchmark
 from schema.catalogue import RECONSTRUCTION, Indicator
 from schema.connection import CLUSTERS_DESCRIPTION, resolve_clusters
 from schema.context import Info
@@ -182,6 +184,10 @@ class Cluster(Node):
     async def latest_interview(self, info: Info) -> Interview | None:
         docs = await info.context.loaders.interviews_of_cluster.load(self.slug)
         return Interview.from_document(docs[0]) if docs else None
+
+    benchmark: ClusterBenchmark | None = strawberry.field(
+        resolver=resolve_benchmark, description=BENCHMARK_DESCRIPTION
+    )
 
 
 @strawberry.type(
