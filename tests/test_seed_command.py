@@ -1,0 +1,171 @@
+"""`ecei seed`: reports, dry runs and exit codes, through `api.cli.main` and `run_seed`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from motor.motor_asyncio import AsyncIOMotorClient
+
+from schema.documents import CLUSTERS, INDICATORS, INTERVIEWS, LABELS, PORTFOLIOS, Database
+from seed.command import run_seed
+
+COLLECTIONS = (PORTFOLIOS, INDICATORS, CLUSTERS, LABELS, INTERVIEWS)
+CSV_HEADER = "name,portfolio,website,label_level,valid_until,country\n"
+
+
+def args(*files: Path, **options: Any) -> argparse.Namespace:
+    defaults: dict[str, Any] = {
+        "files": list(files),
+        "interviews": [],
+        "sample_interviews": False,
+        "country": None,
+        "dry_run": False,
+        "skip_invalid": False,
+        "report": "json",
+        "no_progress": True,
+    }
+    return argparse.Namespace(**(defaults | options))
+
+
+def bad_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "listing.csv"
+    path.write_text(
+        CSV_HEADER + "Good,ICT,,BRONZE,2016-01-01,FR\nBad,Energie,,BRONZE,2016-01-01,FR\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.delenv("MONGODB_URI", raising=False)
+    from api.cli import main
+
+    return main
+
+
+@pytest.mark.parametrize(
+    ("extra", "interviews"),
+    [
+        pytest.param([], 0, id="listing-only"),
+        pytest.param(["--sample-interviews"], 88, id="with-samples"),
+    ],
+)
+def test_dry_run_json_report_of_the_shipped_listing(
+    cli: Any, capsys: pytest.CaptureFixture[str], extra: list[str], interviews: int
+) -> None:
+    assert cli(["seed", "--dry-run", "--report", "json", *extra]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["dryRun"] is True
+    assert report["counts"] == {
+        "portfolios": 14,
+        "indicators": 36,
+        "clusters": 88,
+        "labels": 88,
+        "interviews": interviews,
+    }
+    assert [w["value"] for w in report["warnings"]] == [
+        "http://www.images-et-ré",
+        "http://www.polenucleairebourgogne.fe",
+    ]
+    assert report["rejected"] == []
+
+
+def test_dry_run_text_report(cli: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(["seed", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("dry run, nothing written: 88 clusters, 88 labels, 14 portfolios")
+
+
+def test_dry_run_of_a_bad_file_exits_2(
+    cli: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert cli(["seed", "--dry-run", str(bad_csv(tmp_path))]) == 2
+    err = capsys.readouterr().err
+    assert "rejected: listing.csv:3: portfolio 'Energie': unknown portfolio" in err
+    assert str(tmp_path) not in err
+
+
+def test_unreadable_file_exits_2(
+    cli: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert cli(["seed", "--dry-run", str(tmp_path / "absent.csv")]) == 2
+    assert capsys.readouterr().err.startswith("ecei seed: absent.csv: cannot read the file")
+
+
+def test_bad_country_option_exits_2(cli: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(["seed", "--dry-run", "--country", "fr"]) == 2
+    assert "--country: 'fr'" in capsys.readouterr().err
+
+
+def test_seed_without_mongodb_uri_exits_2(cli: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(["seed"]) == 2
+    assert "MONGODB_URI is not set" in capsys.readouterr().err
+
+
+@pytest.mark.anyio
+async def test_bad_file_writes_nothing(db: Database, tmp_path: Path) -> None:
+    assert await run_seed(args(bad_csv(tmp_path)), db) == 2
+    for name in COLLECTIONS:
+        assert await db[name].count_documents({}) == 0, name
+
+
+@pytest.mark.anyio
+async def test_skip_invalid_writes_valid_rows_and_exits_1(
+    db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await run_seed(args(bad_csv(tmp_path), skip_invalid=True), db) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [(r["line"], r["field"], r["value"]) for r in report["rejected"]] == [
+        (3, "portfolio", "Energie")
+    ]
+    assert report["writes"]["clusters"]["inserted"] == 1
+    assert await db[CLUSTERS].distinct("_id") == ["good"]
+
+
+@pytest.mark.anyio
+async def test_write_path_loads_and_is_idempotent(
+    db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await run_seed(args(sample_interviews=True), db) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert first["writes"]["clusters"]["inserted"] == 88
+    assert await run_seed(args(sample_interviews=True), db) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert all(w["inserted"] == 0 and w["updated"] == 0 for w in second["writes"].values())
+    assert await db[INTERVIEWS].count_documents({"isSample": True}) == 88
+
+
+@pytest.mark.anyio
+async def test_examples_load_together(db: Database, capsys: pytest.CaptureFixture[str]) -> None:
+    examples = Path(__file__).resolve().parent.parent / "seed" / "data" / "examples"
+    options = args(
+        examples / "listing-example.csv",
+        examples / "listing-example.json",
+        interviews=[examples / "interviews-example.json"],
+    )
+    assert await run_seed(options, db) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["counts"]["clusters"], report["counts"]["interviews"]) == (7, 2)
+    assert await db[CLUSTERS].count_documents({"country": {"$ne": "FR"}}) == 5
+
+
+@pytest.mark.anyio
+async def test_unreachable_database_exits_3_without_the_uri(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    uri = "mongodb://seeduser:secret@127.0.0.1:1/?serverSelectionTimeoutMS=200"
+    client: AsyncIOMotorClient[dict[str, Any]] = AsyncIOMotorClient(uri, tz_aware=False)
+    try:
+        assert await run_seed(args(), client["ecei"]) == 3
+    finally:
+        client.close()
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "could not be reached" in err
+    assert "secret" not in err
+    assert "Traceback" not in err
