@@ -155,14 +155,16 @@ def _indicator(
         "higherIsBetter": higher,
         "evidence": cast(Evidence, evidence),
     }
-    if unit == "RATING":
+    if unit == "RATING" or "scale" in item:
+        # Required for RATING; optional bounds for other numeric units (a PERCENT change
+        # such as participant growth may be negative or above 100).
         scale = item.get("scale")
         if (
             not isinstance(scale, dict)
             or not all(isinstance(scale.get(k), int) for k in ("min", "max"))
             or scale["min"] >= scale["max"]
         ):
-            raise fail("scale", 'a RATING needs a scale {"min": int, "max": int}, min < max')
+            raise fail("scale", 'a scale must be {"min": int, "max": int} with min < max')
         doc["scale"] = {"min": scale["min"], "max": scale["max"]}
     if unit == "ENUM":
         choices = item.get("choices")

@@ -11,10 +11,10 @@ Import format (one file, any number of interviews):
 
 `cluster` is a cluster's slug or its published name (matched on its search key, with
 `country` when given). Values are checked against the indicator's unit: numbers for the
-numeric units (PERCENT within 0..100, YEAR between 1900 and the interview, RATING an
-integer within the scale), true/false for BOOL, one of the choices for ENUM, a list of
-strings for LIST; null means not answered. A rating is RED, YELLOW, GREEN or null, and
-only indicators with a direction (`higherIsBetter` not null) are rated.
+numeric units (PERCENT within 0..100 or the indicator's own scale, YEAR between 1900 and
+the interview, RATING an integer within the scale), true/false for BOOL, one of the
+choices for ENUM, a list of strings for LIST; null means not answered. A rating is RED,
+YELLOW, GREEN or null, and only indicators with a direction (`higherIsBetter` not null) are rated.
 
 Sample interviews are generated, never real: one per cluster at its inferred interview
 date, `isSample` true. Each cluster draws from its own `random.Random(f"{seed}:{cluster}")`
@@ -177,8 +177,10 @@ def _value(
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise fail(f"a {unit} value must be a number")
         number = float(value)
-        if unit == "PERCENT" and not 0 <= number <= 100:
-            raise fail("a PERCENT must be within 0..100")
+        if unit == "PERCENT":
+            bounds = indicator.get("scale", {"min": 0, "max": 100})
+            if not bounds["min"] <= number <= bounds["max"]:
+                raise fail(f"a PERCENT here must be within {bounds['min']}..{bounds['max']}")
         if unit == "YEAR" and not (number.is_integer() and 1900 <= number <= conducted_on.year):
             raise fail(f"a YEAR must be a whole year from 1900 to {conducted_on.year}")
         if unit == "RATING":
@@ -222,7 +224,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "participants": (30, 400),
     "company_share": (45, 85),
     "sme_share": (55, 95),
-    "participant_growth": (0, 40),
+    "participant_growth": (-10, 40),
     "geographic_concentration": (50, 95),
     "participant_commitment": (40, 100),
     "management_staff": (1, 12),

@@ -63,7 +63,8 @@ class Portfolios:
         return self._by_key.get(search_key(text))
 
     def known(self) -> str:
-        return ", ".join(self.names)
+        # Quoted: three portfolio names contain commas themselves.
+        return ", ".join(repr(name) for name in self.names)
 
     def __len__(self) -> int:
         return len(self.names)

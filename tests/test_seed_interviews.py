@@ -64,6 +64,12 @@ def test_valid_interview_is_parsed_with_float_values(tmp_path: Path) -> None:
             {"code": "sme_share", "value": 120}, "sme_share.value", "0..100", id="percent"
         ),
         pytest.param(
+            {"code": "participant_growth", "value": -101},
+            "participant_growth.value",
+            "-100..1000",
+            id="percent-change-scale",
+        ),
+        pytest.param(
             {"code": "year_established", "value": 2013},
             "year_established.value",
             "1900",
@@ -112,6 +118,13 @@ def test_bad_results_are_rejected(
     assert (error.file, error.field) == ("interviews.json", field)
     assert error.line > 4
     assert reason in error.reason
+
+
+def test_a_percent_change_may_be_negative(tmp_path: Path) -> None:
+    path = write(tmp_path, [interview({"code": "participant_growth", "value": -12.5})])
+    [parsed], errors = parse_interviews(path, CATALOGUE)
+    assert errors == []
+    assert parsed.results[0]["value"] == -12.5
 
 
 def test_wrong_catalogue_version_is_an_input_error(tmp_path: Path) -> None:

@@ -135,7 +135,7 @@ def test_bom_crlf_trailing_spaces_and_blank_lines_give_identical_rows(tmp_path: 
 @pytest.mark.parametrize(
     ("row", "field", "reason"),
     [
-        pytest.param("Foo Energie 2014/03/01", "portfolio", "known: Aviation and space", id="pf"),
+        pytest.param("Foo Energie 2014/03/01", "portfolio", "known: 'Aviation and space", id="pf"),
         pytest.param("Foo ICT 2014/02/30", "valid_until", "not a calendar date", id="feb-30"),
         pytest.param("Foo ICT", "valid_until", "YYYY/MM/DD", id="missing-date"),
         pytest.param("ICT 2014/02/03", "name", "empty name", id="portfolio-only"),

@@ -70,7 +70,7 @@ def test_csv_level_is_case_insensitive_and_country_defaults(tmp_path: Path) -> N
 @pytest.mark.parametrize(
     ("cells", "field", "reason"),
     [
-        pytest.param("Foo,Energie,,BRONZE,2016-01-01,FR", "portfolio", "known: Aviation", id="pf"),
+        pytest.param("Foo,Energie,,BRONZE,2016-01-01,FR", "portfolio", "known: 'Aviation", id="pf"),
         pytest.param("Foo,ICT,,PLATINUM,2016-01-01,FR", "label_level", "unknown level", id="lvl"),
         pytest.param("Foo,ICT,,BRONZE,2016/01/01,FR", "valid_until", "YYYY-MM-DD", id="slash"),
         pytest.param("Foo,ICT,,BRONZE,2016-02-30,FR", "valid_until", "calendar", id="feb-30"),
