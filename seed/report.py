@@ -101,5 +101,6 @@ class LoadReport:
                     f"{counts.unchanged:>6} unchanged"
                 )
         lines.extend(f"warning: {warning}" for warning in self.warnings)
-        lines.extend(f"rejected: {error}" for error in self.rejected)
+        if self.rejected:  # each one is printed on stderr by `ecei seed`
+            lines.append(f"rejected: {len(self.rejected)} row(s)")
         return "\n".join(lines)
