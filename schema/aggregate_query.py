@@ -38,7 +38,7 @@ from schema.enums import LabelLevel, LabelStatus
 from schema.errors import BadUserInput
 from schema.filters import cluster_match
 from schema.inputs import ClusterWhere
-from schema.peers import find_indicator, indicator_stats
+from schema.interview_stats import find_indicator, indicator_stats
 from schema.resolvers import resolver
 from schema.text import search_key
 from schema.types import Portfolio

@@ -1,17 +1,13 @@
-"""Interview-derived statistics: indicator statistics per group and peer-group benchmarks.
+"""Peer groups for `Cluster.benchmark`: the latest interviews of a portfolio (or of every
+cluster) and a cluster's position among them.
 
-Which interview counts: each cluster's latest interview (greatest `conductedOn`) among the
-included ones; with `include_sample=False` sample interviews are skipped, so a cluster's
-latest real interview is used. A cluster's value for an indicator is the one in that
-interview, or none when that interview lacks it (no fallback to an older interview).
+Peers' values come from each peer's latest included interview (see
+`schema.interview_stats`), compared within the same catalogue version. The cluster is a
+member of its own peer group. Every peer statistic over fewer than `min_group_size` values
+is withheld, and so are the percentile rank and rating derived from it.
 
-Confidentiality: interview results are confidential, so every statistic over fewer than
-`min_group_size` values is withheld (see `schema.stats.is_withheld`). The group's size `n`
-stays visible; the values derived from members do not. A narrowing filter only makes a
-group smaller, so it cannot bring a withheld statistic back.
-
-Each function is a fixed number of round trips: the indicator catalogue and one pipeline
-(`$lookup` of interviews, `$sort`, `$group` with `$first`) whatever the number of groups.
+`load_peer_groups` is a DataLoader batch function: the catalogue and one pipeline per
+sample setting, whatever the number of clusters and peer groups asked for.
 """
 
 from __future__ import annotations
@@ -19,33 +15,21 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any, Literal
 
-from schema.documents import CLUSTERS, INDICATORS, INTERVIEWS, NUMERIC_UNITS, Database
-from schema.stats import (
-    NumericSummary,
-    Quartiles,
-    distribution,
-    is_withheld,
-    percentile_rank,
-    quartiles,
-    share_true,
-    summarize,
-    traffic_light,
-)
+from schema.documents import INDICATORS, NUMERIC_UNITS, Database
+from schema.interview_stats import LatestResults, as_number, latest_interviews
+from schema.stats import Quartiles, is_withheld, percentile_rank, quartiles, traffic_light
 
 __all__ = [
     "ALL",
     "BenchmarkRow",
-    "IndicatorGroupRow",
-    "LatestResults",
     "PeerGroup",
     "PeerKey",
+    "RatingSummary",
     "benchmark",
-    "indicator_stats",
-    "latest_interviews",
     "load_peer_groups",
+    "summarize_ratings",
 ]
 
 ALL = "ALL"
@@ -53,188 +37,6 @@ Light = Literal["RED", "YELLOW", "GREEN"]
 # Units a benchmark can order: the numeric ones, and BOOL read as 0 (false) / 1 (true).
 COMPARABLE_UNITS = NUMERIC_UNITS | {"BOOL"}
 
-
-@dataclass(frozen=True)
-class LatestResults:
-    cluster: str
-    portfolio: str
-    portfolio_name: str
-    catalogue_version: str
-    conducted_on: date | None
-    is_sample: bool
-    values: Mapping[str, Any]  # code -> stored value
-
-
-async def latest_interviews(
-    db: Database,
-    match: Mapping[str, Any],
-    *,
-    include_sample: bool,
-    code: str | None = None,
-) -> list[LatestResults]:
-    """The latest included interview of every matching cluster that has one; one pipeline.
-
-    With `code`, only that indicator's result is carried back from the database.
-    """
-    pipeline: list[dict[str, Any]] = [
-        {"$match": dict(match)},
-        {"$project": {"portfolio": 1, "portfolioName": 1}},
-        {
-            "$lookup": {
-                "from": INTERVIEWS,
-                "localField": "_id",
-                "foreignField": "cluster",
-                "as": "iv",
-            }
-        },
-        {"$unwind": "$iv"},
-    ]
-    if not include_sample:
-        pipeline.append({"$match": {"iv.isSample": False}})
-    pipeline += [
-        {"$sort": {"_id": 1, "iv.conductedOn": -1}},
-        {
-            "$group": {
-                "_id": "$_id",
-                "portfolio": {"$first": "$portfolio"},
-                "portfolioName": {"$first": "$portfolioName"},
-                "version": {"$first": "$iv.catalogueVersion"},
-                "conductedOn": {"$first": "$iv.conductedOn"},
-                "isSample": {"$first": "$iv.isSample"},
-                "results": {"$first": "$iv.results"},
-            }
-        },
-    ]
-    if code is not None:
-        only = {"$filter": {"input": "$results", "as": "r", "cond": {"$eq": ["$$r.code", code]}}}
-        pipeline.append(
-            {
-                "$project": {
-                    "portfolio": 1,
-                    "portfolioName": 1,
-                    "version": 1,
-                    "conductedOn": 1,
-                    "isSample": 1,
-                    "results": only,
-                }
-            }
-        )
-    rows = await db[CLUSTERS].aggregate(pipeline).to_list(None)
-    return [
-        LatestResults(
-            cluster=row["_id"],
-            portfolio=row.get("portfolio") or "",
-            portfolio_name=row.get("portfolioName") or "",
-            catalogue_version=row.get("version") or "",
-            conducted_on=_day(row.get("conductedOn")),
-            is_sample=bool(row.get("isSample")),
-            values={r["code"]: r.get("value") for r in row.get("results") or ()},
-        )
-        for row in sorted(rows, key=lambda r: str(r["_id"]))
-    ]
-
-
-def _day(value: Any) -> date | None:
-    return value.date() if isinstance(value, datetime) else None
-
-
-def _number(value: Any) -> float | None:
-    """A stored value as a number for ordering: bools as 0/1; None for anything else."""
-    if isinstance(value, bool):
-        return 1.0 if value else 0.0
-    if isinstance(value, int | float):
-        return float(value)
-    return None
-
-
-def _label(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-# --- indicatorStats ------------------------------------------------------------------------
-
-
-@dataclass
-class IndicatorGroupRow:
-    n: int
-    withheld: bool
-    includes_sample: bool
-    portfolio: str | None = None
-    portfolio_name: str | None = None
-    summary: NumericSummary | None = None
-    share_true: float | None = None
-    distribution: list[tuple[str, int]] | None = None
-
-
-async def find_indicator(db: Database, code: str) -> dict[str, Any] | None:
-    """The catalogue entry for `code` in the newest catalogue version that has it."""
-    docs = await db[INDICATORS].find({"code": code}).to_list(None)
-    return max(docs, key=lambda d: str(d.get("catalogueVersion")), default=None)
-
-
-def _group_row(
-    indicator: Mapping[str, Any], members: Sequence[LatestResults], k: int
-) -> IndicatorGroupRow:
-    code, unit = indicator["code"], indicator["unit"]
-    present = [m for m in members if m.values.get(code) is not None]
-    row = IndicatorGroupRow(
-        n=len(present),
-        withheld=is_withheld(len(present), k),
-        includes_sample=any(m.is_sample for m in present),
-    )
-    if row.withheld:
-        return row
-    values = [m.values[code] for m in present]
-    if unit == "BOOL":
-        row.share_true = share_true([bool(v) for v in values])
-    elif unit in NUMERIC_UNITS:
-        numbers = [n for n in map(_number, values) if n is not None]
-        row.summary = summarize(numbers) if numbers else None
-    if unit in ("RATING", "ENUM"):
-        row.distribution = distribution(_label(v) for v in values)
-    elif unit == "LIST":
-        row.distribution = distribution(_label(item) for v in values for item in v)
-    return row
-
-
-async def indicator_stats(
-    db: Database,
-    indicator: Mapping[str, Any],
-    match: Mapping[str, Any],
-    *,
-    by_portfolio: bool,
-    include_sample: bool,
-    min_group_size: int,
-) -> list[IndicatorGroupRow]:
-    """Statistics of one indicator over the latest interviews of the matching clusters.
-
-    Without grouping there is exactly one row (n may be 0). By portfolio, one row per
-    portfolio with at least one matching cluster that has an included interview, in
-    portfolio name order. Only interviews of the indicator's catalogue version count.
-    """
-    members = [
-        m
-        for m in await latest_interviews(
-            db, match, include_sample=include_sample, code=indicator["code"]
-        )
-        if m.catalogue_version == indicator["catalogueVersion"]
-    ]
-    if not by_portfolio:
-        return [_group_row(indicator, members, min_group_size)]
-    groups: dict[str, list[LatestResults]] = defaultdict(list)
-    for m in members:
-        groups[m.portfolio].append(m)
-    rows = []
-    for slug, group in groups.items():
-        row = _group_row(indicator, group, min_group_size)
-        row.portfolio, row.portfolio_name = slug, group[0].portfolio_name
-        rows.append(row)
-    return sorted(rows, key=lambda r: (r.portfolio_name or "", r.portfolio or ""))
-
-
-# --- benchmark -----------------------------------------------------------------------------
 
 # A peer group: ("ALL", None) or ("PORTFOLIO", slug); plus whether sample interviews count.
 PeerKey = tuple[str, str | None, bool]
@@ -252,7 +54,7 @@ class PeerGroup:
         collected: dict[tuple[str, str], list[float]] = defaultdict(list)
         for member in self.members.values():
             for code, value in member.values.items():
-                number = _number(value)
+                number = as_number(value)
                 if number is not None:
                     collected[(member.catalogue_version, code)].append(number)
         self.values = {key: sorted(numbers) for key, numbers in collected.items()}
@@ -307,7 +109,7 @@ def benchmark(group: PeerGroup, cluster: str, min_group_size: int) -> list[Bench
     rows = []
     for code, raw in own.values.items():
         indicator = group.catalogue.get((own.catalogue_version, code))
-        value = _number(raw)
+        value = as_number(raw)
         if indicator is None or value is None or indicator["unit"] not in COMPARABLE_UNITS:
             continue
         peers = group.values.get((own.catalogue_version, code), [])

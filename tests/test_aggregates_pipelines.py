@@ -10,8 +10,9 @@ import pytest
 
 from schema.aggregates import cluster_groups, label_timeline, portfolio_stats, status_expression
 from schema.documents import CLUSTERS, INDICATORS, INTERVIEWS, LABELS, PORTFOLIOS, Database
+from schema.interview_stats import indicator_stats, latest_interviews
 from schema.labels import label_status
-from schema.peers import benchmark, indicator_stats, latest_interviews, load_peer_groups
+from schema.peers import benchmark, load_peer_groups
 
 pytestmark = pytest.mark.anyio
 
