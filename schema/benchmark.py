@@ -1,8 +1,8 @@
 """`Cluster.benchmark`: a cluster's latest interview against its peer group.
 
 Peer groups load through the request's `peer_groups` DataLoader, keyed by peer group, so a
-page of clusters costs one batch (two round trips: the catalogue and one pipeline) however
-many clusters it holds and however many portfolios they span.
+page of clusters costs one batch (the catalogue, and one pipeline per sample setting asked
+for) however many clusters it holds and however many portfolios they span.
 """
 
 from __future__ import annotations

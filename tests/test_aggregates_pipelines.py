@@ -1,12 +1,15 @@
-"""The aggregate pipelines on small inline databases, checked against schema.labels rules."""
+"""The aggregate pipelines on small inline databases, checked against schema.labels rules,
+on mongomock and (with MONGODB_URI) on a real MongoDB server."""
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from mongomock_motor import AsyncMongoMockClient
 
 from schema.aggregates import cluster_groups, label_timeline, portfolio_stats, status_expression
 from schema.documents import CLUSTERS, INDICATORS, INTERVIEWS, LABELS, PORTFOLIOS, Database
@@ -15,6 +18,22 @@ from schema.labels import label_status
 from schema.peers import benchmark, load_peer_groups
 
 pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("db", id="mongomock"),
+        pytest.param("mongodb", id="mongodb", marks=pytest.mark.mongodb),
+    ]
+)
+def db(request: pytest.FixtureRequest) -> Database:
+    """Each test runs on the embedded engine and, with MONGODB_URI, on a real server: the
+    pipelines must give the same answers on both."""
+    if request.param == "mongodb":
+        return cast(Database, request.getfixturevalue("mongodb"))
+    client: Any = AsyncMongoMockClient(tz_aware=False)
+    return cast(Database, client[f"test_{uuid.uuid4().hex[:8]}"])
+
 
 AS_OF = date(2015, 6, 30)
 
