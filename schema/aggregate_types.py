@@ -15,6 +15,7 @@ import strawberry
 
 from schema.catalogue import Indicator
 from schema.enums import LabelLevel, LabelStatus, Rating
+from schema.labels import EXPIRING_SOON_DAYS
 
 if TYPE_CHECKING:
     from schema.types import Portfolio
@@ -98,8 +99,12 @@ class LabelLevelCounts:
     description="Numbers of clusters by status of their current label on the query's `asOf`."
 )
 class LabelStatusCounts:
-    valid: int = strawberry.field(description="VALID: more than 90 days before the end.")
-    expiring_soon: int = strawberry.field(description="EXPIRING_SOON: valid, end within 90 days.")
+    valid: int = strawberry.field(
+        description=f"VALID: more than {EXPIRING_SOON_DAYS} days before the end."
+    )
+    expiring_soon: int = strawberry.field(
+        description=f"EXPIRING_SOON: valid, end within {EXPIRING_SOON_DAYS} days."
+    )
     renewable: int = strawberry.field(description="RENEWABLE: expired less than a year ago.")
     expired: int = strawberry.field(description="EXPIRED: expired a year ago or more.")
 

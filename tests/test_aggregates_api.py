@@ -222,6 +222,14 @@ async def test_portfolio_stats_keep_portfolios_without_matching_clusters(api: Ap
     assert set(counts.values()) == {0}
 
 
+@pytest.mark.parametrize("days", [-1, 100_000])
+async def test_expiry_window_out_of_range_is_a_client_error(api: Api, days: int) -> None:
+    body = await api.post(PORTFOLIO_STATS, days=days)
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "expiringWithinDays" in error["message"]
+
+
 CLUSTERS_AGGREGATE = """
 query ($groupBy: [ClusterGroupBy!]!, $asOf: Date, $where: ClusterWhere) {
   clustersAggregate(groupBy: $groupBy, asOf: $asOf, where: $where) {
