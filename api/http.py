@@ -6,7 +6,11 @@
   mutation over GET gets 405 with `Allow: POST`;
 - the response media type follows `Accept`: `application/graphql-response+json` when the
   client lists it (then a request that fails before execution — syntax, validation,
-  variables — gets 400 and no `data` entry), otherwise `application/json` with 200;
+  variables — gets 400), otherwise `application/json` with 200; either way such a response
+  has no `data` entry, as the GraphQL specification asks;
+- a request that is not GraphQL at all (unparsable JSON, a batch, a bad method) gets its
+  4xx status with a JSON body `{"errors": [{"message", "extensions": {"code"}}]}`, so a
+  client parses every answer the same way;
 - responses are encoded with orjson; GraphiQL (outside production) opens on an example.
 """
 
@@ -21,7 +25,7 @@ import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -32,6 +36,7 @@ from strawberry.types import ExecutionResult
 
 from schema.context import Context
 from schema.documents import Database
+from schema.errors import with_public_code
 
 __all__ = ["EXAMPLE_QUERY", "EXECUTION_DEADLINE_SECONDS", "BodySizeLimit", "GraphQLView"]
 
@@ -105,7 +110,7 @@ class GraphQLView(GraphQL[Context, None]):
             response = await self.run(Request(scope, receive=receive))
         except HTTPException as exc:
             headers = {"Allow": "POST"} if exc.status_code == 405 else None
-            response = PlainTextResponse(exc.reason, status_code=exc.status_code, headers=headers)
+            response = _json_error(exc.status_code, exc.reason, headers=headers)
         await response(scope, receive, send)
 
     async def get_context(
@@ -147,13 +152,13 @@ class GraphQLView(GraphQL[Context, None]):
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
+        errors: list[GraphQLError] = [with_public_code(e) for e in result.errors or []]
+        result.errors = errors or None
         response = strawberry_process_result(result)
-        errors: list[GraphQLError] = result.errors or []
         if result.data is None and errors and all(e.path is None for e in errors):
             sub: _SubResponse = request.state.sub_response
             sub.request_error = True
-            if sub.media_type_chosen == GRAPHQL_RESPONSE_JSON:
-                response.pop("data", None)
+            response.pop("data", None)
         return response
 
     def create_response(
@@ -242,5 +247,20 @@ class BodySizeLimit:
         return _json_error(413, f"request body larger than {self.max_bytes} bytes")
 
 
-def _json_error(status: int, message: str) -> Response:
-    return JSONResponse({"errors": [{"message": message}]}, status_code=status)
+# Codes of the errors raised before GraphQL runs, by HTTP status.
+_HTTP_ERROR_CODES = {
+    400: "BAD_REQUEST",
+    405: "METHOD_NOT_ALLOWED",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    503: "SERVICE_UNAVAILABLE",
+}
+
+
+def _json_error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    code = _HTTP_ERROR_CODES.get(status, "BAD_REQUEST")
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": code}}]},
+        status_code=status,
+        headers=headers,
+    )

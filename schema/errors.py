@@ -10,31 +10,43 @@ an outage: `MaskInternalErrors` replaces it by "Internal server error" with code
 INTERNAL_SERVER_ERROR and logs the detail on the server. Validation errors (unknown field,
 wrong argument type) are not masked: they are the client's to read. With `hide_suggestions`
 their "Did you mean ...?" hints are removed, so the schema cannot be guessed through them.
+
+Every error a client receives carries a stable `extensions.code`:
+
+| code                        | when                                                      |
+|-----------------------------|-----------------------------------------------------------|
+| GRAPHQL_PARSE_FAILED        | the document is not valid GraphQL syntax (or too many tokens) |
+| GRAPHQL_VALIDATION_FAILED   | the document does not fit the schema or a limit (depth, aliases) |
+| BAD_USER_INPUT              | a variable of the wrong type, or an argument a resolver refuses |
+| INTERNAL_SERVER_ERROR       | anything else: a bug or an outage, masked                 |
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
-from typing import Any
 
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
 __all__ = [
     "BAD_USER_INPUT",
+    "GRAPHQL_PARSE_FAILED",
+    "GRAPHQL_VALIDATION_FAILED",
     "INTERNAL_SERVER_ERROR",
     "INTERNAL_SERVER_ERROR_MESSAGE",
     "BadUserInput",
     "MaskInternalErrors",
     "PublicError",
     "is_internal",
+    "with_public_code",
 ]
 
 logger = logging.getLogger("schema.errors")
 
 BAD_USER_INPUT = "BAD_USER_INPUT"
+GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 INTERNAL_SERVER_ERROR_MESSAGE = "Internal server error"
 
@@ -93,6 +105,22 @@ class MaskInternalErrors(MaskErrors):
         return processed
 
 
-def mask_errors_factory(*, hide_suggestions: bool) -> Callable[[], Any]:
-    """A factory for `Schema(extensions=...)`: one extension instance per operation."""
-    return lambda: MaskInternalErrors(hide_suggestions=hide_suggestions)
+def with_public_code(error: GraphQLError) -> GraphQLError:
+    """`error` with `extensions.code` set when it has none (graphql-core's own errors).
+
+    Applied by the HTTP layer to every error of a response: parse errors and the
+    limiters' errors reach it without passing through the masking extension.
+    """
+    if not (error.extensions or {}).get("code"):
+        error.extensions = {**(error.extensions or {}), "code": _code_of(error)}
+    return error
+
+
+def _code_of(error: GraphQLError) -> str:
+    if error.path is not None:
+        return INTERNAL_SERVER_ERROR  # e.g. a null for a non-null field: a server bug
+    if error.message.startswith("Syntax Error"):
+        return GRAPHQL_PARSE_FAILED
+    if error.message.startswith("Variable '$"):
+        return BAD_USER_INPUT
+    return GRAPHQL_VALIDATION_FAILED

@@ -141,7 +141,57 @@ async def test_validation_errors_are_200_with_application_json(client: Client) -
     response = await _post(client, "{ nope }")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
-    assert response.json()["errors"][0]["message"].startswith("Cannot query field 'nope'")
+    body = response.json()
+    assert body["errors"][0]["message"].startswith("Cannot query field 'nope'")
+    assert "data" not in body  # the operation never ran: no data entry at all
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        pytest.param({"query": "{ portfolios { slug }"}, "GRAPHQL_PARSE_FAILED", id="syntax"),
+        pytest.param({"query": "{ nope }"}, "GRAPHQL_VALIDATION_FAILED", id="unknown-field"),
+        pytest.param(
+            {"query": "{ " + " ".join(f"a{i}: portfolios {{ slug }}" for i in range(16)) + " }"},
+            "GRAPHQL_VALIDATION_FAILED",
+            id="aliases",
+        ),
+        pytest.param(
+            {
+                "query": "query($n: Int) { clusters(first: $n) { totalCount } }",
+                "variables": {"n": "x"},
+            },
+            "BAD_USER_INPUT",
+            id="variable",
+        ),
+        pytest.param(
+            {"query": "{ clusters(first: 101) { totalCount } }"}, "BAD_USER_INPUT", id="cap"
+        ),
+    ],
+)
+async def test_every_error_has_a_public_code(
+    client: Client, body: dict[str, Any], code: str
+) -> None:
+    response = await client.post("/graphql", json=body)
+    assert [e["extensions"]["code"] for e in response.json()["errors"]] == [code]
+
+
+@pytest.mark.parametrize(
+    ("content", "status", "code"),
+    [
+        pytest.param(b"{not json", 400, "BAD_REQUEST", id="bad-json"),
+        pytest.param(b'[{"query": "{ __typename }"}]', 400, "BAD_REQUEST", id="batch"),
+    ],
+)
+async def test_requests_that_are_not_graphql_get_a_json_error(
+    client: Client, content: bytes, status: int, code: str
+) -> None:
+    response = await client.post(
+        "/graphql", content=content, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/json"
+    assert response.json()["errors"][0]["extensions"]["code"] == code
 
 
 async def test_oversized_body_is_413(client: Client) -> None:
