@@ -51,6 +51,10 @@ seed-dry-run: $(STAMP) ## parse and validate the shipped data, print the JSON re
 export-schema: $(STAMP) ## write schema/schema.graphql from the code
 	$(BIN)/ecei export-schema
 
+.PHONY: audit
+audit: $(STAMP) ## GraphQL-over-HTTP conformance audit against a local server (needs node)
+	scripts/http-audit.sh
+
 .PHONY: bench
 bench: $(STAMP) ## measure request latency on the embedded store
 	$(BIN)/python scripts/bench.py
