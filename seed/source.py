@@ -27,7 +27,9 @@ def read_text(path: Path) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         byte = data[exc.start]
-        raise InputError(name, line, f"not valid UTF-8 (byte 0x{byte:02x})") from None
+        raise InputError(
+            name, line, f"not valid UTF-8 (byte 0x{byte:02x}); save the file as UTF-8"
+        ) from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
