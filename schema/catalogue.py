@@ -13,7 +13,7 @@ from schema.enums import Evidence, IndicatorUnit
 from schema.ids import to_global_id
 from schema.nodes import Node
 
-__all__ = ["RECONSTRUCTION", "Indicator", "IndicatorArea", "areas_of"]
+__all__ = ["RECONSTRUCTION", "Indicator", "IndicatorArea", "areas_of", "indicators_by_code"]
 
 RECONSTRUCTION = (
     "Part of a reconstructed catalogue, not ESCA's official list: ESCA confirms the six "
@@ -42,8 +42,14 @@ class Indicator(Node):
     choices: list[str] | None = strawberry.field(
         description="Allowed values for ENUM and LIST units; null otherwise."
     )
-    scale_min: int | None = strawberry.field(description="Lowest score of a RATING; else null.")
-    scale_max: int | None = strawberry.field(description="Highest score of a RATING; else null.")
+    scale_min: int | None = strawberry.field(
+        description="Lowest allowed value: a RATING's lowest score, or the bound of a numeric "
+        "indicator that has one (participant growth: -100); else null."
+    )
+    scale_max: int | None = strawberry.field(
+        description="Highest allowed value: a RATING's highest score, or the bound of a "
+        "numeric indicator that has one; else null."
+    )
 
     @classmethod
     def from_document(cls, doc: IndicatorDoc) -> Indicator:
@@ -91,3 +97,8 @@ def areas_of(docs: list[IndicatorDoc]) -> list[IndicatorArea]:
             )
         area.indicators.append(Indicator.from_document(doc))
     return sorted(areas.values(), key=lambda a: (a.catalogue_version, a.number))
+
+
+def indicators_by_code(docs: list[IndicatorDoc]) -> dict[str, Indicator]:
+    """One catalogue version's indicators by code, in catalogue order, each built once."""
+    return {doc["code"]: Indicator.from_document(doc) for doc in docs}

@@ -16,6 +16,7 @@ from typing import Any, cast
 from pymongo import ASCENDING, DESCENDING
 from strawberry.dataloader import DataLoader
 
+from schema.catalogue import Indicator, indicators_by_code
 from schema.documents import (
     CLUSTERS,
     INDICATORS,
@@ -71,6 +72,17 @@ def _cluster_counts(db: Database) -> Callable[[list[str]], Awaitable[list[int]]]
     return load
 
 
+def _catalogues(db: Database) -> Callable[[list[str]], Awaitable[list[dict[str, Indicator]]]]:
+    """Each catalogue version's `Indicator` objects, built once per request and version."""
+    grouped = _grouped(db, INDICATORS, "catalogueVersion", [("number", ASCENDING)])
+
+    async def load(versions: list[str]) -> list[dict[str, Indicator]]:
+        docs = await grouped(versions)
+        return [indicators_by_code(cast(list[IndicatorDoc], group)) for group in docs]
+
+    return load
+
+
 @dataclass(frozen=True)
 class Loaders:
     cluster: DataLoader[str, ClusterDoc | None]
@@ -80,7 +92,7 @@ class Loaders:
     interview: DataLoader[str, InterviewDoc | None]
     labels_of_cluster: DataLoader[str, list[LabelDoc]]  # latest validUntil first
     interviews_of_cluster: DataLoader[str, list[InterviewDoc]]  # latest conductedOn first
-    catalogue: DataLoader[str, list[IndicatorDoc]]  # a catalogue version's indicators
+    catalogue: DataLoader[str, dict[str, Indicator]]  # a version's indicators by code
     cluster_count: DataLoader[str, int]  # clusters per portfolio slug
     peer_groups: DataLoader[PeerKey, PeerGroup]  # benchmark peer groups (schema.peers)
 
@@ -103,7 +115,7 @@ class Loaders:
                     db, INTERVIEWS, "cluster", [("conductedOn", DESCENDING), ("_id", ASCENDING)]
                 )
             ),
-            catalogue=loader(_grouped(db, INDICATORS, "catalogueVersion", [("number", ASCENDING)])),
+            catalogue=loader(_catalogues(db)),
             cluster_count=loader(_cluster_counts(db)),
             peer_groups=DataLoader(load_fn=partial(load_peer_groups, db)),
         )

@@ -285,20 +285,19 @@ class Interview(Node):
     ) -> list[IndicatorResult]:
         if codes is not None and len(codes) > MAX_CODES:
             raise BadUserInput(f"codes lists {len(codes)} codes; at most {MAX_CODES} are allowed")
-        catalogue = await info.context.loaders.catalogue.load(self.catalogue_version)
-        by_code = {d["code"]: d for d in catalogue}
+        indicators = await info.context.loaders.catalogue.load(self.catalogue_version)
         wanted = set(codes) if codes is not None else None
-        order = {d["code"]: d["number"] for d in catalogue}
+
+        def position(doc: IndicatorResultDoc) -> int:
+            indicator = indicators.get(doc["code"])
+            return indicator.number if indicator else 1_000_000
+
         results = []
-        for doc in sorted(self.raw_results, key=lambda r: order.get(r["code"], 1_000_000)):
-            indicator = by_code.get(doc["code"])
+        for doc in sorted(self.raw_results, key=position):
+            indicator = indicators.get(doc["code"])
             if wanted is not None and doc["code"] not in wanted:
                 continue
-            if area is not None and (indicator is None or indicator["area"] != area):
+            if area is not None and (indicator is None or indicator.area != area):
                 continue
-            results.append(
-                IndicatorResult.from_document(
-                    doc, Indicator.from_document(indicator) if indicator else None
-                )
-            )
+            results.append(IndicatorResult.from_document(doc, indicator))
         return results
