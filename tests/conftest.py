@@ -1,4 +1,5 @@
 """Shared fixtures. Async tests use AnyIO's pytest plugin (`@pytest.mark.anyio`) on asyncio.
+The backend is session-scoped so that the seeded app (`api`) can be built once per run.
 
 Tests marked `mongodb` need a real server and run only when MONGODB_URI is set; each uses
 a throw-away database that is dropped afterwards.
@@ -14,10 +15,12 @@ from typing import Any
 import pytest
 from mongomock_motor import AsyncMongoMockClient
 
+from api.settings import Settings
 from schema.documents import Database
+from tests.support import Api, serve
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def anyio_backend() -> str:
     return "asyncio"
 
@@ -37,6 +40,14 @@ def db() -> Database:
     client: Any = AsyncMongoMockClient(tz_aware=False)
     database: Database = client[f"test_{uuid.uuid4().hex[:8]}"]
     return database
+
+
+@pytest.fixture(scope="session")
+async def api() -> AsyncIterator[Api]:
+    """The app with default settings on the embedded store, seeded once for the session and
+    shared by every test that only reads. A test that writes must undo it."""
+    async with serve(Settings()) as served:
+        yield served
 
 
 @pytest.fixture

@@ -4,167 +4,24 @@ statistics with Python's `statistics` module on values fetched through the API."
 
 from __future__ import annotations
 
-import json
-import re
 import statistics
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any, cast
 
-import httpx
 import pytest
 
-from api.app import create_app
-from api.database import Connection, connect
 from api.settings import Settings
+from tests.support import LISTING, Api, add_years, serve, status_on
 
 pytestmark = pytest.mark.anyio
 
-DATA = Path(__file__).resolve().parent.parent / "seed" / "data"
-
-
-@pytest.fixture(scope="module")
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-# --- the raw listing, read independently ------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Row:
-    name: str
-    portfolio: str  # name as published
-    end: date
-
-
-def _listing() -> list[Row]:
-    names = json.loads((DATA / "portfolios.json").read_text(encoding="utf-8"))["portfolios"]
-    alternatives = "|".join(re.escape(n) for n in names)
-    # Greedy name: the portfolio is the last vocabulary match before the optional www.
-    line_re = re.compile(
-        rf"^(?P<name>.+) (?P<portfolio>{alternatives})(?: \S+)? "
-        r"(?P<y>\d{4})/(?P<m>\d\d)/(?P<d>\d\d)$"
-    )
-    text = (DATA / "000_d85a51d79b0f777b.txt").read_text(encoding="utf-8")
-    table = text.split("Name Comparative portfolio www Label valid until", 1)[1]
-    rows = []
-    for line in table.splitlines():
-        found = line_re.match(line.strip())
-        if found:
-            end = date(int(found["y"]), int(found["m"]), int(found["d"]))
-            rows.append(Row(found["name"], found["portfolio"], end))
-    return rows
-
-
-LISTING = _listing()
 PORTFOLIO_NAMES = sorted({row.portfolio for row in LISTING})
-
-
-def _minus_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return date(day.year - years, 2, 28)
-
-
-def _status(end: date, as_of: date) -> str:
-    """The published rule, written out again: valid / expiring within 90 days / renewable
-    for a year after the end / expired."""
-    if end >= as_of:
-        return "EXPIRING_SOON" if end - as_of <= timedelta(days=90) else "VALID"
-    try:
-        anniversary = end.replace(year=end.year + 1)
-    except ValueError:
-        anniversary = date(end.year + 1, 2, 28)
-    return "RENEWABLE" if as_of < anniversary else "EXPIRED"
 
 
 def test_the_raw_listing_has_88_rows_in_14_portfolios() -> None:
     assert len(LISTING) == 88
     assert len(PORTFOLIO_NAMES) == 14
-
-
-# --- the app, with its database round trips counted ---------------------------------------
-
-_IO = frozenset({"aggregate", "find", "find_one", "count_documents", "distinct"})
-
-
-class _Collection:
-    def __init__(self, inner: Any, calls: Counter[str]) -> None:
-        self._inner, self._calls = inner, calls
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._inner, name)
-        if name not in _IO:
-            return attr
-
-        def counted(*args: Any, **kwargs: Any) -> Any:
-            self._calls[name] += 1
-            return attr(*args, **kwargs)
-
-        return counted
-
-
-class _Database:
-    """A database whose reads are counted: one call of find/aggregate/... = one round trip."""
-
-    def __init__(self, inner: Any, calls: Counter[str]) -> None:
-        self._inner, self._calls = inner, calls
-
-    def __getitem__(self, name: str) -> _Collection:
-        return _Collection(self._inner[name], self._calls)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
-
-@dataclass
-class Api:
-    http: httpx.AsyncClient
-    calls: Counter[str] = field(default_factory=Counter)
-
-    async def post(self, query: str, **variables: Any) -> dict[str, Any]:
-        response = await self.http.post("/graphql", json={"query": query, "variables": variables})
-        assert response.status_code == 200, response.text
-        return cast(dict[str, Any], response.json())
-
-    async def data(self, query: str, **variables: Any) -> dict[str, Any]:
-        body = await self.post(query, **variables)
-        assert "errors" not in body, body["errors"]
-        return cast(dict[str, Any], body["data"])
-
-    async def round_trips(self, query: str, **variables: Any) -> int:
-        self.calls.clear()
-        await self.data(query, **variables)
-        return sum(self.calls.values())
-
-
-@asynccontextmanager
-async def _serve(settings: Settings) -> AsyncIterator[Api]:
-    calls: Counter[str] = Counter()
-
-    def counting(s: Settings) -> Connection:
-        real = connect(s)
-        return Connection(
-            client=real.client, db=cast(Any, _Database(real.db, calls)), embedded=True
-        )
-
-    app = create_app(settings, connect=counting)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            yield Api(http, calls)
-
-
-@pytest.fixture(scope="module")
-async def api() -> AsyncIterator[Api]:
-    async with _serve(Settings()) as served:
-        yield served
 
 
 # --- portfolioStats and clustersAggregate: counts from the listing -------------------------
@@ -197,7 +54,7 @@ async def test_portfolio_stats_match_the_listing(api: Api, as_of: date) -> None:
     assert sorted(got) == PORTFOLIO_NAMES
     for name, entry in got.items():
         ends = [row.end for row in LISTING if row.portfolio == name]
-        statuses = Counter(_status(end, as_of) for end in ends)
+        statuses = Counter(status_on(end, as_of) for end in ends)
         assert entry["clusterCount"] == len(ends)
         assert entry["byLevel"] == {"bronze": len(ends), "silver": 0, "gold": 0}
         assert entry["byStatus"] == {
@@ -224,8 +81,7 @@ async def test_portfolio_stats_keep_portfolios_without_matching_clusters(api: Ap
 
 @pytest.mark.parametrize("days", [-1, 100_000])
 async def test_expiry_window_out_of_range_is_a_client_error(api: Api, days: int) -> None:
-    body = await api.post(PORTFOLIO_STATS, days=days)
-    (error,) = body["errors"]
+    (error,) = await api.errors(PORTFOLIO_STATS, days=days)
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert "expiringWithinDays" in error["message"]
 
@@ -255,7 +111,7 @@ async def test_clusters_by_portfolio_and_status_match_the_listing(api: Api, as_o
     got = {
         (g["portfolio"]["name"], g["labelStatus"]): g["count"] for g in data["clustersAggregate"]
     }
-    assert got == Counter((row.portfolio, _status(row.end, as_of)) for row in LISTING)
+    assert got == Counter((row.portfolio, status_on(row.end, as_of)) for row in LISTING)
 
 
 async def test_status_groups_agree_with_the_status_filter(api: Api) -> None:
@@ -291,7 +147,7 @@ async def test_label_timeline_by_year_matches_the_listing(api: Api) -> None:
         "{ year month start end awarded awardedInferred expiring clustersValidAtEnd } }"
     )
     periods = data["labelTimeline"]
-    awards = [_minus_years(row.end, 2) for row in LISTING]
+    awards = [add_years(row.end, -2) for row in LISTING]
     first, last = min(awards).year, max(row.end for row in LISTING).year
     assert [p["year"] for p in periods] == list(range(first, last + 1))
     for p in periods:
@@ -428,8 +284,7 @@ async def test_indicator_stats_without_samples_has_no_data(api: Api) -> None:
 
 
 async def test_unknown_indicator_code_is_a_client_error(api: Api) -> None:
-    body = await api.post(INDICATOR_STATS, code="no_such_code")
-    (error,) = body["errors"]
+    (error,) = await api.errors(INDICATOR_STATS, code="no_such_code")
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert "no_such_code" in error["message"]
 
@@ -478,7 +333,7 @@ async def test_a_group_of_exactly_k_is_shown(api: Api) -> None:
 
 
 async def test_the_minimum_group_size_comes_from_settings() -> None:
-    async with _serve(Settings(min_group_size=2)) as api:
+    async with serve(Settings(min_group_size=2)) as api:
         low, high = _window(2)
         where = {"validUntil": {"gte": low.isoformat(), "lte": high.isoformat()}}
         (group,) = (await api.data(INDICATOR_STATS, code="participants", where=where))[

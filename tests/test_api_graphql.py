@@ -1,109 +1,42 @@
 """The GraphQL contract through HTTP, against the embedded store seeded at start-up.
 
-Expected counts are computed here from the raw listing file by a route independent of the
-seed parser: a regular expression anchored on the portfolio vocabulary and the date.
+Expected counts are computed from the raw listing file by a route independent of the seed
+parser (`tests.support.LISTING`): a regular expression anchored on the portfolio vocabulary
+and the date.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import re
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from api.app import create_app
-from api.database import Connection, connect
-from api.settings import Settings
 from schema.limits import MAX_ALIASES, MAX_DEPTH, MAX_PAGE_SIZE, MAX_TOKENS
+from tests.support import LISTING, Api, status_on
 
 pytestmark = pytest.mark.anyio
-
-DATA = Path(__file__).resolve().parent.parent / "seed" / "data"
-
-
-def _listing() -> list[tuple[str, str, date]]:
-    portfolios = json.loads((DATA / "portfolios.json").read_text(encoding="utf-8"))["portfolios"]
-    row = re.compile(
-        r"^(?P<name>.+?) (?P<portfolio>"
-        + "|".join(re.escape(p) for p in portfolios)
-        + r")(?: http\S*)? (?P<date>\d{4}/\d{2}/\d{2})$"
-    )
-    rows = []
-    for line in (DATA / "000_d85a51d79b0f777b.txt").read_text(encoding="utf-8").splitlines():
-        match = row.match(line.strip())
-        if match:
-            y, m, d = (int(x) for x in match["date"].split("/"))
-            rows.append((match["name"], match["portfolio"], date(y, m, d)))
-    return rows
-
-
-LISTING = _listing()
-
-
-def _status(end: date, on: date) -> str:
-    if on <= end:
-        return "EXPIRING_SOON" if (end - on).days <= 90 else "VALID"
-    return "RENEWABLE" if on < end.replace(year=end.year + 1) else "EXPIRED"
-
-
-@pytest.fixture(scope="module")
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(Settings())
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            yield http
-
-
-async def _call(client: httpx.AsyncClient, query: str, **variables: Any) -> dict[str, Any]:
-    response = await client.post("/graphql", json={"query": query, "variables": variables})
-    assert response.status_code == 200
-    body: dict[str, Any] = response.json()
-    return body
-
-
-async def gql(client: httpx.AsyncClient, query: str, **variables: Any) -> Any:
-    body = await _call(client, query, **variables)
-    assert "errors" not in body, body["errors"]
-    return body["data"]
-
-
-async def gql_error(client: httpx.AsyncClient, query: str, **variables: Any) -> dict[str, Any]:
-    body = await _call(client, query, **variables)
-    assert body.get("errors"), body
-    error: dict[str, Any] = body["errors"][0]
-    return error
 
 
 def test_the_listing_parsed_here_has_every_row() -> None:
     assert len(LISTING) == 88
-    assert len({p for _, p, _ in LISTING}) == 14
+    assert len({row.portfolio for row in LISTING}) == 14
 
 
 # -- counts ---------------------------------------------------------------------------------
 
 
-async def test_cluster_counts_per_portfolio_match_the_listing(client: httpx.AsyncClient) -> None:
-    data = await gql(client, "{ portfolios { slug name clusterCount clusters { totalCount } } }")
-    expected = Counter(p for _, p, _ in LISTING)
+async def test_cluster_counts_per_portfolio_match_the_listing(api: Api) -> None:
+    data = await api.data("{ portfolios { slug name clusterCount clusters { totalCount } } }")
+    expected = Counter(row.portfolio for row in LISTING)
     got = {p["name"]: p["clusterCount"] for p in data["portfolios"]}
     assert got == dict(expected)
     assert all(p["clusters"]["totalCount"] == p["clusterCount"] for p in data["portfolios"])
     for portfolio in data["portfolios"][:3]:
-        filtered = await gql(
-            client,
+        filtered = await api.data(
             "query($s: [String!]) { clusters(where: {portfolio: $s}) { totalCount } }",
             s=[portfolio["slug"]],
         )
@@ -113,13 +46,10 @@ async def test_cluster_counts_per_portfolio_match_the_listing(client: httpx.Asyn
 @pytest.mark.parametrize(
     "as_of", [date(2014, 2, 20), date(2014, 12, 1), date(2015, 3, 1), date(2019, 1, 1)]
 )
-async def test_counts_per_label_status_match_the_listing(
-    client: httpx.AsyncClient, as_of: date
-) -> None:
-    expected = Counter(_status(end, as_of) for _, _, end in LISTING)
+async def test_counts_per_label_status_match_the_listing(api: Api, as_of: date) -> None:
+    expected = Counter(status_on(row.end, as_of) for row in LISTING)
     for status in ("VALID", "EXPIRING_SOON", "RENEWABLE", "EXPIRED"):
-        data = await gql(
-            client,
+        data = await api.data(
             "query($d: Date, $s: [LabelStatus!]) "
             "{ clusters(asOf: $d, where: {labelStatus: $s}) { totalCount } }",
             d=as_of.isoformat(),
@@ -128,9 +58,8 @@ async def test_counts_per_label_status_match_the_listing(
         assert data["clusters"]["totalCount"] == expected[status], status
 
 
-async def test_status_fields_agree_with_the_status_filter(client: httpx.AsyncClient) -> None:
-    data = await gql(
-        client,
+async def test_status_fields_agree_with_the_status_filter(api: Api) -> None:
+    data = await api.data(
         '{ clusters(first: 100, asOf: "2014-02-20", where: {labelStatus: [RENEWABLE]}) '
         "{ nodes { label { status daysRemaining } } } }",
     )
@@ -145,7 +74,7 @@ COUNT = "query($w: ClusterWhere) { clusters(where: $w) { totalCount } }"
 
 
 def _n(portfolio: str) -> int:
-    return sum(1 for _, p, _ in LISTING if p == portfolio)
+    return sum(1 for row in LISTING if row.portfolio == portfolio)
 
 
 @pytest.mark.parametrize(
@@ -161,12 +90,12 @@ def _n(portfolio: str) -> int:
         pytest.param({"country": ["DE"]}, 0, id="other-country"),
         pytest.param(
             {"validUntil": {"gte": "2015-01-01"}},
-            sum(1 for *_, d in LISTING if d >= date(2015, 1, 1)),
+            sum(1 for row in LISTING if row.end >= date(2015, 1, 1)),
             id="valid-until-gte",
         ),
         pytest.param(
             {"validUntil": {"gte": "2014-02-01", "lte": "2014-02-28"}},
-            sum(1 for *_, d in LISTING if date(2014, 2, 1) <= d <= date(2014, 2, 28)),
+            sum(1 for row in LISTING if date(2014, 2, 1) <= row.end <= date(2014, 2, 28)),
             id="valid-until-range",
         ),
         pytest.param(
@@ -177,7 +106,7 @@ def _n(portfolio: str) -> int:
         pytest.param({"not": {"portfolio": ["ict"]}}, 88 - _n("ICT"), id="not"),
         pytest.param(
             {"and": [{"portfolio": ["ict"]}, {"validUntil": {"gte": "2015-01-01"}}]},
-            sum(1 for _, p, d in LISTING if p == "ICT" and d >= date(2015, 1, 1)),
+            sum(1 for row in LISTING if row.portfolio == "ICT" and row.end >= date(2015, 1, 1)),
             id="and",
         ),
         pytest.param(
@@ -187,35 +116,34 @@ def _n(portfolio: str) -> int:
             },
             sum(
                 1
-                for _, p, d in LISTING
-                if p in ("Food industry", "ICT") and not d <= date(2014, 2, 20)
+                for row in LISTING
+                if row.portfolio in ("Food industry", "ICT") and not row.end <= date(2014, 2, 20)
             ),
             id="nested",
         ),
     ],
 )
-async def test_filters(client: httpx.AsyncClient, where: dict[str, Any], expected: int) -> None:
-    data = await gql(client, COUNT, w=where)
+async def test_filters(api: Api, where: dict[str, Any], expected: int) -> None:
+    data = await api.data(COUNT, w=where)
     assert data["clusters"]["totalCount"] == expected
 
 
-async def test_where_nested_too_deep_is_a_client_error(client: httpx.AsyncClient) -> None:
+async def test_where_nested_too_deep_is_a_client_error(api: Api) -> None:
     where: dict[str, Any] = {"country": ["FR"]}
     for _ in range(6):
         where = {"not": where}
-    error = await gql_error(client, COUNT, w=where)
+    error = (await api.errors(COUNT, w=where))[0]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
 
 
-async def test_portfolio_clusters_combine_with_where(client: httpx.AsyncClient) -> None:
-    data = await gql(
-        client,
+async def test_portfolio_clusters_combine_with_where(api: Api) -> None:
+    data = await api.data(
         '{ portfolio(slug: "ict") { clusters(where: {validUntil: {gte: "2015-01-01"}}) '
         "{ totalCount nodes { portfolio { slug } } } } }",
     )
     clusters = data["portfolio"]["clusters"]
     assert clusters["totalCount"] == sum(
-        1 for _, p, d in LISTING if p == "ICT" and d >= date(2015, 1, 1)
+        1 for row in LISTING if row.portfolio == "ICT" and row.end >= date(2015, 1, 1)
     )
     assert {n["portfolio"]["slug"] for n in clusters["nodes"]} == {"ict"}
 
@@ -237,33 +165,31 @@ SEARCH = "query($s: String) { clusters(search: $s, first: 100) { totalCount node
         pytest.param("l'environnement", "Technologies de l’Environnement", id="apostrophe"),
     ],
 )
-async def test_search_folds_case_accents_and_punctuation(
-    client: httpx.AsyncClient, text: str, name: str
-) -> None:
-    data = await gql(client, SEARCH, s=text)
+async def test_search_folds_case_accents_and_punctuation(api: Api, text: str, name: str) -> None:
+    data = await api.data(SEARCH, s=text)
     assert any(name in n["name"] for n in data["clusters"]["nodes"]), data
 
 
-async def test_search_pole_finds_every_pole(client: httpx.AsyncClient) -> None:
-    data = await gql(client, SEARCH, s="pole")
+async def test_search_pole_finds_every_pole(api: Api) -> None:
+    data = await api.data(SEARCH, s="pole")
     names = {n["name"] for n in data["clusters"]["nodes"]}
-    poles = {name for name, _, _ in LISTING if name.startswith("Pôle ")}
+    poles = {row.name for row in LISTING if row.name.startswith("Pôle ")}
     assert len(poles) > 20
     assert poles <= names
 
 
 @pytest.mark.parametrize("text", ["", "   ", "!!"])
-async def test_empty_search_is_no_filter(client: httpx.AsyncClient, text: str) -> None:
-    assert (await gql(client, SEARCH, s=text))["clusters"]["totalCount"] == 88
+async def test_empty_search_is_no_filter(api: Api, text: str) -> None:
+    assert (await api.data(SEARCH, s=text))["clusters"]["totalCount"] == 88
 
 
-async def test_search_treats_regex_characters_as_text(client: httpx.AsyncClient) -> None:
-    assert (await gql(client, SEARCH, s="p.le"))["clusters"]["totalCount"] == 0
+async def test_search_treats_regex_characters_as_text(api: Api) -> None:
+    assert (await api.data(SEARCH, s="p.le"))["clusters"]["totalCount"] == 0
 
 
-async def test_search_longer_than_the_cap_is_a_client_error(client: httpx.AsyncClient) -> None:
-    assert (await gql(client, SEARCH, s="a" * 100))["clusters"]["totalCount"] == 0
-    error = await gql_error(client, SEARCH, s="a" * 101)
+async def test_search_longer_than_the_cap_is_a_client_error(api: Api) -> None:
+    assert (await api.data(SEARCH, s="a" * 100))["clusters"]["totalCount"] == 0
+    error = (await api.errors(SEARCH, s="a" * 101))[0]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert "100" in error["message"]
 
@@ -278,8 +204,8 @@ PAGE = """query($first: Int, $after: String, $last: Int, $before: String, $order
 }"""
 
 
-async def _all_slugs(client: httpx.AsyncClient, order: list[dict[str, str]]) -> list[str]:
-    data = await gql(client, PAGE, first=100, order=order)
+async def _all_slugs(api: Api, order: list[dict[str, str]]) -> list[str]:
+    data = await api.data(PAGE, first=100, order=order)
     return [e["node"]["slug"] for e in data["clusters"]["edges"]]
 
 
@@ -292,9 +218,9 @@ async def _all_slugs(client: httpx.AsyncClient, order: list[dict[str, str]]) -> 
     ],
 )
 async def test_paging_forwards_and_backwards_covers_everything_once(
-    client: httpx.AsyncClient, order: list[dict[str, str]]
+    api: Api, order: list[dict[str, str]]
 ) -> None:
-    everything = await _all_slugs(client, order)
+    everything = await _all_slugs(api, order)
     assert len(everything) == 88
     assert len(set(everything)) == 88
 
@@ -302,7 +228,7 @@ async def test_paging_forwards_and_backwards_covers_everything_once(
     after = None
     pages = 0
     while True:
-        data = (await gql(client, PAGE, first=7, after=after, order=order))["clusters"]
+        data = (await api.data(PAGE, first=7, after=after, order=order))["clusters"]
         forward += [e["node"]["slug"] for e in data["edges"]]
         assert data["pageInfo"]["hasPreviousPage"] is (after is not None)
         pages += 1
@@ -315,7 +241,7 @@ async def test_paging_forwards_and_backwards_covers_everything_once(
     backward: list[str] = []
     before = None
     while True:
-        data = (await gql(client, PAGE, last=7, before=before, order=order))["clusters"]
+        data = (await api.data(PAGE, last=7, before=before, order=order))["clusters"]
         backward = [e["node"]["slug"] for e in data["edges"]] + backward
         assert data["pageInfo"]["hasNextPage"] is (before is not None)
         if not data["pageInfo"]["hasPreviousPage"]:
@@ -324,22 +250,22 @@ async def test_paging_forwards_and_backwards_covers_everything_once(
     assert backward == everything
 
 
-async def test_name_order_ignores_case_and_accents(client: httpx.AsyncClient) -> None:
-    data = await gql(client, "{ clusters(first: 100) { nodes { name } } }")
+async def test_name_order_ignores_case_and_accents(api: Api) -> None:
+    data = await api.data("{ clusters(first: 100) { nodes { name } } }")
     names = [n["name"] for n in data["clusters"]["nodes"]]
     assert names.index("Céréales Vallée") < names.index("Cluster Edit")
     assert names.index("iconoval - Pôle image Alsace") < names.index("ID2Santé")
 
 
-async def test_default_page_is_20_and_cursors_are_opaque(client: httpx.AsyncClient) -> None:
-    data = (await gql(client, PAGE))["clusters"]
+async def test_default_page_is_20_and_cursors_are_opaque(api: Api) -> None:
+    data = (await api.data(PAGE))["clusters"]
     assert len(data["edges"]) == 20
     assert data["pageInfo"]["hasNextPage"] is True
     assert data["pageInfo"]["hasPreviousPage"] is False
 
 
-async def test_empty_pages(client: httpx.AsyncClient) -> None:
-    zero = (await gql(client, PAGE, first=0))["clusters"]
+async def test_empty_pages(api: Api) -> None:
+    zero = (await api.data(PAGE, first=0))["clusters"]
     assert zero["edges"] == []
     assert zero["pageInfo"] == {
         "hasNextPage": True,
@@ -347,28 +273,26 @@ async def test_empty_pages(client: httpx.AsyncClient) -> None:
         "startCursor": None,
         "endCursor": None,
     }
-    last = (await gql(client, PAGE, last=1))["clusters"]
-    end = (await gql(client, PAGE, first=5, after=last["pageInfo"]["endCursor"]))["clusters"]
+    last = (await api.data(PAGE, last=1))["clusters"]
+    end = (await api.data(PAGE, first=5, after=last["pageInfo"]["endCursor"]))["clusters"]
     assert end["edges"] == []
     assert end["pageInfo"]["hasNextPage"] is False
     assert end["pageInfo"]["hasPreviousPage"] is True
-    nothing = await gql(
-        client,
+    nothing = await api.data(
         '{ clusters(search: "zzzzzz") { totalCount edges { cursor } pageInfo { hasNextPage } } }',
     )
     assert nothing["clusters"] == {"totalCount": 0, "edges": [], "pageInfo": {"hasNextPage": False}}
 
 
 async def test_pages_are_stable_when_a_cluster_is_inserted_before_them(
-    client: httpx.AsyncClient,
+    api: Api,
 ) -> None:
-    first = (await gql(client, PAGE, first=5))["clusters"]
+    first = (await api.data(PAGE, first=5))["clusters"]
     after = first["pageInfo"]["endCursor"]
     expected = [
-        e["node"]["slug"]
-        for e in (await gql(client, PAGE, first=5, after=after))["clusters"]["edges"]
+        e["node"]["slug"] for e in (await api.data(PAGE, first=5, after=after))["clusters"]["edges"]
     ]
-    app_db = await _database(client)
+    app_db = api.app.state.connection.db
     doc = await app_db["clusters"].find_one({"_id": "advancity"})
     assert doc is not None
     doc.update(
@@ -376,26 +300,20 @@ async def test_pages_are_stable_when_a_cluster_is_inserted_before_them(
     )
     await app_db["clusters"].insert_one(doc)
     try:
-        again = (await gql(client, PAGE, first=5, after=after))["clusters"]
+        again = (await api.data(PAGE, first=5, after=after))["clusters"]
         assert [e["node"]["slug"] for e in again["edges"]] == expected
     finally:
         await app_db["clusters"].delete_one({"_id": "aaa-inserted"})
-
-
-async def _database(client: httpx.AsyncClient) -> Any:
-    transport = client._transport
-    assert isinstance(transport, httpx.ASGITransport)
-    return transport.app.state.connection.db  # type: ignore[attr-defined]
 
 
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode()
 
 
-async def test_invalid_cursors_are_client_errors(client: httpx.AsyncClient) -> None:
+async def test_invalid_cursors_are_client_errors(api: Api) -> None:
     by_date = [{"field": "VALID_UNTIL"}]
-    other_order = (await gql(client, PAGE, first=1, order=by_date))["clusters"]["pageInfo"]
-    real = (await gql(client, PAGE, first=1))["clusters"]["pageInfo"]["endCursor"]
+    other_order = (await api.data(PAGE, first=1, order=by_date))["clusters"]["pageInfo"]
+    real = (await api.data(PAGE, first=1))["clusters"]["pageInfo"]["endCursor"]
     payload = json.loads(base64.urlsafe_b64decode(real))
     tampered_types = dict(payload, k=[{"$gt": ""}, "x"])
     tampered_length = dict(payload, k=["a"])
@@ -410,7 +328,7 @@ async def test_invalid_cursors_are_client_errors(client: httpx.AsyncClient) -> N
         "x" * 5000,
     ):
         for argument in ("after", "before"):
-            error = await gql_error(client, PAGE, first=None, **{argument: cursor})
+            error = (await api.errors(PAGE, first=None, **{argument: cursor}))[0]
             assert error["extensions"]["code"] == "BAD_USER_INPUT", cursor
             assert "cursor" in error["message"]
 
@@ -426,16 +344,16 @@ async def test_invalid_cursors_are_client_errors(client: httpx.AsyncClient) -> N
     ],
 )
 async def test_page_arguments_out_of_range_are_client_errors(
-    client: httpx.AsyncClient, arguments: dict[str, Any], message: str
+    api: Api, arguments: dict[str, Any], message: str
 ) -> None:
-    error = await gql_error(client, PAGE, **arguments)
+    error = (await api.errors(PAGE, **arguments))[0]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert message in error["message"]
 
 
-async def test_page_size_at_the_cap_is_accepted(client: httpx.AsyncClient) -> None:
-    assert len((await gql(client, PAGE, first=MAX_PAGE_SIZE))["clusters"]["edges"]) == 88
-    assert len((await gql(client, PAGE, last=MAX_PAGE_SIZE))["clusters"]["edges"]) == 88
+async def test_page_size_at_the_cap_is_accepted(api: Api) -> None:
+    assert len((await api.data(PAGE, first=MAX_PAGE_SIZE))["clusters"]["edges"]) == 88
+    assert len((await api.data(PAGE, last=MAX_PAGE_SIZE))["clusters"]["edges"]) == 88
 
 
 # -- label status on dates ------------------------------------------------------------------
@@ -454,9 +372,8 @@ ADVANCITY_END = date(2014, 3, 7)  # "ADVANCITY Energy and environment 2014/03/07
         pytest.param(date(2015, 3, 7), "EXPIRED", id="year-after"),
     ],
 )
-async def test_status_boundaries(client: httpx.AsyncClient, as_of: date, status: str) -> None:
-    data = await gql(
-        client,
+async def test_status_boundaries(api: Api, as_of: date, status: str) -> None:
+    data = await api.data(
         """query($d: Date, $s: [LabelStatus!]) {
           cluster(slug: "advancity") { label { validUntil status(asOf: $d) } }
           clusters(asOf: $d, search: "advancity", where: {labelStatus: $s}) {
@@ -476,25 +393,24 @@ async def test_status_boundaries(client: httpx.AsyncClient, as_of: date, status:
     ]
 
 
-async def test_status_defaults_to_today(client: httpx.AsyncClient) -> None:
-    data = await gql(client, '{ cluster(slug: "advancity") { label { status daysRemaining } } }')
+async def test_status_defaults_to_today(api: Api) -> None:
+    data = await api.data('{ cluster(slug: "advancity") { label { status daysRemaining } } }')
     assert data["cluster"]["label"]["status"] == "EXPIRED"
     assert data["cluster"]["label"]["daysRemaining"] < -3000
 
 
-async def test_invalid_date_is_refused_by_typing(client: httpx.AsyncClient) -> None:
-    error = await gql_error(
-        client, "query($d: Date) { clusters(asOf: $d) { totalCount } }", d="2014-02-30"
-    )
+async def test_invalid_date_is_refused_by_typing(api: Api) -> None:
+    error = (
+        await api.errors("query($d: Date) { clusters(asOf: $d) { totalCount } }", d="2014-02-30")
+    )[0]
     assert "Date" in error["message"]
 
 
 # -- objects, nodes, nesting ----------------------------------------------------------------
 
 
-async def test_cluster_fields(client: httpx.AsyncClient) -> None:
-    data = await gql(
-        client,
+async def test_cluster_fields(api: Api) -> None:
+    data = await api.data(
         """{ cluster(slug: "pole-images-et-reseaux") {
             slug name country website warnings portfolio { slug name }
             label { level validUntil awardedOn awardedOnInferred }
@@ -529,19 +445,18 @@ async def test_cluster_fields(client: httpx.AsyncClient) -> None:
         pytest.param('{ node(id: "Q2x1c3Rlcjpub3BlCg==") { id } }', id="node-unknown"),
     ],
 )
-async def test_unknown_slugs_and_ids_are_null(client: httpx.AsyncClient, query: str) -> None:
-    data = await gql(client, query)
+async def test_unknown_slugs_and_ids_are_null(api: Api, query: str) -> None:
+    data = await api.data(query)
     assert list(data.values()) == [None]
 
 
-async def test_cluster_needs_exactly_one_of_id_and_slug(client: httpx.AsyncClient) -> None:
-    error = await gql_error(client, "{ cluster { id } }")
+async def test_cluster_needs_exactly_one_of_id_and_slug(api: Api) -> None:
+    error = (await api.errors("{ cluster { id } }"))[0]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
 
 
-async def test_node_round_trips_for_every_node_type(client: httpx.AsyncClient) -> None:
-    data = await gql(
-        client,
+async def test_node_round_trips_for_every_node_type(api: Api) -> None:
+    data = await api.data(
         """{ cluster(slug: "nov-log") {
             id portfolio { id } label { id }
             latestInterview { id results(codes: ["participants"]) { indicator { id } } }
@@ -556,39 +471,36 @@ async def test_node_round_trips_for_every_node_type(client: httpx.AsyncClient) -
         "Indicator": cluster["latestInterview"]["results"][0]["indicator"]["id"],
     }
     for type_name, node_id in ids.items():
-        node = (
-            await gql(client, "query($id: ID!) { node(id: $id) { __typename id } }", id=node_id)
-        )["node"]
+        node = (await api.data("query($id: ID!) { node(id: $id) { __typename id } }", id=node_id))[
+            "node"
+        ]
         assert node == {"__typename": type_name, "id": node_id}
     nodes = (
-        await gql(
-            client,
+        await api.data(
             "query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }",
             ids=[*ids.values(), "bm9wZQ=="],
         )
     )["nodes"]
     assert [n["id"] for n in nodes[:-1]] == list(ids.values())
     assert nodes[-1] is None
-    label = await gql(
-        client,
+    label = await api.data(
         "query($id: ID!) { node(id: $id) { ... on Label { cluster { slug } validUntil } } }",
         id=ids["Label"],
     )
     assert label["node"] == {"cluster": {"slug": "nov-log"}, "validUntil": "2014-03-20"}
-    by_id = await gql(client, "query($id: ID) { cluster(id: $id) { slug } }", id=ids["Cluster"])
+    by_id = await api.data("query($id: ID) { cluster(id: $id) { slug } }", id=ids["Cluster"])
     assert by_id["cluster"] == {"slug": "nov-log"}
 
 
-async def test_nodes_is_capped(client: httpx.AsyncClient) -> None:
-    error = await gql_error(
-        client, "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", ids=["x"] * 101
-    )
+async def test_nodes_is_capped(api: Api) -> None:
+    error = (await api.errors("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", ids=["x"] * 101))[
+        0
+    ]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
 
 
-async def test_interview_results_by_area_and_codes(client: httpx.AsyncClient) -> None:
-    data = await gql(
-        client,
+async def test_interview_results_by_area_and_codes(api: Api) -> None:
+    data = await api.data(
         """{ cluster(slug: "nov-log") { latestInterview {
             all: results { code }
             structure: results(area: "STRUCTURE") { code indicator { area unit } }
@@ -615,9 +527,8 @@ async def test_interview_results_by_area_and_codes(client: httpx.AsyncClient) ->
     assert interview["catalogueVersion"] == "bronze-36-2010"
 
 
-async def test_catalogue(client: httpx.AsyncClient) -> None:
-    data = await gql(
-        client,
+async def test_catalogue(api: Api) -> None:
+    data = await api.data(
         """{ indicatorAreas { code number name indicators { code } }
              indicators {
                number code name description area unit higherIsBetter evidence catalogueVersion
@@ -642,7 +553,7 @@ async def test_catalogue(client: httpx.AsyncClient) -> None:
 # -- limits ---------------------------------------------------------------------------------
 
 
-async def test_depth_limit(client: httpx.AsyncClient) -> None:
+async def test_depth_limit(api: Api) -> None:
     def chain(depth: int) -> str:
         # cluster(0) > label(1) > cluster(2) > ... > leaf(depth)
         fields = ["label" if i % 2 else "cluster" for i in range(1, depth)]
@@ -652,69 +563,34 @@ async def test_depth_limit(client: httpx.AsyncClient) -> None:
             body = f"{name} {{ {body} }}"
         return f'{{ cluster(slug: "nov-log") {{ {body} }} }}'
 
-    assert "errors" not in await _call(client, chain(MAX_DEPTH))
-    error = await gql_error(client, chain(MAX_DEPTH + 1))
+    assert "errors" not in await api.post(chain(MAX_DEPTH))
+    error = (await api.errors(chain(MAX_DEPTH + 1)))[0]
     assert "exceeds maximum operation depth" in error["message"]
 
 
-async def test_alias_limit(client: httpx.AsyncClient) -> None:
+async def test_alias_limit(api: Api) -> None:
     def aliased(n: int) -> str:
         return "{ " + " ".join(f"a{i}: portfolios {{ slug }}" for i in range(n)) + " }"
 
-    assert "errors" not in await _call(client, aliased(MAX_ALIASES))
-    error = await gql_error(client, aliased(MAX_ALIASES + 1))
+    assert "errors" not in await api.post(aliased(MAX_ALIASES))
+    error = (await api.errors(aliased(MAX_ALIASES + 1)))[0]
     assert "aliases" in error["message"]
 
 
-async def test_token_limit(client: httpx.AsyncClient) -> None:
+async def test_token_limit(api: Api) -> None:
     def tokens(n: int) -> str:
         # 16 tokens around the list, plus one per string.
         return "{ clusters(where: {portfolio: [" + '"x" ' * (n - 16) + "]}) { totalCount } }"
 
-    assert "errors" not in await _call(client, tokens(MAX_TOKENS))
-    error = await gql_error(client, tokens(MAX_TOKENS + 1))
+    assert "errors" not in await api.post(tokens(MAX_TOKENS))
+    error = (await api.errors(tokens(MAX_TOKENS + 1)))[0]
     assert "tokens" in error["message"]
 
 
 # -- round trips ----------------------------------------------------------------------------
 
 
-class _Counting:
-    """A database whose collections count the calls that reach the server."""
-
-    CALLS = frozenset({"find", "find_one", "aggregate", "count_documents", "distinct"})
-
-    def __init__(self, db: Any) -> None:
-        self.db = db
-        self.calls: Counter[str] = Counter()
-
-    def __getitem__(self, name: str) -> Any:
-        return _CountingCollection(self.db[name], self.calls, name)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.db, name)
-
-
-class _CountingCollection:
-    def __init__(self, collection: Any, calls: Counter[str], name: str) -> None:
-        self.collection = collection
-        self.calls = calls
-        self.name = name
-
-    def __getattr__(self, attribute: str) -> Any:
-        if attribute in _Counting.CALLS:
-            self.calls[f"{self.name}.{attribute}"] += 1
-        return getattr(self.collection, attribute)
-
-
-async def test_round_trips_do_not_grow_with_page_size() -> None:
-    counting: list[_Counting] = []
-
-    def connect_counting(settings: Settings) -> Connection:
-        real = connect(settings)
-        counting.append(_Counting(real.db))
-        return Connection(client=real.client, db=counting[0], embedded=True)  # type: ignore[arg-type]
-
+async def test_round_trips_do_not_grow_with_page_size(api: Api) -> None:
     query = """query($n: Int) { clusters(first: $n) {
         totalCount pageInfo { hasNextPage hasPreviousPage }
         edges { cursor node {
@@ -722,16 +598,12 @@ async def test_round_trips_do_not_grow_with_page_size() -> None:
           latestInterview { isSample results { code value rating indicator { name unit } } }
         } }
     } }"""
-    app = create_app(Settings(), connect=connect_counting)
     trips: dict[int, Counter[str]] = {}
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            for size in (10, 100):
-                counting[0].calls.clear()
-                data = await gql(http, query, n=size)
-                assert len(data["clusters"]["edges"]) == min(size, 88)
-                trips[size] = Counter(counting[0].calls)
+    for size in (10, 100):
+        api.calls.clear()
+        data = await api.data(query, n=size)
+        assert len(data["clusters"]["edges"]) == min(size, 88)
+        trips[size] = Counter(api.calls)
     print(
         "round trips per request:", {size: sum(c.values()) for size, c in trips.items()}, trips[100]
     )
