@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,7 @@ import pytest
 from motor.motor_asyncio import AsyncIOMotorClient
 
 from schema.documents import CLUSTERS, INDICATORS, INTERVIEWS, LABELS, PORTFOLIOS, Database
-from seed.command import run_seed
+from seed.command import PROGRESS_MIN_ROWS, run_seed
 
 COLLECTIONS = (PORTFOLIOS, INDICATORS, CLUSTERS, LABELS, INTERVIEWS)
 CSV_HEADER = "name,portfolio,website,label_level,valid_until,country\n"
@@ -169,3 +171,39 @@ async def test_unreachable_database_exits_3_without_the_uri(
     assert "could not be reached" in err
     assert "secret" not in err
     assert "Traceback" not in err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("rows", "no_progress", "drawn"),
+    [
+        pytest.param(PROGRESS_MIN_ROWS + 1, False, True, id="large"),
+        pytest.param(PROGRESS_MIN_ROWS, False, False, id="small"),
+        pytest.param(PROGRESS_MIN_ROWS + 1, True, False, id="no-progress"),
+    ],
+)
+async def test_progress_bar_on_large_inputs_at_a_terminal(
+    db: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    rows: int,
+    no_progress: bool,
+    drawn: bool,
+) -> None:
+    path = tmp_path / "large.csv"
+    lines = [f"Cluster {n},ICT,,BRONZE,2016-01-01,DE" for n in range(rows)]
+    path.write_text(CSV_HEADER + "\n".join(lines) + "\n", encoding="utf-8")
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert await run_seed(args(path, no_progress=no_progress), db) == 0
+    bar = terminal.getvalue()
+    assert ("\r[" in bar) is drawn
+    if drawn:
+        # Every document written is counted, the 14 portfolios and 36 indicators included.
+        total = rows * 2 + 14 + 36
+        assert bar.rstrip().endswith(f"] {total}/{total}")
