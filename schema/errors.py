@@ -18,6 +18,7 @@ Every error a client receives carries a stable `extensions.code`:
 | GRAPHQL_PARSE_FAILED        | the document is not valid GraphQL syntax (or too many tokens) |
 | GRAPHQL_VALIDATION_FAILED   | the document does not fit the schema or a limit (depth, aliases) |
 | BAD_USER_INPUT              | a variable of the wrong type, or an argument a resolver refuses |
+| COST_LIMIT_EXCEEDED         | the operation may request too many objects (`schema.cost`)  |
 | INTERNAL_SERVER_ERROR       | anything else: a bug or an outage, masked                 |
 """
 

@@ -15,6 +15,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
+from schema.cost import QueryCost
 from schema.errors import MaskInternalErrors
 from schema.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 
@@ -28,6 +29,7 @@ def schema_extensions(*, production: bool) -> list[Callable[[], Any] | type[Any]
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
+        QueryCost,
         lambda: MaskInternalErrors(hide_suggestions=production),
     ]
     if production:

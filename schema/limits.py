@@ -9,11 +9,13 @@ from __future__ import annotations
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
+    "LIST_ESTIMATE",
     "MAX_ALIASES",
     "MAX_CODES",
     "MAX_DEPTH",
     "MAX_NODE_IDS",
     "MAX_PAGE_SIZE",
+    "MAX_REQUESTED_NODES",
     "MAX_SEARCH_LENGTH",
     "MAX_TOKENS",
     "MAX_WHERE_DEPTH",
@@ -40,3 +42,10 @@ MAX_CODES = 50
 MAX_SEARCH_LENGTH = 100
 # Nesting of `and` / `or` / `not` in a `ClusterWhere`.
 MAX_WHERE_DEPTH = 5
+
+# Query cost (`schema.cost`): objects an operation may request through connections. 2500
+# lets every portfolio list a full page of its clusters; a page of 100 clusters that each
+# open another page of 100 (10,100 objects, 100 queries) is refused.
+MAX_REQUESTED_NODES = 2500
+# How many items the cost assumes for a list field of unknown length (e.g. `portfolios`).
+LIST_ESTIMATE = 20
