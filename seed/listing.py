@@ -4,7 +4,8 @@ Each row is `<name> <portfolio> [<www>] <YYYY/MM/DD>` with single spaces between
 columns, which also occur inside names and portfolios. A row is therefore split from the
 right: the date is the last word, then an optional website (a word starting with
 `http://`, `https://` or `www.`), then the longest portfolio of the vocabulary that the rest
-ends with; what remains is the name, kept exactly as published.
+ends with; what remains is the name, kept exactly as published. Runs of spaces or tabs
+between columns and around a row are tolerated; a no-break space never separates columns.
 
 The listing has no level column (every label in it is BRONZE) and no country column: it is
 ESCA's France slice, so the country comes from the caller (`FR` by default).
@@ -25,6 +26,15 @@ __all__ = ["HEADER", "parse_listing", "parse_listing_date"]
 
 HEADER = re.compile(r"Name\s+Comparative\s+portfolio\s+www\s+Label\s+valid\s+until")
 _DATE = re.compile(r"(\d{4})/(\d{2})/(\d{2})")
+_BLANKS = " \t"
+_LAST_WORD = re.compile(r"(?:(.*?)[ \t]+)?([^ \t]*)")
+
+
+def _split_last(text: str) -> tuple[str, str]:
+    """`text` without its last blank-separated word, and that word."""
+    match = _LAST_WORD.fullmatch(text)
+    assert match is not None  # the pattern matches any string
+    return match[1] or "", match[2]
 
 
 def parse_listing(
@@ -66,14 +76,17 @@ def parse_listing_date(value: str, file: str, line: int) -> date:
 
 
 def _row(text: str, portfolios: Portfolios, country: str, file: str, line: int) -> ListingRow:
-    rest, _, last = text.rpartition(" ")
+    # Columns are separated by spaces; runs of spaces or tabs between columns and around
+    # the row are tolerated. Only ASCII blanks separate: a no-break space is part of a name.
+    rest, last = _split_last(text.strip(_BLANKS))
     valid_until = parse_listing_date(last, file, line)
     website: str | None = None
-    head, _, word = rest.rpartition(" ")
+    head, word = _split_last(rest)
     if word.lower().startswith(WEBSITE_PREFIXES):
         website, rest = word, head
     portfolio = next(
-        (p for p in portfolios.longest_first if rest == p or rest.endswith(" " + p)), None
+        (p for p in portfolios.longest_first if rest == p or rest.endswith((" " + p, "\t" + p))),
+        None,
     )
     if portfolio is None:
         raise RowError(
@@ -83,7 +96,7 @@ def _row(text: str, portfolios: Portfolios, country: str, file: str, line: int) 
             rest,
             f"does not end with a known portfolio; known: {portfolios.known()}",
         )
-    cluster = rest[: -len(portfolio)].removesuffix(" ")
+    cluster = rest[: -len(portfolio)].rstrip(_BLANKS)
     if not cluster.strip():
         raise RowError(file, line, "name", cluster, "empty name before the portfolio")
     warnings = website_warnings(website, file, line) if website else ()

@@ -132,6 +132,22 @@ def test_bom_crlf_trailing_spaces_and_blank_lines_give_identical_rows(tmp_path: 
     assert clean_rows[1].warnings == ()
 
 
+def test_runs_of_blanks_between_columns_are_tolerated(tmp_path: Path) -> None:
+    plain = HEADER + "Foo Bar ICT 2014/03/01\nBaz Construction www.baz.fr 2015/01/02"
+    spaced = HEADER + "  Foo Bar  ICT\t2014/03/01\n\tBaz   Construction  www.baz.fr 2015/01/02"
+    assert (
+        parse_listing(write(tmp_path, spaced, "b.txt")).rows
+        == parse_listing(write(tmp_path, plain, "a.txt")).rows
+    )
+
+
+def test_a_no_break_space_is_part_of_the_name_not_a_separator(tmp_path: Path) -> None:
+    [row] = parse_listing(
+        write(tmp_path, HEADER + "TEAM²\u00a0(X) Energy and environment 2014/03/12")
+    ).rows
+    assert row.name == "TEAM²\u00a0(X)"
+
+
 @pytest.mark.parametrize(
     ("row", "field", "reason"),
     [
