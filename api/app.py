@@ -67,6 +67,7 @@ def create_app(
         build_schema(production=settings.production),
         production=settings.production,
         min_group_size=settings.min_group_size,
+        publish_results=settings.publish_results,
     )
     middleware = [Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)]
     if settings.cors_origins:

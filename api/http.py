@@ -93,7 +93,9 @@ def _accepts_graphql_response(accept: str) -> bool:
 class GraphQLView(GraphQL[Context, None]):
     """Strawberry's ASGI view with a typed context, orjson, and GraphQL-over-HTTP statuses."""
 
-    def __init__(self, schema: Any, *, production: bool, min_group_size: int) -> None:
+    def __init__(
+        self, schema: Any, *, production: bool, min_group_size: int, publish_results: bool
+    ) -> None:
         super().__init__(
             schema,
             graphql_ide=None if production else "graphiql",
@@ -101,6 +103,7 @@ class GraphQLView(GraphQL[Context, None]):
             multipart_uploads_enabled=False,
         )
         self.min_group_size = min_group_size
+        self.publish_results = publish_results
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # no subscriptions: nothing to serve over WebSocket
@@ -117,7 +120,12 @@ class GraphQLView(GraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         db: Database = request.app.state.connection.db
-        return Context.create(db, min_group_size=self.min_group_size, request=request)
+        return Context.create(
+            db,
+            min_group_size=self.min_group_size,
+            publish_results=self.publish_results,
+            request=request,
+        )
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
         sub = _SubResponse()

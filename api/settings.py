@@ -10,6 +10,9 @@
 - `ECEI_MAX_BODY_BYTES` (`65536`): larger request bodies get 413.
 - `ECEI_DB_TIMEOUT_MS` (`5000`): server selection and per-operation timeout.
 - `ECEI_CORS_ORIGINS` (empty: no CORS headers): comma-separated allowlist of origins.
+- `ECEI_PUBLISH_RESULTS` (`false`): serve the individual results of real (non-sample)
+  interviews. They are confidential: by default only aggregates over at least
+  `ECEI_MIN_GROUP_SIZE` clusters are served from them.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ class Settings:
     max_body_bytes: int = 65536
     db_timeout_ms: int = 5000
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
+    publish_results: bool = False
 
     @property
     def production(self) -> bool:
@@ -77,7 +81,19 @@ class Settings:
             max_body_bytes=_int(env, "ECEI_MAX_BODY_BYTES", 65536, 1024, 16 * 1024 * 1024),
             db_timeout_ms=_int(env, "ECEI_DB_TIMEOUT_MS", 5000, 100, 600_000),
             cors_origins=origins,
+            publish_results=_bool(env, "ECEI_PUBLISH_RESULTS", False),
         )
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, not {raw!r}")
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

@@ -53,6 +53,11 @@ class WithheldReason(Enum):
         "BELOW_MIN_GROUP_SIZE",
         description="Fewer clusters than the minimum group size contribute to the group.",
     )
+    CONFIDENTIAL = strawberry.enum_value(
+        "CONFIDENTIAL",
+        description="Individual results of a real interview, which this server does not "
+        "publish (only aggregates over enough clusters are served from them).",
+    )
 
 
 @strawberry.enum(description="A key `clustersAggregate` can group clusters by.")

@@ -30,8 +30,9 @@ __all__ = ["BENCHMARK_DESCRIPTION", "resolve_benchmark"]
 BENCHMARK_DESCRIPTION = (
     "The cluster's latest interview (among those included) against a peer group, indicator "
     "by indicator, with a summary per area and overall; null when the cluster has no "
-    "included interview. Peer statistics over fewer clusters than the server's minimum "
-    "group size (default 3) are withheld."
+    "included interview, or when that interview is real and the server does not publish "
+    "individual results (a benchmark shows the cluster's own values). Peer statistics "
+    "over fewer clusters than the server's minimum group size (default 3) are withheld."
 )
 
 
@@ -92,6 +93,8 @@ async def resolve_benchmark(
     rows = benchmark(group, root.slug, info.context.min_group_size)
     own = group.members.get(root.slug)
     if rows is None or own is None or own.conducted_on is None:
+        return None
+    if not info.context.may_read_results(own.is_sample):
         return None
     areas: dict[str, list[BenchmarkRow]] = {}
     names: dict[str, Any] = {}

@@ -29,15 +29,33 @@ class Context:
     db: Database
     loaders: Loaders
     min_group_size: int = 3
+    # Serve the individual results of real interviews (see `Interview.results`).
+    publish_results: bool = False
     today: date = field(default_factory=today_utc)
     # Free-form per-request values from the HTTP layer (e.g. the request object).
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def create(cls, db: Database, *, min_group_size: int = 3, **extra: Any) -> Context:
+    def create(
+        cls,
+        db: Database,
+        *,
+        min_group_size: int = 3,
+        publish_results: bool = False,
+        **extra: Any,
+    ) -> Context:
         return cls(
-            db=db, loaders=Loaders.for_request(db), min_group_size=min_group_size, extra=extra
+            db=db,
+            loaders=Loaders.for_request(db),
+            min_group_size=min_group_size,
+            publish_results=publish_results,
+            extra=extra,
         )
+
+    def may_read_results(self, is_sample: bool) -> bool:
+        """Whether an interview's individual results may be served: always for a sample,
+        for a real interview only when the server publishes results."""
+        return is_sample or self.publish_results
 
 
 Info = strawberry.Info[Context, None]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from schema.aggregate_types import ClusterBenchmark
+from schema.aggregate_types import ClusterBenchmark, WithheldReason
 from schema.benchmark import BENCHMARK_DESCRIPTION, resolve_benchmark
 from schema.catalogue import RECONSTRUCTION, Indicator
 from schema.connection import CLUSTERS_DESCRIPTION, resolve_clusters
@@ -245,11 +245,9 @@ class Interview(Node):
     is_sample: bool = strawberry.field(
         description="True for generated sample data: never a real benchmarking result."
     )
-    recommendations: list[str] = strawberry.field(
-        description="Recommendations towards the next label level."
-    )
     cluster_slug: strawberry.Private[str]
     raw_results: strawberry.Private[list[IndicatorResultDoc]]
+    raw_recommendations: strawberry.Private[list[str]]
 
     @classmethod
     def from_document(cls, doc: InterviewDoc) -> Interview:
@@ -259,10 +257,27 @@ class Interview(Node):
             conducted_on_inferred=doc["conductedOnInferred"],
             catalogue_version=doc["catalogueVersion"],
             is_sample=doc["isSample"],
-            recommendations=list(doc["recommendations"]),
             cluster_slug=doc["cluster"],
             raw_results=doc["results"],
+            raw_recommendations=list(doc["recommendations"]),
         )
+
+    @resolver(
+        description="Why `results` and `recommendations` are null: CONFIDENTIAL for a real "
+        "interview on a server that does not publish individual results. Null when they "
+        "are served (always for a sample)."
+    )
+    def results_withheld(self, info: Info) -> WithheldReason | None:
+        return (
+            None if info.context.may_read_results(self.is_sample) else WithheldReason.CONFIDENTIAL
+        )
+
+    @resolver(
+        description="Recommendations towards the next label level; null when withheld "
+        "(see `resultsWithheld`)."
+    )
+    def recommendations(self, info: Info) -> list[str] | None:
+        return self.raw_recommendations if info.context.may_read_results(self.is_sample) else None
 
     @resolver(description="The interviewed cluster.")
     async def cluster(self, info: Info) -> Cluster:
@@ -271,7 +286,11 @@ class Interview(Node):
             raise LookupError(f"interview {self.id} refers to a missing cluster")
         return Cluster.from_document(doc, None)
 
-    @resolver(description="Indicator results, in catalogue order.")
+    @resolver(
+        description="Indicator results, in catalogue order; null when withheld (see "
+        "`resultsWithheld`): a real interview's individual results are confidential unless "
+        "the server publishes them."
+    )
     async def results(
         self,
         info: Info,
@@ -282,7 +301,9 @@ class Interview(Node):
             list[str] | None,
             strawberry.argument(description=f"Only these indicator codes (at most {MAX_CODES})."),
         ] = None,
-    ) -> list[IndicatorResult]:
+    ) -> list[IndicatorResult] | None:
+        if not info.context.may_read_results(self.is_sample):
+            return None
         if codes is not None and len(codes) > MAX_CODES:
             raise BadUserInput(f"codes lists {len(codes)} codes; at most {MAX_CODES} are allowed")
         indicators = await info.context.loaders.catalogue.load(self.catalogue_version)

@@ -1,0 +1,96 @@
+"""Settings from the environment, and the `ecei` command line around them."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.cli import main
+from api.settings import Settings, SettingsError
+from schema.sdl import SDL_PATH
+
+
+def test_defaults_use_the_embedded_store() -> None:
+    settings = Settings.from_env({})
+    assert settings == Settings()
+    assert settings.embedded
+    assert not settings.production
+    assert (settings.host, settings.port, settings.db_name) == ("127.0.0.1", 8000, "ecei")
+    assert settings.publish_results is False
+
+
+def test_every_variable_is_read() -> None:
+    settings = Settings.from_env(
+        {
+            "MONGODB_URI": "mongodb://db.example:27017",
+            "ECEI_DB_NAME": "labels",
+            "ECEI_HOST": "0.0.0.0",
+            "ECEI_PORT": "9000",
+            "ECEI_ENV": "production",
+            "ECEI_MIN_GROUP_SIZE": "5",
+            "ECEI_MAX_BODY_BYTES": "2048",
+            "ECEI_DB_TIMEOUT_MS": "1500",
+            "ECEI_CORS_ORIGINS": "https://a.example, https://b.example",
+            "ECEI_PUBLISH_RESULTS": "yes",
+        }
+    )
+    assert settings == Settings(
+        mongodb_uri="mongodb://db.example:27017",
+        db_name="labels",
+        host="0.0.0.0",
+        port=9000,
+        environment="production",
+        min_group_size=5,
+        max_body_bytes=2048,
+        db_timeout_ms=1500,
+        cors_origins=("https://a.example", "https://b.example"),
+        publish_results=True,
+    )
+    assert not settings.embedded
+    assert settings.production
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        pytest.param(
+            "ECEI_PORT", "http", "ECEI_PORT must be a whole number, not 'http'", id="port"
+        ),
+        pytest.param("ECEI_PORT", "70000", "between 1 and 65535, not 70000", id="port-range"),
+        pytest.param("ECEI_ENV", "prod", "'development' or 'production', not 'prod'", id="env"),
+        pytest.param("ECEI_MIN_GROUP_SIZE", "0", "between 1 and 1000", id="k"),
+        pytest.param(
+            "ECEI_DB_NAME", "a.b", "ECEI_DB_NAME must be a MongoDB database name", id="db"
+        ),
+        pytest.param("ECEI_PUBLISH_RESULTS", "maybe", "true or false, not 'maybe'", id="bool"),
+    ],
+)
+def test_a_bad_value_names_the_variable_and_the_expected_form(
+    name: str, value: str, message: str
+) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env({name: value})
+
+
+def test_a_bad_uri_is_refused_without_echoing_it() -> None:
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env({"MONGODB_URI": "postgres://user:s3cret@db"})
+    assert "MONGODB_URI" in str(raised.value)
+    assert "s3cret" not in str(raised.value)
+
+
+def test_cli_bad_settings_exit_2_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ECEI_PORT", "http")
+    assert main(["export-schema", "--output", "-"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("ecei: ECEI_PORT must be a whole number")
+
+
+def test_cli_export_schema_prints_the_committed_sdl(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("ECEI_PORT", raising=False)
+    assert main(["export-schema", "--output", "-"]) == 0
+    assert capsys.readouterr().out == SDL_PATH.read_text(encoding="utf-8")
