@@ -74,7 +74,11 @@ class Evidence(Enum):
 @strawberry.enum(description="Unit of an indicator's value; decides which result field is set.")
 class IndicatorUnit(Enum):
     COUNT = strawberry.enum_value("COUNT", description="A number of things (`value`).")
-    PERCENT = strawberry.enum_value("PERCENT", description="A share, 0 to 100 (`value`).")
+    PERCENT = strawberry.enum_value(
+        "PERCENT",
+        description="A percentage (`value`): a share from 0 to 100, or a change within the "
+        "indicator's `scaleMin`..`scaleMax` when it has them.",
+    )
     YEAR = strawberry.enum_value("YEAR", description="A calendar year (`value`).")
     YEARS = strawberry.enum_value("YEARS", description="A duration in years (`value`).")
     EUR = strawberry.enum_value("EUR", description="An amount in euros (`value`).")
