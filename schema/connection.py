@@ -139,7 +139,8 @@ async def resolve_clusters(
         strawberry.argument(
             description="Text contained in the name or its acronyms, ignoring case, accents "
             f"and punctuation (`pole` finds `Pôle …`, `novlog` finds `Nov@log`). At most "
-            f"{MAX_SEARCH_LENGTH} characters; empty means no search."
+            f"{MAX_SEARCH_LENGTH} characters; empty or blank means no search, and text of "
+            "punctuation only matches nothing."
         ),
     ] = None,
     where: Annotated[

@@ -28,6 +28,7 @@ import logging
 import re
 
 from graphql import GraphQLError
+from graphql.validation.validate import ValidationAbortedError
 from strawberry.extensions import MaskErrors
 
 __all__ = [
@@ -114,6 +115,13 @@ def with_public_code(error: GraphQLError) -> GraphQLError:
     """
     if not (error.extensions or {}).get("code"):
         error.extensions = {**(error.extensions or {}), "code": _code_of(error)}
+    if isinstance(error, ValidationAbortedError):
+        # graphql-core's budget for comparing fields that must merge ran out; its own
+        # message ("Validation aborted.") says nothing a client can act on.
+        error.message = (
+            "validation aborted: the document selects too many overlapping fields to check "
+            "(e.g. one field repeated hundreds of times); send fewer fields"
+        )
     return error
 
 

@@ -37,16 +37,19 @@ def cluster_match(
 def search_match(text: str) -> list[dict[str, Any]]:
     """Clauses for a search: folded text contained in the name's word key or compact key.
 
-    `Pôle`, `pole` and `POLE` meet, as do `Nov@log`, `novlog` and `nov log`. Text that folds
-    to nothing (blank, only punctuation) is no filter.
+    `Pôle`, `pole` and `POLE` meet, as do `Nov@log`, `novlog` and `nov log`. Blank text is
+    no filter; text of punctuation only (`.*`, `(`) folds to nothing and matches nothing,
+    since no name contains it once punctuation is ignored.
     """
     if len(text) > MAX_SEARCH_LENGTH:
         raise BadUserInput(
             f"search is {len(text)} characters long; at most {MAX_SEARCH_LENGTH} are allowed"
         )
+    if not text.strip():
+        return []
     words, compact = search_key(text), compact_key(text)
     if not compact:
-        return []
+        return [_NOTHING]
     return [
         {
             "$or": [

@@ -160,6 +160,13 @@ async def test_every_error_has_a_public_code(api: Api, body: dict[str, Any], cod
     assert [e["extensions"]["code"] for e in response.json()["errors"]] == [code]
 
 
+async def test_a_document_too_costly_to_validate_gets_a_readable_message(api: Api) -> None:
+    # graphql-core stops comparing overlapping fields after a fixed budget.
+    [error] = await api.errors("{ portfolios { " + "slug " * 1000 + "} }")
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert error["message"].startswith("validation aborted: the document selects too many")
+
+
 @pytest.mark.parametrize(
     ("content", "status", "code"),
     [
