@@ -11,6 +11,7 @@
 - a request that is not GraphQL at all (unparsable JSON, a batch, a bad method) gets its
   4xx status with a JSON body `{"errors": [{"message", "extensions": {"code"}}]}`, so a
   client parses every answer the same way;
+- automatic persisted queries (`api.persisted`): a hash can stand for a known query;
 - responses are encoded with orjson; GraphiQL (outside production) opens on an example.
 """
 
@@ -34,6 +35,7 @@ from strawberry.http import process_result as strawberry_process_result
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
+from api.persisted import NOT_FOUND, PersistedQueries, PersistedQueryNotFound
 from schema.context import Context
 from schema.documents import Database
 from schema.errors import with_public_code
@@ -68,6 +70,9 @@ class _SubResponse(Response):
 
     media_type_chosen: str = APPLICATION_JSON
     request_error: bool = False
+    # PERSISTED_QUERY_NOT_FOUND is answered with 200 whatever the media type: clients of
+    # the protocol read it from the body and send the query again.
+    persisted_query_not_found: bool = False
 
 
 def _accepts_graphql_response(accept: str) -> bool:
@@ -104,6 +109,7 @@ class GraphQLView(GraphQL[Context, None]):
         )
         self.min_group_size = min_group_size
         self.publish_results = publish_results
+        self.persisted_queries = PersistedQueries()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # no subscriptions: nothing to serve over WebSocket
@@ -115,6 +121,12 @@ class GraphQLView(GraphQL[Context, None]):
             headers = {"Allow": "POST"} if exc.status_code == 405 else None
             response = _json_error(exc.status_code, exc.reason, headers=headers)
         await response(scope, receive, send)
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET carrying a persisted query's hash is an operation, not a browser visit.
+        if request.query_params.get("extensions") is not None:
+            return False
+        return bool(super().should_render_graphql_ide(request))
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -146,6 +158,13 @@ class GraphQLView(GraphQL[Context, None]):
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
         try:
+            request_data = self.persisted_queries.resolve(request_data)
+        except PersistedQueryNotFound:
+            if isinstance(sub_response, _SubResponse):
+                sub_response.persisted_query_not_found = True
+            error = GraphQLError("PersistedQueryNotFound", extensions={"code": NOT_FOUND})
+            return ExecutionResult(data=None, errors=[error])
+        try:
             async with asyncio.timeout(EXECUTION_DEADLINE_SECONDS):
                 return await super().execute_single(
                     request, request_adapter, sub_response, context, root_value, request_data
@@ -176,7 +195,11 @@ class GraphQLView(GraphQL[Context, None]):
         status = 200
         if isinstance(sub_response, _SubResponse):
             media_type = sub_response.media_type_chosen
-            if media_type == GRAPHQL_RESPONSE_JSON and sub_response.request_error:
+            if (
+                media_type == GRAPHQL_RESPONSE_JSON
+                and sub_response.request_error
+                and not sub_response.persisted_query_not_found
+            ):
                 status = 400
         return Response(self.encode_json(response_data), status_code=status, media_type=media_type)
 
