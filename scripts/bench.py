@@ -29,6 +29,12 @@ QUERIES = {
         where: {labelStatus: [VALID, EXPIRING_SOON]}) { totalCount nodes { slug } } }""",
     "interview results of 20": """{ clusters { nodes { latestInterview {
         results { code value rating indicator { name } } } } } }""",
+    "portfolioStats": """{ portfolioStats(asOf: "2014-03-01") {
+        portfolio { slug } clusterCount byStatus { valid expiringSoon renewable expired } } }""",
+    "indicatorStats by portfolio": """{ indicatorStats(code: "participants", groupBy: PORTFOLIO) {
+        n median p25 p75 } }""",
+    "benchmark of 20": """{ clusters { nodes { benchmark {
+        overall { green yellow red } indicators { percentileRank rating } } } } }""",
 }
 
 
