@@ -57,7 +57,10 @@ class LoadReport:
                 LABELS: self.labels,
                 INTERVIEWS: self.interviews,
             },
-            "writes": {
+            # A dry run never reads the database, so it cannot say what would change.
+            "writes": None
+            if self.dry_run
+            else {
                 name: {
                     "inserted": counts.inserted,
                     "updated": counts.updated,

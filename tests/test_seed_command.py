@@ -63,6 +63,7 @@ def test_dry_run_json_report_of_the_shipped_listing(
     assert cli(["seed", "--dry-run", "--report", "json", *extra]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["dryRun"] is True
+    assert report["writes"] is None  # no database was read: nothing to say about writes
     assert report["counts"] == {
         "portfolios": 14,
         "indicators": 36,
