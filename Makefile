@@ -55,6 +55,10 @@ export-schema: $(STAMP) ## write schema/schema.graphql from the code
 audit: $(STAMP) ## GraphQL-over-HTTP conformance audit against a local server (needs node)
 	scripts/http-audit.sh
 
+.PHONY: vendor-graphiql
+vendor-graphiql: $(STAMP) ## refresh GraphiQL's vendored files after a Strawberry upgrade (needs npm)
+	$(BIN)/python scripts/vendor_graphiql.py
+
 .PHONY: bench
 bench: $(STAMP) ## measure request latency on the embedded store
 	$(BIN)/python scripts/bench.py

@@ -17,10 +17,11 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from api.database import Connection, connect
-from api.http import BodySizeLimit, GraphQLView
+from api.http import GRAPHIQL_ASSETS_DIR, GRAPHIQL_ASSETS_PATH, BodySizeLimit, GraphQLView
 from api.settings import Settings
 from schema import build_schema
 
@@ -80,12 +81,15 @@ def create_app(
                 max_age=600,
             )
         )
+    routes: list[BaseRoute] = [
+        Route("/graphql", view),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+    ]
+    if not settings.production:  # GraphiQL's scripts and styles, served with the page
+        routes.append(Mount(GRAPHIQL_ASSETS_PATH, StaticFiles(directory=GRAPHIQL_ASSETS_DIR)))
     return Starlette(
-        routes=[
-            Route("/graphql", view),
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/readyz", readyz, methods=["GET"]),
-        ],
+        routes=routes,
         middleware=middleware,
         lifespan=lifespan,
     )

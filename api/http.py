@@ -12,7 +12,8 @@
   4xx status with a JSON body `{"errors": [{"message", "extensions": {"code"}}]}`, so a
   client parses every answer the same way;
 - automatic persisted queries (`api.persisted`): a hash can stand for a known query;
-- responses are encoded with orjson; GraphiQL (outside production) opens on an example.
+- responses are encoded with orjson; GraphiQL (outside production) opens on an example,
+  its scripts and styles served by this app (`GRAPHIQL_ASSETS_PATH`), not a CDN.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -40,17 +42,28 @@ from schema.context import Context
 from schema.documents import Database
 from schema.errors import with_public_code
 
-__all__ = ["EXAMPLE_QUERY", "EXECUTION_DEADLINE_SECONDS", "BodySizeLimit", "GraphQLView"]
+__all__ = [
+    "EXAMPLE_QUERY",
+    "EXECUTION_DEADLINE_SECONDS",
+    "GRAPHIQL_ASSETS_DIR",
+    "GRAPHIQL_ASSETS_PATH",
+    "BodySizeLimit",
+    "GraphQLView",
+]
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 APPLICATION_JSON = "application/json"
 # A whole operation, database calls included, is abandoned after this long (503).
 EXECUTION_DEADLINE_SECONDS = 10.0
 
-EXAMPLE_QUERY = """# Clusters whose label is still valid on a date, with their portfolio.
-# Press Ctrl-Enter to run; the Docs pane lists every type and field.
+EXAMPLE_QUERY = """# Clusters whose label is valid on a date.
+# Ctrl-Enter runs it; the Docs pane lists every field.
 query ValidClusters($asOf: Date = "2014-03-01") {
-  clusters(first: 5, asOf: $asOf, where: { labelStatus: [VALID, EXPIRING_SOON] }) {
+  clusters(
+    first: 5
+    asOf: $asOf
+    where: { labelStatus: [VALID, EXPIRING_SOON] }
+  ) {
     totalCount
     nodes {
       name
@@ -63,6 +76,11 @@ query ValidClusters($asOf: Date = "2014-03-01") {
 """
 
 _EXAMPLE_IN_HTML = re.compile(r"const EXAMPLE_QUERY = `.*?`;", re.DOTALL)
+# Where the app serves GraphiQL's vendored files (see scripts/vendor_graphiql.py); the page
+# keeps its Subresource Integrity hashes, which the vendored copies match.
+GRAPHIQL_ASSETS_PATH = "/graphiql-assets"
+GRAPHIQL_ASSETS_DIR = Path(__file__).resolve().parent / "static" / "graphiql"
+_CDN = "https://unpkg.com/"
 
 
 class _SubResponse(Response):
@@ -217,6 +235,7 @@ class GraphQLView(GraphQL[Context, None]):
     def graphql_ide_html(self) -> str:
         html = super().graphql_ide_html
         literal = EXAMPLE_QUERY.replace("\\", "\\\\").replace("`", "\\`").replace("${", "\\${")
+        html = html.replace(_CDN, GRAPHIQL_ASSETS_PATH + "/")
         return _EXAMPLE_IN_HTML.sub(lambda _: f"const EXAMPLE_QUERY = `{literal}`;", html, count=1)
 
 

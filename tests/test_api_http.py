@@ -3,6 +3,9 @@ production hardening and error masking."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -10,7 +13,7 @@ import httpx
 import pytest
 
 from api.database import Connection, connect
-from api.http import EXAMPLE_QUERY
+from api.http import EXAMPLE_QUERY, GRAPHIQL_ASSETS_PATH
 from api.settings import Settings
 from tests.support import Api, serve
 
@@ -222,6 +225,28 @@ async def test_graphiql_opens_on_the_example_query(api: Api) -> None:
     assert "graphiql" in response.text.lower()
     assert "query ValidClusters" in response.text
     assert EXAMPLE_QUERY.splitlines()[0] in response.text
+
+
+_ASSET = re.compile(r'(?:src|href)="(?P<url>[^"]+)"\s+integrity="sha384-(?P<sha>[^"]+)"')
+
+
+async def test_graphiql_loads_nothing_from_other_hosts(api: Api) -> None:
+    page = (await api.http.get("/graphql", headers={"accept": "text/html"})).text
+    assets = list(_ASSET.finditer(re.sub(r"\s+", " ", page)))
+    assert len(assets) == 7  # React, ReactDOM, js-cookie, GraphiQL and its explorer plugin
+    assert "unpkg.com" not in page
+    for asset in assets:
+        assert asset["url"].startswith(GRAPHIQL_ASSETS_PATH + "/")
+        served = await api.http.get(asset["url"])
+        assert served.status_code == 200, asset["url"]
+        # The browser checks Subresource Integrity: the bytes must match the page's hash.
+        digest = base64.b64encode(hashlib.sha384(served.content).digest()).decode()
+        assert digest == asset["sha"], asset["url"]
+
+
+async def test_production_serves_no_graphiql_assets(production: Api) -> None:
+    url = f"{GRAPHIQL_ASSETS_PATH}/react@18.2.0/umd/react.production.min.js"
+    assert (await production.http.get(url)).status_code == 404
 
 
 async def test_production_hides_graphiql(production: Api) -> None:
