@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from mongomock_motor import AsyncMongoMockClient
+from pymongo.errors import PyMongoError
 
 from api.settings import Settings
 from schema.documents import Database
@@ -58,6 +59,11 @@ async def mongodb() -> AsyncIterator[Database]:
     client: AsyncIOMotorClient[dict[str, object]] = AsyncIOMotorClient(
         os.environ["MONGODB_URI"], serverSelectionTimeoutMS=5000, tz_aware=False
     )
+    try:
+        await client.admin.command("ping")
+    except PyMongoError as exc:
+        client.close()
+        pytest.fail(f"MONGODB_URI is set but the server does not answer ({type(exc).__name__})")
     name = f"ecei_test_{uuid.uuid4().hex[:8]}"
     try:
         yield client[name]
