@@ -48,6 +48,7 @@ __all__ = ["AggregateQuery"]
 MAX_WINDOW_DAYS = 3660
 
 _WHERE = "Only clusters matching this filter (as in `clusters`)."
+_FILTER_DATE = "Date a `labelStatus` filter refers to; default today."
 _AS_OF = "Date that label statuses (and a `labelStatus` filter) refer to; default: today (UTC)."
 
 
@@ -163,12 +164,7 @@ class AggregateQuery:
             TimelineInterval, strawberry.argument(description="Period length.")
         ] = TimelineInterval.YEAR,
         where: Annotated[ClusterWhere | None, strawberry.argument(description=_WHERE)] = None,
-        as_of: Annotated[
-            date | None,
-            strawberry.argument(
-                description="Date a `labelStatus` filter refers to; default today."
-            ),
-        ] = None,
+        as_of: Annotated[date | None, strawberry.argument(description=_FILTER_DATE)] = None,
     ) -> list[LabelTimelinePeriod]:
         day = as_of or info.context.today
         rows = await label_timeline(
@@ -207,12 +203,7 @@ class AggregateQuery:
             IndicatorGroupBy, strawberry.argument(description="One group, or one per portfolio.")
         ] = IndicatorGroupBy.NONE,
         where: Annotated[ClusterWhere | None, strawberry.argument(description=_WHERE)] = None,
-        as_of: Annotated[
-            date | None,
-            strawberry.argument(
-                description="Date a `labelStatus` filter refers to; default today."
-            ),
-        ] = None,
+        as_of: Annotated[date | None, strawberry.argument(description=_FILTER_DATE)] = None,
         include_sample: Annotated[
             bool,
             strawberry.argument(
