@@ -23,7 +23,7 @@ from starlette.staticfiles import StaticFiles
 from api.database import Connection, connect
 from api.http import GRAPHIQL_ASSETS_DIR, GRAPHIQL_ASSETS_PATH, BodySizeLimit, GraphQLView
 from api.settings import Settings
-from schema import build_schema
+from schema.build import build_schema
 
 __all__ = ["create_app"]
 

@@ -2,7 +2,7 @@
 
 With `MONGODB_URI` set, Motor connects to that server and nothing is seeded implicitly.
 Without it, an in-process mongomock-motor store is created and the caller seeds it (see
-`api.app`'s lifespan). Both return the same `schema.documents.Database` interface.
+`api.app`'s lifespan). Both return the same `schema.store.documents.Database` interface.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from api.settings import Settings
-from schema.documents import Database
+from schema.store.documents import Database
 
 __all__ = ["Connection", "connect"]
 

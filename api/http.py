@@ -38,9 +38,9 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
 from api.persisted import NOT_FOUND, PersistedQueries, PersistedQueryNotFound
-from schema.context import Context
-from schema.documents import Database
 from schema.errors import with_public_code
+from schema.store.documents import Database
+from schema.types.context import Context
 
 __all__ = [
     "EXAMPLE_QUERY",
@@ -154,7 +154,6 @@ class GraphQLView(GraphQL[Context, None]):
             db,
             min_group_size=self.min_group_size,
             publish_results=self.publish_results,
-            request=request,
         )
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:

@@ -1,20 +1,15 @@
-"""The data contract: stored-document shapes, GraphQL types, and the reads behind them.
+"""The data contract: rules, the store, GraphQL types, root fields and request guards.
 
-Imports neither `api` nor `seed`. (Not the unrelated PyPI package of the same name.)
+    rules ← store ← types ← query        guards ← types      errors: shared by all
+
+- `rules/`  pure domain rules (no Strawberry, no driver);
+- `store/`  every MongoDB read and pipeline, the document shapes, the indexes;
+- `types/`  Strawberry types mapping documents and rows;
+- `query/`  root fields by topic, merged into `Query`;
+- `guards/` limits, cost and error masking that protect every operation;
+- `errors`  the public error tree; `build` assembles the schema; `sdl` exports it.
+
+Imports neither `api` nor `seed`. Importing `schema` itself loads nothing: `seed` imports
+`schema.store` and `schema.rules` without Strawberry's schema being built. (Not the
+unrelated PyPI package of the same name.)
 """
-
-from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import strawberry
-
-__all__ = ["build_schema"]
-
-
-def build_schema(*, production: bool) -> strawberry.Schema:
-    """The GraphQL schema (imported lazily: `schema.documents` stays light for `seed`)."""
-    from schema.build import build_schema as build
-
-    return build(production=production)

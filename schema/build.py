@@ -7,11 +7,11 @@ from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from schema.catalogue import Indicator
-from schema.extensions import schema_extensions
+from schema.guards.extensions import schema_extensions
 from schema.query import Query
-from schema.scalars import SCALAR_MAP
-from schema.types import Cluster, Interview, Label, Portfolio
+from schema.types.directory import Cluster, Interview, Label, Portfolio
+from schema.types.indicators import Indicator
+from schema.types.scalars import SCALAR_MAP
 
 __all__ = ["DirectorySchema", "build_schema"]
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from strawberry.printer import print_schema
 
+from schema.build import build_schema
+
 __all__ = ["SDL_PATH", "export_sdl"]
 
 SDL_PATH = Path(__file__).resolve().parent / "schema.graphql"
@@ -17,6 +19,4 @@ SDL_PATH = Path(__file__).resolve().parent / "schema.graphql"
 
 def export_sdl() -> str:
     """The SDL of the development schema (production serves the same types)."""
-    from schema.build import build_schema
-
     return print_schema(build_schema(production=False)) + "\n"

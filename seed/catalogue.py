@@ -1,8 +1,10 @@
 """The versioned indicator catalogue: load, validate, and turn into `IndicatorDoc`s.
 
 The shipped catalogue (`seed/data/indicators-bronze-36-2010.json`) is a reconstruction,
-not ESCA's official list; its `disclaimer` travels with it in `Catalogue.disclaimer` and
-must be shown wherever the catalogue is served.
+not ESCA's official list. Its `disclaimer` is required in the file and kept in
+`Catalogue.disclaimer`; it is not stored in the database. The API says the same in the
+description of every catalogue type and field (`schema.types.indicators.RECONSTRUCTION`),
+and each indicator carries its `evidence` level.
 
 An ENUM indicator whose `choices` is the string `"portfolios"` takes the portfolio
 vocabulary as its choices (the sector focus of a cluster is its comparative portfolio).
@@ -14,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from schema.documents import AREAS, UNITS, Evidence, IndicatorDoc, Unit
+from schema.rules.vocabulary import AREAS, UNITS, Evidence, Unit
+from schema.store.documents import IndicatorDoc
 from seed.errors import InputError, RowError, file_name
 from seed.source import json_items
 from seed.vocabulary import Portfolios, load_portfolios

@@ -17,7 +17,7 @@ from typing import TextIO
 
 from pymongo.errors import PyMongoError
 
-from schema.documents import Database
+from schema.store.documents import Database
 from seed.catalogue import load_catalogue
 from seed.errors import InputError, RowError, ValidationFailed
 from seed.interviews import InterviewInput, parse_interviews

@@ -29,14 +29,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from schema.documents import (
-    NUMERIC_UNITS,
-    RATINGS,
-    IndicatorDoc,
-    IndicatorResultDoc,
-    InterviewDoc,
-    Rating,
-)
+from schema.rules.vocabulary import LIGHTS, NUMERIC_UNITS, Light
+from schema.store.documents import IndicatorDoc, IndicatorResultDoc, InterviewDoc
 from seed.catalogue import Catalogue
 from seed.errors import InputError, RowError, file_name
 from seed.rows import check_country
@@ -152,15 +146,15 @@ def _result(
     value = _value(raw.get("value"), indicator, conducted_on, file, line)
     rating = raw.get("rating")
     if rating is not None:
-        if rating not in RATINGS:
+        if rating not in LIGHTS:
             raise RowError(
-                file, line, f"{code}.rating", str(rating), f"not one of {', '.join(RATINGS)}"
+                file, line, f"{code}.rating", str(rating), f"not one of {', '.join(LIGHTS)}"
             )
         if indicator["higherIsBetter"] is None:
             raise RowError(
                 file, line, f"{code}.rating", str(rating), "this indicator is never rated"
             )
-    return {"code": indicator["code"], "value": value, "rating": cast(Rating | None, rating)}
+    return {"code": indicator["code"], "value": value, "rating": cast(Light | None, rating)}
 
 
 def _value(
@@ -350,7 +344,7 @@ def _sample_value(
     return number, position
 
 
-def _rating(indicator: IndicatorDoc, position: float) -> Rating | None:
+def _rating(indicator: IndicatorDoc, position: float) -> Light | None:
     higher = indicator["higherIsBetter"]
     if higher is None:
         return None

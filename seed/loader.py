@@ -12,7 +12,7 @@ Semantics:
   conflict, rejected too. The same cluster with another level or end date is label history.
 - **Natural keys.** A cluster keeps the `_id` it was first given; a new one gets the slug of
   its name, or on a collision with another cluster `-{country}`, then `-2`, `-3`... Labels,
-  portfolios, indicators and interviews use the keys of `schema.documents`.
+  portfolios, indicators and interviews use the keys of `schema.store.documents`.
 - **Label history.** A renewal adds a label document; the cluster's embedded `label` is the
   one with the latest `validUntil`, and its award date is inferred (`awardedOnInferred`),
   as a renewal when the cluster holds an earlier BRONZE label. A load never deletes.
@@ -27,10 +27,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any
 
-from schema.documents import (
+from schema.rules.labels import inferred_award_date
+from schema.rules.text import compact_key, search_key, slugify
+from schema.store.documents import (
     CLUSTERS,
     INDICATORS,
     INTERVIEWS,
@@ -42,10 +43,9 @@ from schema.documents import (
     InterviewDoc,
     LabelDoc,
     PortfolioDoc,
+    to_stored,
 )
-from schema.indexes import ensure_indexes
-from schema.labels import inferred_award_date
-from schema.text import compact_key, search_key, slugify
+from schema.store.indexes import ensure_indexes
 from seed.catalogue import Catalogue
 from seed.errors import RowError, ValidationFailed
 from seed.interviews import SAMPLE_SEED, InterviewInput, interview_doc, sample_interview
@@ -73,10 +73,6 @@ class LoadInput:
     errors: list[RowError] = field(default_factory=list)
     sample_interviews: bool = False
     portfolios: Portfolios = field(default_factory=load_portfolios)
-
-
-def _day(value: date) -> datetime:
-    return datetime(value.year, value.month, value.day)
 
 
 def _where(row: ListingRow, other: ListingRow) -> str:
@@ -144,8 +140,8 @@ async def load(
                     "_id": label_id,
                     "cluster": cluster,
                     "level": row.level,
-                    "validUntil": _day(row.valid_until),
-                    "awardedOn": _day(row.valid_until),  # set by _infer_awards
+                    "validUntil": to_stored(row.valid_until),
+                    "awardedOn": to_stored(row.valid_until),  # set by _infer_awards
                     "awardedOnInferred": True,
                     "source": {"file": row.file, "line": row.line},
                 }
@@ -271,7 +267,7 @@ def _infer_awards(docs: Iterable[LabelDoc]) -> list[LabelDoc]:
                 for earlier in ordered
             )
             award = inferred_award_date(doc["level"], end, renewal=renewal)
-            doc = {**doc, "awardedOn": _day(award)}
+            doc = {**doc, "awardedOn": to_stored(award)}
         result.append(doc)
     return result
 
@@ -292,7 +288,7 @@ def _cluster_doc(
         "awardedOnInferred": current["awardedOnInferred"],
     }
     latest = max(rows, key=lambda row: (row.valid_until, _LEVEL_RANK[row.level]))
-    if existing is not None and _day(latest.valid_until) < current["validUntil"]:
+    if existing is not None and to_stored(latest.valid_until) < current["validUntil"]:
         # The database already knows a later label: this input is older news, so the
         # published name and website stay those of the later listing.
         doc: ClusterDoc = {**existing, "label": label, "source": current["source"]}  # type: ignore[typeddict-item]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from schema.documents import CLUSTERS, INDICATORS, INTERVIEWS, LABELS, PORTFOLIOS
+from schema.store.documents import CLUSTERS, INDICATORS, INTERVIEWS, LABELS, PORTFOLIOS
 from seed.errors import RowError
 from seed.rows import SeedWarning
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from schema.documents import LABEL_LEVELS, LabelLevel
+from schema.rules.vocabulary import LEVELS, Level
 from seed.errors import RowError
 from seed.vocabulary import COUNTRIES, TLDS, Portfolios
 
@@ -47,7 +47,7 @@ class ListingRow:
     name: str  # exactly as published
     portfolio: str  # the vocabulary's spelling
     website: str | None  # verbatim, even when truncated
-    level: LabelLevel
+    level: Level
     valid_until: date
     country: str  # ISO 3166-1 alpha-2
     file: str = field(compare=False)
@@ -72,11 +72,11 @@ def check_portfolio(portfolios: Portfolios, value: str, file: str, line: int) ->
     return name
 
 
-def check_level(value: str, file: str, line: int) -> LabelLevel:
+def check_level(value: str, file: str, line: int) -> Level:
     level = value.strip().upper()
-    if level not in LABEL_LEVELS:
+    if level not in LEVELS:
         raise RowError(
-            file, line, "label_level", value, f"unknown level; known: {', '.join(LABEL_LEVELS)}"
+            file, line, "label_level", value, f"unknown level; known: {', '.join(LEVELS)}"
         )
     return level
 

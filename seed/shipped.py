@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from schema.documents import Database
+from schema.store.documents import Database
 from seed.catalogue import CATALOGUE_PATH, load_catalogue
 from seed.listing import parse_listing
 from seed.loader import LoadInput, load

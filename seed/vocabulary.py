@@ -10,7 +10,7 @@ import json
 from functools import cache
 from pathlib import Path
 
-from schema.text import search_key
+from schema.rules.text import search_key
 
 __all__ = [
     "COUNTRIES",

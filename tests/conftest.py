@@ -17,7 +17,7 @@ from mongomock_motor import AsyncMongoMockClient
 from pymongo.errors import PyMongoError
 
 from api.settings import Settings
-from schema.documents import Database
+from schema.store.documents import Database
 from tests.support import Api, serve
 
 

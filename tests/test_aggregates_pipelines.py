@@ -1,4 +1,4 @@
-"""The aggregate pipelines on small inline databases, checked against schema.labels rules,
+"""The aggregate pipelines on small inline databases, checked against schema.rules.labels rules,
 on mongomock and (with MONGODB_URI) on a real MongoDB server."""
 
 from __future__ import annotations
@@ -11,11 +11,25 @@ from typing import Any, cast
 import pytest
 from mongomock_motor import AsyncMongoMockClient
 
-from schema.aggregates import cluster_groups, label_timeline, portfolio_stats, status_expression
-from schema.documents import CLUSTERS, INDICATORS, INTERVIEWS, LABELS, PORTFOLIOS, Database
-from schema.interview_stats import indicator_stats, latest_interviews
-from schema.labels import label_status
-from schema.peers import benchmark, load_peer_groups
+from schema.rules.labels import label_status
+from schema.rules.ratings import benchmark
+from schema.store.aggregates import (
+    cluster_groups,
+    label_timeline,
+    portfolio_stats,
+    status_expression,
+)
+from schema.store.documents import (
+    CLUSTERS,
+    INDICATORS,
+    INTERVIEWS,
+    LABELS,
+    PORTFOLIOS,
+    Database,
+    IndicatorDoc,
+)
+from schema.store.interviews import indicator_stats, latest_interviews
+from schema.store.peers import load_peer_groups
 
 pytestmark = pytest.mark.anyio
 
@@ -58,7 +72,7 @@ def _cluster(i: int, portfolio: str, valid_until: date, **extra: Any) -> dict[st
     }
 
 
-# End dates around every status boundary of AS_OF (see schema.labels).
+# End dates around every status boundary of AS_OF (see schema.rules.labels).
 ENDS = [
     AS_OF - timedelta(days=400),
     AS_OF - timedelta(days=366),
@@ -214,7 +228,7 @@ async def test_latest_interview_per_cluster_with_and_without_samples(db: Databas
 
 async def test_indicator_stats_withholds_small_groups(db: Database) -> None:
     await _interviews(db)
-    indicator = CATALOGUE[0]
+    indicator = cast(IndicatorDoc, CATALOGUE[0])
     rows = await indicator_stats(
         db, indicator, {}, by_portfolio=True, include_sample=True, min_group_size=4
     )

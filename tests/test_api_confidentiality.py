@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 
 from api.settings import Settings
-from schema.documents import INTERVIEWS, InterviewDoc
+from schema.store.documents import INTERVIEWS, InterviewDoc
 from tests.support import Api, serve
 
 pytestmark = pytest.mark.anyio

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from schema.limits import MAX_ALIASES, MAX_DEPTH, MAX_PAGE_SIZE, MAX_TOKENS
+from schema.rules.limits import MAX_ALIASES, MAX_DEPTH, MAX_PAGE_SIZE, MAX_TOKENS
 from tests.support import LISTING, Api, status_on
 
 pytestmark = pytest.mark.anyio

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from graphql import parse
 
-from schema import build_schema
-from schema.cost import requested_nodes
-from schema.limits import DEFAULT_PAGE_SIZE, LIST_ESTIMATE, MAX_REQUESTED_NODES
+from schema.build import build_schema
+from schema.guards.cost import requested_nodes
+from schema.rules.limits import DEFAULT_PAGE_SIZE, LIST_ESTIMATE, MAX_REQUESTED_NODES
 from tests.support import Api
 
 SCHEMA = build_schema(production=False)._schema

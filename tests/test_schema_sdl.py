@@ -11,7 +11,7 @@ from graphql import (
     GraphQLUnionType,
 )
 
-from schema import build_schema
+from schema.build import build_schema
 from schema.sdl import SDL_PATH, export_sdl
 
 BUILT_IN_SCALARS = {"String", "Int", "Float", "Boolean", "ID"}

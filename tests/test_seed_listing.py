@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from schema.text import slugify
+from schema.rules.text import slugify
 from seed.errors import InputError
 from seed.listing import parse_listing
 from seed.rows import ListingRow

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from schema.documents import CLUSTERS, INDICATORS, INTERVIEWS, LABELS, PORTFOLIOS, Database
+from schema.store.documents import CLUSTERS, INDICATORS, INTERVIEWS, LABELS, PORTFOLIOS, Database
 from seed.catalogue import load_catalogue
 from seed.errors import ValidationFailed
 from seed.interviews import parse_interviews

@@ -1,4 +1,4 @@
-"""schema.stats against Python's statistics module and hand-worked cases."""
+"""schema.rules.stats against Python's statistics module and hand-worked cases."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import statistics
 
 import pytest
 
-from schema.stats import (
+from schema.rules.ratings import traffic_light
+from schema.rules.stats import (
     Quartiles,
     distribution,
     is_withheld,
@@ -15,7 +16,6 @@ from schema.stats import (
     quartiles,
     share_true,
     summarize,
-    traffic_light,
 )
 
 

@@ -1,0 +1,19 @@
+"""The store: every MongoDB read and pipeline, the stored-document shapes and the indexes.
+
+| module        | holds                                                               |
+|---------------|---------------------------------------------------------------------|
+| `documents`   | collection names, stored-document TypedDicts, the `Database` alias  |
+| `indexes`     | every index, and `ensure_indexes`                                   |
+| `filters`     | `ClusterFilter` and the `$match` it becomes                         |
+| `pages`       | keyset pagination: cursors and the one `find` per page              |
+| `clusters`    | pages and counts of clusters, the portfolio list                    |
+| `indicators`  | reads of the indicator catalogue                                    |
+| `batches`     | DataLoader batch functions: one query for many keys                 |
+| `aggregates`  | grouped counts: `portfolioStats`, `clustersAggregate`, `labelTimeline` |
+| `interviews`  | latest interview per cluster, `indicatorStats`                      |
+| `peers`       | peer groups for `Cluster.benchmark`                                 |
+
+Functions here take a `Database` and plain values and return typed rows (TypedDicts or
+dataclasses); the GraphQL layer never builds a filter or a pipeline itself. The store
+imports `schema.rules` and `schema.errors` only, never Strawberry.
+"""

@@ -1,0 +1,153 @@
+"""Shapes of the documents stored in MongoDB, and the names of their collections.
+
+These are storage shapes, not the GraphQL contract: each GraphQL type maps one of them in a
+small `from_document`. Dates are stored as BSON dates (naive UTC midnight `datetime`), so
+that range filters and `$year`/`$month` work the same on MongoDB and mongomock.
+
+Natural keys (each backed by a unique index, see `schema.store.indexes`):
+
+| collection   | `_id`                                   | natural key                       |
+|--------------|-----------------------------------------|-----------------------------------|
+| portfolios   | slug of the name                        | `name`                            |
+| clusters     | slug of the name (stable once given)    | (`nameKey`, `country`)            |
+| labels       | `{cluster}/{level}/{validUntil:%Y-%m-%d}` | (`cluster`, `level`, `validUntil`) |
+| indicators   | `{catalogueVersion}/{code}`             | (`catalogueVersion`, `code`)      |
+| interviews   | `{cluster}/{conductedOn:%Y-%m-%d}`      | (`cluster`, `conductedOn`)        |
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any, NotRequired, TypeAlias, TypedDict
+
+from motor.motor_asyncio import AsyncIOMotorDatabase
+
+from schema.rules.vocabulary import Evidence, Level, Light, Unit
+
+__all__ = [
+    "CLUSTERS",
+    "INDICATORS",
+    "INTERVIEWS",
+    "LABELS",
+    "PORTFOLIOS",
+    "ClusterDoc",
+    "CurrentLabel",
+    "Database",
+    "IndicatorDoc",
+    "IndicatorResultDoc",
+    "InterviewDoc",
+    "LabelDoc",
+    "PortfolioDoc",
+    "SourceRef",
+    "from_stored",
+    "to_stored",
+]
+
+# The database handle every read and write goes through. Motor today (mongomock-motor's
+# database masquerades as it); switching to PyMongo's AsyncMongoClient changes this alias and
+# `api.database.connect`, nothing else.
+Database: TypeAlias = AsyncIOMotorDatabase[dict[str, Any]]
+
+PORTFOLIOS = "portfolios"
+CLUSTERS = "clusters"
+LABELS = "labels"
+INDICATORS = "indicators"
+INTERVIEWS = "interviews"
+
+
+def to_stored(day: date) -> datetime:
+    """A calendar day as stored: a naive UTC midnight `datetime` (BSON has no date type)."""
+    return datetime.combine(day, time.min)
+
+
+def from_stored(value: Any) -> date | None:
+    """The calendar day of a stored date; None when the value is not a date (a document
+    written outside the loader may hold anything)."""
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else None
+
+
+class SourceRef(TypedDict):
+    """Where a document came from: the input file's name (no directories) and line."""
+
+    file: str
+    line: int
+
+
+class PortfolioDoc(TypedDict):
+    _id: str
+    name: str
+    nameKey: str
+
+
+class CurrentLabel(TypedDict):
+    """The label a cluster holds now: the one with the latest `validUntil` in its history."""
+
+    level: Level
+    validUntil: datetime
+    awardedOn: datetime
+    # True when awardedOn is inferred (validUntil minus the level's validity), not published.
+    awardedOnInferred: bool
+
+
+class ClusterDoc(TypedDict):
+    _id: str
+    name: str  # exactly as published, no-break spaces and typographic apostrophes included
+    nameKey: str  # schema.rules.text.search_key(name)
+    compactKey: str  # schema.rules.text.compact_key(name)
+    country: str  # ISO 3166-1 alpha-2
+    portfolio: str  # portfolio _id (slug)
+    portfolioName: str  # denormalised for sorting and grouping without a join
+    website: str | None  # as published, even when truncated
+    warnings: list[str]  # suspicious values kept verbatim, e.g. a truncated website
+    label: CurrentLabel
+    source: SourceRef
+
+
+class LabelDoc(TypedDict):
+    """One label in a cluster's history; a renewal adds a document, never overwrites one."""
+
+    _id: str
+    cluster: str
+    level: Level
+    validUntil: datetime
+    awardedOn: datetime
+    awardedOnInferred: bool
+    source: SourceRef
+
+
+class IndicatorDoc(TypedDict):
+    _id: str
+    catalogueVersion: str
+    number: int  # position in the catalogue, 1-based
+    code: str
+    area: str  # one of rules.vocabulary.AREAS
+    areaNumber: int
+    areaName: str
+    name: str
+    description: str
+    unit: Unit
+    higherIsBetter: bool | None  # None: no direction (YEAR, ENUM), never rated
+    evidence: Evidence
+    scale: NotRequired[dict[str, int]]  # RATING: {"min": 1, "max": 5}
+    choices: NotRequired[list[str]]  # ENUM: allowed values
+
+
+class IndicatorResultDoc(TypedDict):
+    code: str
+    # float for numeric units, bool for BOOL, str for ENUM, list[str] for LIST
+    value: float | bool | str | list[str] | None
+    rating: Light | None
+
+
+class InterviewDoc(TypedDict):
+    _id: str
+    cluster: str
+    conductedOn: datetime
+    conductedOnInferred: bool
+    catalogueVersion: str
+    isSample: bool  # generated sample data, never a real result
+    results: list[IndicatorResultDoc]
+    recommendations: list[str]
+    source: SourceRef

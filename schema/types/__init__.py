@@ -1,0 +1,15 @@
+"""GraphQL types: each maps a stored document or a store row in a small `from_document`.
+
+| module        | holds                                                               |
+|---------------|---------------------------------------------------------------------|
+| `directory`   | `Cluster`, `Portfolio`, `Label`, `Interview`, `IndicatorResult`; clusters |
+| `connection`  | `ClusterConnection`, `ClusterEdge`, `PageInfo` and their arguments  |
+| `indicators`  | `Indicator`, `IndicatorArea`: the catalogue                         |
+| `benchmark`   | `Cluster.benchmark` and its types                                   |
+| `aggregates`  | the types of the aggregate root fields                              |
+| `enums`, `inputs`, `scalars` | enums, filter and order inputs, the `Date` scalar    |
+| `nodes`, `ids` | the `Node` interface and opaque global IDs                         |
+| `context`, `loaders` | the per-request context and its DataLoaders                  |
+
+Types call the store for every read and `schema.rules` for every rule.
+"""

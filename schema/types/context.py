@@ -1,0 +1,56 @@
+"""The typed per-request context every resolver receives as `info.context`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+import strawberry
+
+from schema.store.documents import Database
+from schema.types.loaders import Loaders
+
+__all__ = ["Context", "Info", "today_utc"]
+
+
+def today_utc() -> date:
+    return datetime.now(UTC).date()
+
+
+@dataclass
+class Context:
+    """What a request's resolvers share.
+
+    `today` is fixed once per request, so that every status in one response is computed
+    against the same default date even across midnight.
+    """
+
+    db: Database
+    loaders: Loaders
+    min_group_size: int = 3
+    # Serve the individual results of real interviews (see `Interview.results`).
+    publish_results: bool = False
+    today: date = field(default_factory=today_utc)
+
+    @classmethod
+    def create(
+        cls,
+        db: Database,
+        *,
+        min_group_size: int = 3,
+        publish_results: bool = False,
+    ) -> Context:
+        return cls(
+            db=db,
+            loaders=Loaders.for_request(db),
+            min_group_size=min_group_size,
+            publish_results=publish_results,
+        )
+
+    def may_read_results(self, is_sample: bool) -> bool:
+        """Whether an interview's individual results may be served: always for a sample,
+        for a real interview only when the server publishes results."""
+        return is_sample or self.publish_results
+
+
+Info = strawberry.Info[Context, None]
