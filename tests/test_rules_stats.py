@@ -7,7 +7,6 @@ import statistics
 
 import pytest
 
-from schema.rules.ratings import traffic_light
 from schema.rules.stats import (
     Quartiles,
     distribution,
@@ -76,25 +75,6 @@ def test_percentile_rank_counts_half_the_ties(
     value: float, values: list[float], expected: float
 ) -> None:
     assert percentile_rank(value, values) == expected
-
-
-@pytest.mark.parametrize(
-    ("value", "higher_is_better", "expected"),
-    [
-        pytest.param(8.0, True, "GREEN", id="higher-at-p75"),
-        pytest.param(9.0, True, "GREEN", id="higher-above-p75"),
-        pytest.param(4.0, True, "YELLOW", id="higher-at-p25"),
-        pytest.param(3.9, True, "RED", id="higher-below-p25"),
-        pytest.param(4.0, False, "GREEN", id="lower-at-p25"),
-        pytest.param(8.0, False, "YELLOW", id="lower-at-p75"),
-        pytest.param(8.1, False, "RED", id="lower-above-p75"),
-        pytest.param(6.0, None, None, id="no-direction"),
-    ],
-)
-def test_traffic_light_by_quartile_in_the_indicator_direction(
-    value: float, higher_is_better: bool | None, expected: str | None
-) -> None:
-    assert traffic_light(value, Quartiles(4.0, 6.0, 8.0), higher_is_better) == expected
 
 
 def test_share_true_and_distribution() -> None:
