@@ -41,7 +41,11 @@ typecheck: $(STAMP) ## mypy --strict over code and tests
 	$(BIN)/mypy
 
 .PHONY: check
-check: lint typecheck test ## everything CI runs
+check: lint typecheck compose-check test ## everything CI runs but the audit
+
+.PHONY: compose-check
+compose-check: $(STAMP) ## validate the compose files against the Compose specification (no Docker needed)
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml compose.dev.yml
 
 .PHONY: seed-dry-run
 seed-dry-run: $(STAMP) ## parse and validate the shipped data, print the JSON report
