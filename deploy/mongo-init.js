@@ -55,12 +55,12 @@ if (appUser === rootUser) throw new Error('MONGO_APP_USER must differ from MONGO
 
 // 1. Every member answers (ping needs no authentication).
 const local = waitFor('mongo1', () => {
-  const connection = new Mongo('mongodb://127.0.0.1:27017/?directConnection=true');
+  const connection = new Mongo('mongodb://127.0.0.1:27017/?directConnection=true&serverSelectionTimeoutMS=3000');
   return connection.getDB('admin').runCommand({ ping: 1 }).ok === 1 && connection;
 }, 180);
 for (const member of MEMBERS.slice(1)) {
   waitFor(member, () => {
-    const connection = new Mongo(`mongodb://${member}/?directConnection=true`);
+    const connection = new Mongo(`mongodb://${member}/?directConnection=true&serverSelectionTimeoutMS=3000`);
     return connection.getDB('admin').runCommand({ ping: 1 }).ok === 1;
   }, 180);
 }
@@ -71,7 +71,7 @@ const credentials = `${encodeURIComponent(rootUser)}:${encodeURIComponent(rootPa
 function rootWorks() {
   try {
     const probe = new Mongo(
-      `mongodb://${credentials}@127.0.0.1:27017/?directConnection=true&authSource=admin`,
+      `mongodb://${credentials}@127.0.0.1:27017/?directConnection=true&authSource=admin&serverSelectionTimeoutMS=3000`,
     );
     const status = probe.getDB('admin').runCommand({ connectionStatus: 1 });
     return status.authInfo.authenticatedUsers.length > 0;
@@ -115,7 +115,7 @@ if (!isRoot) {
 
 // 4. The application user, through the replica set so that writes go to the primary.
 const cluster = new Mongo(
-  `mongodb://${credentials}@${MEMBERS.join(',')}/?replicaSet=${REPLICA_SET}&authSource=admin`,
+  `mongodb://${credentials}@${MEMBERS.join(',')}/?replicaSet=${REPLICA_SET}&authSource=admin&serverSelectionTimeoutMS=5000`,
 );
 waitFor('a primary', () => hello(cluster).isWritablePrimary, 180);
 const appDb = cluster.getDB(dbName);
