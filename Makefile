@@ -44,8 +44,9 @@ typecheck: $(STAMP) ## mypy --strict over code and tests
 check: lint typecheck compose-check test ## everything CI runs but the audit
 
 .PHONY: compose-check
-compose-check: $(STAMP) ## validate the compose files against the Compose specification (no Docker needed)
+compose-check: $(STAMP) ## check the compose files against the Compose specification, no Docker needed (needs node)
 	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml compose.dev.yml
+	node --check deploy/mongo-init.js
 
 .PHONY: seed-dry-run
 seed-dry-run: $(STAMP) ## parse and validate the shipped data, print the JSON report
