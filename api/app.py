@@ -20,9 +20,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from api.body_limit import BodySizeLimit
 from api.database import Connection, connect
-from api.http import GRAPHIQL_ASSETS_DIR, GRAPHIQL_ASSETS_PATH, BodySizeLimit, GraphQLView
+from api.graphiql import GRAPHIQL_ASSETS_DIR, GRAPHIQL_ASSETS_PATH
 from api.settings import Settings
+from api.view import GraphQLView
 from schema.build import build_schema
 
 __all__ = ["create_app"]

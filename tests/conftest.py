@@ -51,6 +51,13 @@ async def api() -> AsyncIterator[Api]:
         yield served
 
 
+@pytest.fixture(scope="module")
+async def production() -> AsyncIterator[Api]:
+    """The app with `ECEI_ENV=production`, built once per test module."""
+    async with serve(Settings(environment="production")) as served:
+        yield served
+
+
 @pytest.fixture
 async def mongodb() -> AsyncIterator[Database]:
     """A fresh database on the real server at MONGODB_URI, dropped after the test."""

@@ -1,6 +1,6 @@
-"""HTTP pieces of the API: the GraphQL view and the request body-size limit.
+"""`GraphQLView`, the `/graphql` endpoint.
 
-`GraphQLView` follows the GraphQL-over-HTTP specification on top of Strawberry's view:
+It follows the GraphQL-over-HTTP specification on top of Strawberry's view:
 
 - POST with a JSON body runs any operation; GET (`?query=…`) runs queries only, and a
   mutation over GET gets 405 with `Allow: POST`;
@@ -12,24 +12,22 @@
   4xx status with a JSON body `{"errors": [{"message", "extensions": {"code"}}]}`, so a
   client parses every answer the same way;
 - automatic persisted queries (`api.persisted`): a hash can stand for a known query;
-- responses are encoded with orjson; GraphiQL (outside production) opens on an example,
-  its scripts and styles served by this app (`GRAPHIQL_ASSETS_PATH`), not a CDN.
+- responses are encoded with orjson; GraphiQL (outside production) is the page of
+  `api.graphiql`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import re
-from pathlib import Path
 from typing import Any
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
@@ -37,50 +35,19 @@ from strawberry.http import process_result as strawberry_process_result
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
+from api.graphiql import graphiql_page
+from api.http_errors import json_error
 from api.persisted import NOT_FOUND, PersistedQueries, PersistedQueryNotFound
 from schema.errors import with_public_code
 from schema.store.documents import Database
 from schema.types.context import Context
 
-__all__ = [
-    "EXAMPLE_QUERY",
-    "EXECUTION_DEADLINE_SECONDS",
-    "GRAPHIQL_ASSETS_DIR",
-    "GRAPHIQL_ASSETS_PATH",
-    "BodySizeLimit",
-    "GraphQLView",
-]
+__all__ = ["EXECUTION_DEADLINE_SECONDS", "GraphQLView"]
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 APPLICATION_JSON = "application/json"
 # A whole operation, database calls included, is abandoned after this long (503).
 EXECUTION_DEADLINE_SECONDS = 10.0
-
-EXAMPLE_QUERY = """# Clusters whose label is valid on a date.
-# Ctrl-Enter runs it; the Docs pane lists every field.
-query ValidClusters($asOf: Date = "2014-03-01") {
-  clusters(
-    first: 5
-    asOf: $asOf
-    where: { labelStatus: [VALID, EXPIRING_SOON] }
-  ) {
-    totalCount
-    nodes {
-      name
-      portfolio { name }
-      label { level validUntil status daysRemaining }
-    }
-    pageInfo { hasNextPage endCursor }
-  }
-}
-"""
-
-_EXAMPLE_IN_HTML = re.compile(r"const EXAMPLE_QUERY = `.*?`;", re.DOTALL)
-# Where the app serves GraphiQL's vendored files (see scripts/vendor_graphiql.py); the page
-# keeps its Subresource Integrity hashes, which the vendored copies match.
-GRAPHIQL_ASSETS_PATH = "/graphiql-assets"
-GRAPHIQL_ASSETS_DIR = Path(__file__).resolve().parent / "static" / "graphiql"
-_CDN = "https://unpkg.com/"
 
 
 class _SubResponse(Response):
@@ -137,7 +104,7 @@ class GraphQLView(GraphQL[Context, None]):
             response = await self.run(Request(scope, receive=receive))
         except HTTPException as exc:
             headers = {"Allow": "POST"} if exc.status_code == 405 else None
-            response = _json_error(exc.status_code, exc.reason, headers=headers)
+            response = json_error(exc.status_code, exc.reason, headers=headers)
         await response(scope, receive, send)
 
     def should_render_graphql_ide(self, request: Any) -> bool:
@@ -232,84 +199,4 @@ class GraphQLView(GraphQL[Context, None]):
 
     @property
     def graphql_ide_html(self) -> str:
-        html = super().graphql_ide_html
-        literal = EXAMPLE_QUERY.replace("\\", "\\\\").replace("`", "\\`").replace("${", "\\${")
-        html = html.replace(_CDN, GRAPHIQL_ASSETS_PATH + "/")
-        return _EXAMPLE_IN_HTML.sub(lambda _: f"const EXAMPLE_QUERY = `{literal}`;", html, count=1)
-
-
-class _BodyTooLarge(Exception):
-    pass
-
-
-class BodySizeLimit:
-    """ASGI middleware: 413 for a request body over `max_bytes`.
-
-    Checks `Content-Length` up front, and counts the bytes actually received, so a chunked
-    body (no length) or one longer than it claims is cut off too.
-    """
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        for name, value in scope.get("headers", []):
-            if name == b"content-length":
-                try:
-                    length = int(value)
-                except ValueError:
-                    await _json_error(400, "invalid Content-Length header")(scope, receive, send)
-                    return
-                if length > self.max_bytes:
-                    await self._too_large()(scope, receive, send)
-                    return
-        received = 0
-        started = False
-
-        async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _BodyTooLarge
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _BodyTooLarge:
-            if started:
-                raise
-            await self._too_large()(scope, receive, send)
-
-    def _too_large(self) -> Response:
-        return _json_error(413, f"request body larger than {self.max_bytes} bytes")
-
-
-# Codes of the errors raised before GraphQL runs, by HTTP status.
-_HTTP_ERROR_CODES = {
-    400: "BAD_REQUEST",
-    405: "METHOD_NOT_ALLOWED",
-    413: "PAYLOAD_TOO_LARGE",
-    415: "UNSUPPORTED_MEDIA_TYPE",
-    503: "SERVICE_UNAVAILABLE",
-}
-
-
-def _json_error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    code = _HTTP_ERROR_CODES.get(status, "BAD_REQUEST")
-    return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": code}}]},
-        status_code=status,
-        headers=headers,
-    )
+        return graphiql_page(super().graphql_ide_html)

@@ -1,71 +1,22 @@
-"""The HTTP edge: health checks, GET/POST rules, media types, body limit, CORS,
-production hardening and error masking."""
+"""`GraphQLView`: GET/POST rules, media types, error codes, production hardening and
+error masking."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
 from api.database import Connection, connect
-from api.http import EXAMPLE_QUERY, GRAPHIQL_ASSETS_PATH
 from api.settings import Settings
 from tests.support import Api, serve
 
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture(scope="module")
-async def limited() -> AsyncIterator[Api]:
-    """The app with a 4096-byte request body limit."""
-    async with serve(Settings(max_body_bytes=4096)) as served:
-        yield served
-
-
-@pytest.fixture(scope="module")
-async def production() -> AsyncIterator[Api]:
-    async with serve(Settings(environment="production")) as served:
-        yield served
-
-
 async def _post(api: Api, query: str, **kwargs: Any) -> httpx.Response:
     return await api.http.post("/graphql", json={"query": query, **kwargs})
-
-
-async def test_healthz_answers_while_the_process_is_up(api: Api) -> None:
-    response = await api.http.get("/healthz")
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
-
-
-async def test_readyz_is_ready_when_the_database_answers(api: Api) -> None:
-    response = await api.http.get("/readyz")
-    assert response.status_code == 200
-    assert response.json() == {"status": "ready"}
-
-
-class _Unreachable(Connection):
-    async def ping(self) -> None:
-        raise ConnectionError("mongodb://admin:s3cret@db.internal:27017 refused")
-
-
-async def test_readyz_is_503_with_a_reason_and_no_secret_when_the_ping_fails() -> None:
-    def failing(settings: Settings) -> Connection:
-        real = connect(settings)
-        return _Unreachable(client=real.client, db=real.db, embedded=True)
-
-    async with serve(Settings(), connect=failing) as served:
-        response = await served.http.get("/readyz")
-    assert response.status_code == 503
-    assert response.json()["status"] == "unavailable"
-    assert "reason" in response.json()
-    assert "s3cret" not in response.text
-    assert "mongodb://" not in response.text
 
 
 async def test_post_query_returns_json_encoded_data(api: Api) -> None:
@@ -188,72 +139,6 @@ async def test_requests_that_are_not_graphql_get_a_json_error(
     assert response.json()["errors"][0]["extensions"]["code"] == code
 
 
-async def test_oversized_body_is_413(limited: Api) -> None:
-    padding = "#" * 5000
-    response = await limited.http.post(
-        "/graphql", json={"query": "{ portfolios { slug } }" + padding}
-    )
-    assert response.status_code == 413
-
-
-async def test_oversized_streamed_body_without_length_is_413(limited: Api) -> None:
-    async def chunks() -> AsyncIterator[bytes]:
-        yield b'{"query": "{ portfolios { slug } }'
-        for _ in range(10):
-            yield b" " * 1000
-        yield b'"}'
-
-    response = await limited.http.post(
-        "/graphql", content=chunks(), headers={"content-type": "application/json"}
-    )
-    assert response.status_code == 413
-
-
-async def test_body_at_the_limit_is_accepted(limited: Api) -> None:
-    body = b'{"query": "{ portfolios { slug } }"}'
-    body = body[:-1] + b" " * (4096 - len(body)) + b"}"
-    assert len(body) == 4096
-    response = await limited.http.post(
-        "/graphql", content=body, headers={"content-type": "application/json"}
-    )
-    assert response.status_code == 200
-
-
-async def test_graphiql_opens_on_the_example_query(api: Api) -> None:
-    response = await api.http.get("/graphql", headers={"accept": "text/html"})
-    assert response.status_code == 200
-    assert "graphiql" in response.text.lower()
-    assert "query ValidClusters" in response.text
-    assert EXAMPLE_QUERY.splitlines()[0] in response.text
-
-
-_ASSET = re.compile(r'(?:src|href)="(?P<url>[^"]+)"\s+integrity="sha384-(?P<sha>[^"]+)"')
-
-
-async def test_graphiql_loads_nothing_from_other_hosts(api: Api) -> None:
-    page = (await api.http.get("/graphql", headers={"accept": "text/html"})).text
-    assets = list(_ASSET.finditer(re.sub(r"\s+", " ", page)))
-    assert len(assets) == 7  # React, ReactDOM, js-cookie, GraphiQL and its explorer plugin
-    assert "unpkg.com" not in page
-    for asset in assets:
-        assert asset["url"].startswith(GRAPHIQL_ASSETS_PATH + "/")
-        served = await api.http.get(asset["url"])
-        assert served.status_code == 200, asset["url"]
-        # The browser checks Subresource Integrity: the bytes must match the page's hash.
-        digest = base64.b64encode(hashlib.sha384(served.content).digest()).decode()
-        assert digest == asset["sha"], asset["url"]
-
-
-async def test_production_serves_no_graphiql_assets(production: Api) -> None:
-    url = f"{GRAPHIQL_ASSETS_PATH}/react@18.2.0/umd/react.production.min.js"
-    assert (await production.http.get(url)).status_code == 404
-
-
-async def test_production_hides_graphiql(production: Api) -> None:
-    response = await production.http.get("/graphql", headers={"accept": "text/html"})
-    assert response.status_code == 404
-
-
 async def test_production_refuses_introspection(production: Api) -> None:
     body = (await _post(production, "{ __schema { types { name } } }")).json()
     assert body.get("data") is None
@@ -277,34 +162,6 @@ async def test_production_gives_no_suggestions(production: Api, api: Api, query:
     assert "Did you mean" in (await _post(api, query)).json()["errors"][0]["message"]
     message = (await _post(production, query)).json()["errors"][0]["message"]
     assert "Did you mean" not in message
-
-
-async def test_cors_allows_only_the_configured_origins() -> None:
-    settings = Settings(cors_origins=("https://app.example.org",))
-    async with serve(settings) as served:
-        allowed = await served.http.options(
-            "/graphql",
-            headers={
-                "origin": "https://app.example.org",
-                "access-control-request-method": "POST",
-            },
-        )
-        other = await served.http.post(
-            "/graphql",
-            json={"query": "{ portfolios { slug } }"},
-            headers={"origin": "https://evil.example.com"},
-        )
-    assert allowed.headers["access-control-allow-origin"] == "https://app.example.org"
-    assert "access-control-allow-origin" not in other.headers
-
-
-async def test_no_cors_headers_by_default(api: Api) -> None:
-    response = await api.http.post(
-        "/graphql",
-        json={"query": "{ portfolios { slug } }"},
-        headers={"origin": "https://app.example.org"},
-    )
-    assert "access-control-allow-origin" not in response.headers
 
 
 class _BrokenDatabase:
@@ -351,3 +208,29 @@ async def test_operator_object_for_a_string_variable_is_rejected_by_typing(api: 
     body = response.json()
     assert body.get("data") is None
     assert "String cannot represent a non string value" in body["errors"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("accept", "media_type"),
+    [
+        pytest.param("application/graphql-response+json", "graphql-response+json", id="ours"),
+        pytest.param("application/json", "json", id="json"),
+        pytest.param("*/*", "json", id="any"),
+        pytest.param(
+            "application/json, application/graphql-response+json;q=0.5", "json", id="json-first"
+        ),
+        pytest.param(
+            "application/graphql-response+json;q=0, application/json", "json", id="refused"
+        ),
+        pytest.param(
+            "application/graphql-response+json;q=oops, application/json", "json", id="bad-q"
+        ),
+    ],
+)
+async def test_the_media_type_follows_the_accept_preference(
+    api: Api, accept: str, media_type: str
+) -> None:
+    response = await api.http.post(
+        "/graphql", json={"query": "{ portfolios { slug } }"}, headers={"accept": accept}
+    )
+    assert response.headers["content-type"] == f"application/{media_type}"
