@@ -9,12 +9,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
+COPY requirements ./requirements
 COPY api ./api
 COPY schema ./schema
 COPY seed ./seed
 # Installed as root into the system site-packages, so the service user can read but not
 # change the code. A fixed numeric id lets orchestrators check "runs as non-root".
-RUN pip install . \
+RUN pip install -c requirements/constraints.txt . \
     && rm -rf /app/build /app/*.egg-info \
     && useradd --system --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin ecei
 USER 10001:10001

@@ -4,11 +4,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Exact versions of every runtime and dev dependency (`make lock` writes it); pyproject.toml
+# keeps the ranges a library user installs within.
+CONSTRAINTS := requirements/constraints.txt
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev]'
 	touch $(STAMP)
 
 .PHONY: help
@@ -17,6 +20,18 @@ help: ## list the targets
 
 .PHONY: install
 install: $(STAMP) ## create .venv and install the project with its dev tools
+
+.PHONY: lock
+lock: ## resolve the dependencies afresh and pin them in requirements/constraints.txt
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(PYTHON) -m venv "$$tmp/venv"; \
+	"$$tmp/venv/bin/python" -m pip install --quiet --upgrade pip; \
+	"$$tmp/venv/bin/python" -m pip install --quiet -e '.[dev]'; \
+	{ echo "# Exact versions of every runtime and dev dependency, resolved from pyproject.toml's"; \
+	  echo "# ranges by \`make lock\`; \`make install\` (and so CI) installs with \`-c\` this file."; \
+	  echo "# Written by \`make lock\`: do not edit by hand."; \
+	  "$$tmp/venv/bin/python" -m pip freeze --exclude-editable; } > $(CONSTRAINTS)
+	@echo "wrote $(CONSTRAINTS); \`make install\` now reinstalls with it"
 
 .PHONY: serve
 serve: $(STAMP) ## run the API on the embedded store (or on MONGODB_URI when set)

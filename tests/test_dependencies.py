@@ -60,3 +60,14 @@ def test_every_imported_package_is_declared() -> None:
             names = ", ".join(sorted(candidates)) or "no installed distribution"
             undeclared.append(f"{module} ({names}), imported by {where}")
     assert undeclared == []
+
+
+def _pinned() -> dict[str, str]:
+    text = (ROOT / "requirements" / "constraints.txt").read_text(encoding="utf-8")
+    pins = [line.split("==") for line in text.splitlines() if line and not line.startswith("#")]
+    return {_normalize(name): version for name, version in pins}
+
+
+def test_every_declared_package_is_pinned_by_the_constraints_file() -> None:
+    # Fails after a dependency is added to pyproject.toml until `make lock` is run.
+    assert _declared() - set(_pinned()) == set()
