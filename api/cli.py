@@ -1,25 +1,26 @@
 """The `ecei` command line: `serve`, `seed` and `export-schema`.
 
 Every expected failure (bad settings, bad input, unreachable database) ends as one line on
-stderr and a non-zero exit code, never a traceback:
-
-| exit | meaning                                                        |
-|------|----------------------------------------------------------------|
-| 0    | success                                                        |
-| 1    | `seed`: some rows were rejected (with `--skip-invalid` the valid ones were written) |
-| 2    | usage error, bad settings, unreadable or invalid input: nothing written |
-| 3    | the database could not be reached or refused a write           |
+stderr and a non-zero exit code, never a traceback. The codes are `seed.exit_codes.ExitCode`,
+listed by `ecei seed --help`. The flags of `seed` are built from the fields of
+`seed.options.SeedOptions`.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
+import shutil
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from api.settings import Settings, SettingsError
+from seed.exit_codes import ExitCode
+from seed.options import Flag, SeedOptions
 
 __all__ = ["main"]
 
@@ -31,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env()
     except SettingsError as exc:
         print(f"ecei: {exc}", file=sys.stderr)
-        return 2
+        return ExitCode.BAD_INPUT
     command: str = args.command
     if command == "serve":
         return _serve(settings, args)
@@ -48,8 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="run the API under uvicorn")
-    serve.add_argument("--host", help="bind address (default: ECEI_HOST or 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (default: ECEI_PORT or 8000)")
+    serve.add_argument("--host", help=f"bind address (default: ECEI_HOST or {Settings.host})")
+    serve.add_argument("--port", type=int, help=f"port (default: ECEI_PORT or {Settings.port})")
 
     export = sub.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument(
@@ -62,52 +63,74 @@ def _parser() -> argparse.ArgumentParser:
     seed = sub.add_parser(
         "seed",
         help="load listings, the indicator catalogue and interviews into MongoDB",
-        description=(
+        # Filled here, as argparse would, because the raw formatter that keeps the lines of
+        # the exit-code table fills nothing.
+        description=textwrap.fill(
             "Validate every input first, then write. With no FILE, loads the shipped ESCA "
-            "listing and indicator catalogue. Needs MONGODB_URI unless --dry-run."
+            "listing and indicator catalogue. Needs MONGODB_URI unless --dry-run.",
+            _help_width(),
         ),
+        epilog=_exit_code_table(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    seed.add_argument(
-        "files",
-        nargs="*",
-        type=Path,
-        metavar="FILE",
-        help="raw ESCA listing (.txt), CSV (.csv) or JSON (.json) listing files",
-    )
-    seed.add_argument(
-        "--interviews",
-        type=Path,
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="JSON file of interview results (repeatable)",
-    )
-    seed.add_argument(
-        "--sample-interviews",
-        action="store_true",
-        help="also load generated sample interviews, one per cluster, flagged as sample",
-    )
-    seed.add_argument(
-        "--country",
-        default=None,
-        help="ISO 3166 alpha-2 country for rows that have none (default: FR for the raw listing)",
-    )
-    seed.add_argument(
-        "--dry-run", action="store_true", help="parse and validate only; no database needed"
-    )
-    seed.add_argument(
-        "--skip-invalid",
-        action="store_true",
-        help="write the valid rows and report every rejected one (exit 1 if any)",
-    )
-    seed.add_argument(
-        "--report",
-        choices=("text", "json"),
-        default="text",
-        help="summary format on stdout (default: text)",
-    )
-    seed.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    _add_seed_flags(seed)
     return parser
+
+
+def _add_seed_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per field of `SeedOptions`, following the field's type and its `Flag`; the
+    parsed values are turned back into `SeedOptions` by `_seed_options`."""
+    hints = get_type_hints(SeedOptions)
+    for option in dataclasses.fields(SeedOptions):
+        flag: Flag = option.metadata["flag"]
+        hint = hints[option.name]
+        name = option.name if flag.positional else "--" + option.name.replace("_", "-")
+        if hint is bool:
+            parser.add_argument(name, action="store_true", help=flag.help)
+        elif get_origin(hint) is tuple and flag.positional:
+            item = get_args(hint)[0]
+            parser.add_argument(name, nargs="*", type=item, metavar=flag.metavar, help=flag.help)
+        elif get_origin(hint) is tuple:
+            item = get_args(hint)[0]
+            parser.add_argument(
+                name, type=item, action="append", default=[], metavar=flag.metavar, help=flag.help
+            )
+        elif get_origin(hint) is Literal:
+            parser.add_argument(
+                name,
+                choices=get_args(hint),
+                default=option.default,
+                help=f"{flag.help} (default: {option.default})",
+            )
+        else:
+            parser.add_argument(name, default=option.default, metavar=flag.metavar, help=flag.help)
+
+
+def _seed_options(args: argparse.Namespace) -> SeedOptions:
+    """The `SeedOptions` that `_add_seed_flags`'s flags parsed into `args`."""
+    values: dict[str, Any] = {}
+    for option in dataclasses.fields(SeedOptions):
+        value = getattr(args, option.name)
+        values[option.name] = tuple(value) if isinstance(value, list) else value
+    return SeedOptions(**values)
+
+
+def _help_width() -> int:
+    """The width argparse fills help text to."""
+    return shutil.get_terminal_size().columns - 2
+
+
+def _exit_code_table() -> str:
+    lines = [
+        textwrap.fill(
+            f"{code:d}  {code.meaning}",
+            _help_width(),
+            initial_indent="  ",
+            subsequent_indent="     ",
+        )
+        for code in ExitCode
+    ]
+    return "exit codes:\n" + "\n".join(lines)
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -122,7 +145,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         log_level="info",
         proxy_headers=False,
     )
-    return 0
+    return ExitCode.OK
 
 
 def _export_schema(args: argparse.Namespace) -> int:
@@ -132,32 +155,33 @@ def _export_schema(args: argparse.Namespace) -> int:
     output: Path | None = args.output
     if output is not None and str(output) == "-":
         sys.stdout.write(text)
-        return 0
+        return ExitCode.OK
     target = output or SDL_PATH
     target.write_text(text, encoding="utf-8")
     print(f"wrote {target}", file=sys.stderr)
-    return 0
+    return ExitCode.OK
 
 
 def _seed(settings: Settings, args: argparse.Namespace) -> int:
     from seed.command import run_seed
 
-    if args.dry_run:
-        return asyncio.run(run_seed(args, None))
+    options = _seed_options(args)
+    if options.dry_run:
+        return asyncio.run(run_seed(options, None))
     if settings.embedded:
         print(
             "ecei: MONGODB_URI is not set: `ecei seed` writes to a MongoDB server "
             "(the embedded store of `ecei serve` seeds itself); use --dry-run to validate only",
             file=sys.stderr,
         )
-        return 2
+        return ExitCode.BAD_INPUT
 
     async def run() -> int:
         from api.database import connect
 
         connection = connect(settings)
         try:
-            return await run_seed(args, connection.db)
+            return await run_seed(options, connection.db)
         finally:
             connection.close()
 

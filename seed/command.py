@@ -1,15 +1,12 @@
 """`ecei seed`: parse and validate every input, then load it (or, with --dry-run, report
 what would be loaded).
 
-Exit codes (see `api.cli`): 0 loaded; 1 rows rejected and skipped with --skip-invalid, the
-rest written; 2 unreadable or invalid input, nothing written; 3 the database could not be
-reached or refused a write. The report goes to stdout, errors and the progress bar to
-stderr.
+Takes a `SeedOptions` and returns an `ExitCode` (`seed.exit_codes`). The report goes to
+stdout, errors and the progress bar to stderr.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -20,9 +17,11 @@ from pymongo.errors import PyMongoError
 from schema.store.documents import Database
 from seed.catalogue import load_catalogue
 from seed.errors import InputError, RowError, ValidationFailed
+from seed.exit_codes import ExitCode
 from seed.interviews import InterviewInput, parse_interviews
 from seed.listing import parse_listing
 from seed.loader import LoadInput, Progress, load
+from seed.options import ReportForm, SeedOptions
 from seed.report import LoadReport
 from seed.rows import Parsed, check_country
 from seed.shipped import CATALOGUE_PATH, SHIPPED_COUNTRY, SHIPPED_LISTING
@@ -35,28 +34,27 @@ __all__ = ["PROGRESS_MIN_ROWS", "parse_inputs", "run_seed"]
 PROGRESS_MIN_ROWS = 500
 
 
-async def run_seed(args: argparse.Namespace, db: Database | None) -> int:
-    """Run `ecei seed` with the options of `api.cli`; `db` is None for a dry run."""
+async def run_seed(options: SeedOptions, db: Database | None) -> ExitCode:
+    """Run `ecei seed` with `options`; `db` is None for a dry run."""
     try:
         data = parse_inputs(
-            files=list(args.files),
-            interviews=list(args.interviews),
-            country=args.country,
-            sample_interviews=bool(args.sample_interviews),
+            files=list(options.files),
+            interviews=list(options.interviews),
+            country=options.country,
+            sample_interviews=options.sample_interviews,
         )
     except InputError as exc:
         print(f"ecei seed: {exc}", file=sys.stderr)
-        return 2
-    skip_invalid = bool(args.skip_invalid)
+        return ExitCode.BAD_INPUT
     show_progress = (
         db is not None
-        and not args.no_progress
+        and not options.no_progress
         and sys.stderr.isatty()
         and len(data.rows) + len(data.interviews) > PROGRESS_MIN_ROWS
     )
     progress: Progress | None = _progress_bar(sys.stderr) if show_progress else None
     try:
-        report = await load(db, data, skip_invalid=skip_invalid, progress=progress)
+        report = await load(db, data, skip_invalid=options.skip_invalid, progress=progress)
     except ValidationFailed as exc:
         _print_errors(exc.errors)
         print(
@@ -64,8 +62,8 @@ async def run_seed(args: argparse.Namespace, db: Database | None) -> int:
             "(--skip-invalid writes the valid rows)",
             file=sys.stderr,
         )
-        _print_report(LoadReport(dry_run=db is None, rejected=exc.errors), args.report)
-        return 2
+        _print_report(LoadReport(dry_run=db is None, rejected=exc.errors), options.report)
+        return ExitCode.BAD_INPUT
     except PyMongoError as exc:
         if progress is not None:
             print(file=sys.stderr)
@@ -75,12 +73,12 @@ async def run_seed(args: argparse.Namespace, db: Database | None) -> int:
             f"({type(exc).__name__}); run the same command again to complete the load",
             file=sys.stderr,
         )
-        return 3
+        return ExitCode.DATABASE_UNAVAILABLE
     if progress is not None:
         print(file=sys.stderr)
     _print_errors(report.rejected)
-    _print_report(report, args.report)
-    return 1 if report.rejected else 0
+    _print_report(report, options.report)
+    return ExitCode.ROWS_SKIPPED if report.rejected else ExitCode.OK
 
 
 def parse_inputs(
@@ -134,7 +132,7 @@ def _print_errors(errors: list[RowError]) -> None:
         print(f"rejected: {error}", file=sys.stderr)
 
 
-def _print_report(report: LoadReport, form: str) -> None:
+def _print_report(report: LoadReport, form: ReportForm) -> None:
     if form == "json":
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import sys
@@ -14,23 +13,15 @@ from motor.motor_asyncio import AsyncIOMotorClient
 
 from schema.store.documents import CLUSTERS, INDICATORS, INTERVIEWS, LABELS, PORTFOLIOS, Database
 from seed.command import PROGRESS_MIN_ROWS, run_seed
+from seed.options import SeedOptions
 
 COLLECTIONS = (PORTFOLIOS, INDICATORS, CLUSTERS, LABELS, INTERVIEWS)
 CSV_HEADER = "name,portfolio,website,label_level,valid_until,country\n"
 
 
-def args(*files: Path, **options: Any) -> argparse.Namespace:
-    defaults: dict[str, Any] = {
-        "files": list(files),
-        "interviews": [],
-        "sample_interviews": False,
-        "country": None,
-        "dry_run": False,
-        "skip_invalid": False,
-        "report": "json",
-        "no_progress": True,
-    }
-    return argparse.Namespace(**(defaults | options))
+def args(*files: Path, **options: Any) -> SeedOptions:
+    defaults: dict[str, Any] = {"files": files, "report": "json", "no_progress": True}
+    return SeedOptions(**(defaults | options))
 
 
 def bad_csv(tmp_path: Path) -> Path:
@@ -149,7 +140,7 @@ async def test_examples_load_together(db: Database, capsys: pytest.CaptureFixtur
     options = args(
         examples / "listing-example.csv",
         examples / "listing-example.json",
-        interviews=[examples / "interviews-example.json"],
+        interviews=(examples / "interviews-example.json",),
     )
     assert await run_seed(options, db) == 0
     report = json.loads(capsys.readouterr().out)
