@@ -1,18 +1,22 @@
 """Settings, read once from the environment and validated at start-up.
 
-- `MONGODB_URI`: connection string; unset means the embedded in-process store. A server
-  given here is never seeded implicitly.
-- `ECEI_DB_NAME` (`ecei`): database name.
-- `ECEI_HOST` (`127.0.0.1`), `ECEI_PORT` (`8000`): where `ecei serve` listens.
-- `ECEI_ENV` (`development`): `production` turns off GraphiQL, introspection and field
-  suggestions.
-- `ECEI_MIN_GROUP_SIZE` (`3`): aggregates over fewer clusters are withheld.
-- `ECEI_MAX_BODY_BYTES` (`65536`): larger request bodies get 413.
-- `ECEI_DB_TIMEOUT_MS` (`5000`): server selection and per-operation timeout.
-- `ECEI_CORS_ORIGINS` (empty: no CORS headers): comma-separated allowlist of origins.
-- `ECEI_PUBLISH_RESULTS` (`false`): serve the individual results of real (non-sample)
-  interviews. They are confidential: by default only aggregates over at least
-  `ECEI_MIN_GROUP_SIZE` clusters are served from them.
+Each variable sets one `Settings` field (its name without `ECEI_`, in lower case, unless
+another is given in brackets); an unset or empty variable leaves the field's default, which
+is written in the class and nowhere else.
+
+- `MONGODB_URI` (`mongodb_uri`): connection string; unset means the embedded in-process
+  store. A server given here is never seeded implicitly.
+- `ECEI_DB_NAME`: database name.
+- `ECEI_HOST`, `ECEI_PORT`: where `ecei serve` listens.
+- `ECEI_ENV` (`environment`): `development` or `production`; `production` turns off
+  GraphiQL, introspection and field suggestions.
+- `ECEI_MIN_GROUP_SIZE`: aggregates over fewer clusters are withheld.
+- `ECEI_MAX_BODY_BYTES`: larger request bodies get 413.
+- `ECEI_DB_TIMEOUT_MS`: server selection and per-operation timeout.
+- `ECEI_CORS_ORIGINS`: comma-separated allowlist of origins; empty sends no CORS headers.
+- `ECEI_PUBLISH_RESULTS`: serve the individual results of real (non-sample) interviews.
+  They are confidential: by default only aggregates over at least `ECEI_MIN_GROUP_SIZE`
+  clusters are served from them.
 """
 
 from __future__ import annotations
@@ -53,18 +57,19 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
-        uri = env.get("MONGODB_URI", "").strip() or None
+        default = cls()
+        uri = env.get("MONGODB_URI", "").strip() or default.mongodb_uri
         if uri is not None and not uri.startswith(("mongodb://", "mongodb+srv://")):
             raise SettingsError(
                 "MONGODB_URI must start with mongodb:// or mongodb+srv:// "
                 "(the value is not shown: it may hold a password)"
             )
-        environment = env.get("ECEI_ENV", "development").strip() or "development"
+        environment = env.get("ECEI_ENV", "").strip() or default.environment
         if environment not in ("development", "production"):
             raise SettingsError(
                 f"ECEI_ENV must be 'development' or 'production', not {environment!r}"
             )
-        db_name = env.get("ECEI_DB_NAME", "ecei").strip() or "ecei"
+        db_name = env.get("ECEI_DB_NAME", "").strip() or default.db_name
         if any(ch in db_name for ch in '/\\. "$') or len(db_name) > 63:
             raise SettingsError(
                 f'ECEI_DB_NAME must be a MongoDB database name (no / \\ . space " $, '
@@ -74,14 +79,16 @@ class Settings:
         return cls(
             mongodb_uri=uri,
             db_name=db_name,
-            host=env.get("ECEI_HOST", "127.0.0.1").strip() or "127.0.0.1",
-            port=_int(env, "ECEI_PORT", 8000, 1, 65535),
+            host=env.get("ECEI_HOST", "").strip() or default.host,
+            port=_int(env, "ECEI_PORT", default.port, 1, 65535),
             environment=environment,
-            min_group_size=_int(env, "ECEI_MIN_GROUP_SIZE", 3, 1, 1000),
-            max_body_bytes=_int(env, "ECEI_MAX_BODY_BYTES", 65536, 1024, 16 * 1024 * 1024),
-            db_timeout_ms=_int(env, "ECEI_DB_TIMEOUT_MS", 5000, 100, 600_000),
-            cors_origins=origins,
-            publish_results=_bool(env, "ECEI_PUBLISH_RESULTS", False),
+            min_group_size=_int(env, "ECEI_MIN_GROUP_SIZE", default.min_group_size, 1, 1000),
+            max_body_bytes=_int(
+                env, "ECEI_MAX_BODY_BYTES", default.max_body_bytes, 1024, 16 * 1024 * 1024
+            ),
+            db_timeout_ms=_int(env, "ECEI_DB_TIMEOUT_MS", default.db_timeout_ms, 100, 600_000),
+            cors_origins=origins or default.cors_origins,
+            publish_results=_bool(env, "ECEI_PUBLISH_RESULTS", default.publish_results),
         )
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
+from pathlib import Path
+
 import pytest
 
 from api.cli import main
@@ -94,3 +98,33 @@ def test_cli_export_schema_prints_the_committed_sdl(
     monkeypatch.delenv("ECEI_PORT", raising=False)
     assert main(["export-schema", "--output", "-"]) == 0
     assert capsys.readouterr().out == SDL_PATH.read_text(encoding="utf-8")
+
+
+# Variables whose field is not named after them (the others: without ECEI_, lower case).
+_FIELDS = {"MONGODB_URI": "mongodb_uri", "ECEI_ENV": "environment"}
+
+
+def _shown(value: object) -> str:
+    """A default as the README's configuration table writes it."""
+    if value is None:
+        return "unset"
+    if value == ():
+        return "empty"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    return f"`{value}`"
+
+
+def test_the_readme_states_the_defaults_of_the_settings_class() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    documented: dict[str, str] = {}
+    for names, defaults in re.findall(r"^\| (`[A-Z_]+`.*?) \| (.+?) \|", section, re.MULTILINE):
+        for name, default in zip(names.split(" / "), defaults.split(" / "), strict=True):
+            variable = name.strip("`")
+            documented[_FIELDS.get(variable, variable.removeprefix("ECEI_").lower())] = default
+    defaults = Settings()
+    assert documented == {
+        option.name: _shown(getattr(defaults, option.name))
+        for option in dataclasses.fields(Settings)
+    }
