@@ -23,6 +23,9 @@ import json
 from typing import Any
 
 import orjson
+
+# Strawberry's views raise cross-web's HTTPException and pass cross-web's request adapter;
+# Strawberry does not re-export either, so cross-web is a declared dependency.
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
