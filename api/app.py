@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -23,6 +24,8 @@ from starlette.staticfiles import StaticFiles
 from api.body_limit import BodySizeLimit
 from api.database import Connection, connect
 from api.graphiql import GRAPHIQL_ASSETS_DIR, GRAPHIQL_ASSETS_PATH
+from api.headers import SafeHeaders, cached_as
+from api.http_errors import UnhandledErrors, http_exception
 from api.settings import Settings
 from api.view import GraphQLView
 from schema.build import build_schema
@@ -72,26 +75,36 @@ def create_app(
         min_group_size=settings.min_group_size,
         publish_results=settings.publish_results,
     )
-    middleware = [Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)]
+    # Outermost first. SafeHeaders only adds headers; CORS is outside everything that
+    # answers (errors, the body-size limit included), so a browser can read every answer.
+    middleware = [Middleware(SafeHeaders)]
     if settings.cors_origins:
         middleware.append(
             Middleware(
                 CORSMiddleware,
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["GET", "POST"],
-                allow_headers=["Accept", "Content-Type"],
+                allow_headers=list(settings.cors_headers),
+                expose_headers=["ETag"],
                 max_age=600,
             )
         )
+    middleware += [
+        Middleware(UnhandledErrors),
+        Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
+    ]
     routes: list[BaseRoute] = [
         Route("/graphql", view),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
     ]
     if not settings.production:  # GraphiQL's scripts and styles, served with the page
-        routes.append(Mount(GRAPHIQL_ASSETS_PATH, StaticFiles(directory=GRAPHIQL_ASSETS_DIR)))
+        # Revalidated on each use (StaticFiles answers If-None-Match with 304).
+        assets = cached_as(StaticFiles(directory=GRAPHIQL_ASSETS_DIR), "no-cache")
+        routes.append(Mount(GRAPHIQL_ASSETS_PATH, assets))
     return Starlette(
         routes=routes,
         middleware=middleware,
+        exception_handlers={HTTPException: http_exception},
         lifespan=lifespan,
     )
