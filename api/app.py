@@ -74,6 +74,7 @@ def create_app(
         production=settings.production,
         min_group_size=settings.min_group_size,
         publish_results=settings.publish_results,
+        cache_max_age=settings.cache_max_age,
     )
     # Outermost first. SafeHeaders only adds headers; CORS is outside everything that
     # answers (errors, the body-size limit included), so a browser can read every answer.

@@ -122,6 +122,7 @@ async def test_a_preflight_refuses_a_header_not_configured(cors: Api) -> None:
     ("method", "path", "content", "status"),
     [
         pytest.param("POST", "/graphql", b"x" * 5000, 413, id="body-limit"),
+        pytest.param("POST", "/graphql", b"null", 400, id="bad-body"),
         pytest.param("GET", "/nope", b"", 404, id="not-found"),
         pytest.param("POST", "/healthz", b"", 405, id="method"),
         pytest.param("GET", "/boom", b"", 500, id="unhandled"),
@@ -139,3 +140,12 @@ async def test_errors_carry_cors_headers_so_a_browser_can_read_them(
     assert response.status_code == status
     assert response.headers["access-control-allow-origin"] == ORIGIN
     assert response.json()["errors"][0]["extensions"]["code"]
+
+
+async def test_the_etag_is_readable_by_a_cross_origin_script(cors: Api) -> None:
+    response = await cors.http.get(
+        "/graphql", params={"query": "{ portfolios { slug } }"}, headers={"origin": ORIGIN}
+    )
+    assert response.headers["access-control-allow-origin"] == ORIGIN
+    assert "etag" in response.headers["access-control-expose-headers"].lower()
+    assert set(response.headers["vary"].split(", ")) >= {"Accept", "Authorization", "Origin"}

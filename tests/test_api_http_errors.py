@@ -50,6 +50,8 @@ async def test_an_unknown_path_is_a_json_404(environment: str) -> None:
     [
         pytest.param("POST", "/healthz", "GET, HEAD", id="healthz"),
         pytest.param("DELETE", "/readyz", "GET, HEAD", id="readyz"),
+        pytest.param("PUT", "/graphql", "GET, POST", id="graphql"),
+        pytest.param("DELETE", "/graphql", "GET, POST", id="graphql-delete"),
     ],
 )
 async def test_a_405_lists_every_allowed_method(
