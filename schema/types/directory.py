@@ -26,7 +26,7 @@ from schema.store.documents import (
     PortfolioDoc,
 )
 from schema.store.filters import cluster_match
-from schema.store.pages import PageArgs
+from schema.store.pages import PageArgs, SortKey
 from schema.types.benchmark import BENCHMARK_DESCRIPTION, ClusterBenchmark, resolve_benchmark
 from schema.types.connection import (
     CLUSTERS_DESCRIPTION,
@@ -53,11 +53,19 @@ from schema.types.enums import (
 )
 from schema.types.ids import to_global_id
 from schema.types.indicators import RECONSTRUCTION, Indicator
-from schema.types.inputs import ClusterOrder
+from schema.types.inputs import ClusterOrder, ClusterWhere
 from schema.types.nodes import Node
 from schema.types.resolvers import resolver
 
-__all__ = ["Cluster", "IndicatorResult", "Interview", "Label", "Portfolio", "resolve_clusters"]
+__all__ = [
+    "Cluster",
+    "IndicatorResult",
+    "Interview",
+    "Label",
+    "Portfolio",
+    "cluster_selection",
+    "resolve_clusters",
+]
 
 _AS_OF = (
     "Date to evaluate on; default: the `asOf` of the enclosing `clusters` query, else today (UTC)."
@@ -78,11 +86,11 @@ async def resolve_clusters(
 ) -> ClusterConnection:
     """`Query.clusters` and `Portfolio.clusters` (where `root` is the portfolio)."""
     args = PageArgs.from_arguments(first, after, last, before)
-    keys = sort_keys(_order(order_by))
-    match = cluster_match(
-        where.to_filter() if where is not None else None,
-        as_of or info.context.today,
+    match, keys = cluster_selection(
         search,
+        where,
+        order_by,
+        as_of or info.context.today,
         portfolio=root.slug if isinstance(root, Portfolio) else None,
     )
     page_info = names(child(current(info), "pageInfo"))
@@ -104,6 +112,24 @@ async def resolve_clusters(
         ),
         match=match,
     )
+
+
+def cluster_selection(
+    search: str | None,
+    where: ClusterWhere | None,
+    order_by: list[ClusterOrder] | None,
+    on: date,
+    *,
+    portfolio: str | None = None,
+) -> tuple[dict[str, Any], list[SortKey]]:
+    """The `$match` and the sort keys of a `clusters` query on the day `on`, in `portfolio`
+    when given; shared with the CSV export, so both apply the same rules. Raises
+    `BadUserInput` for input the types let through (search length, nesting, orderBy)."""
+    keys = sort_keys(_order(order_by))
+    match = cluster_match(
+        where.to_filter() if where is not None else None, on, search, portfolio=portfolio
+    )
+    return match, keys
 
 
 def _order(order_by: list[ClusterOrder] | None) -> list[tuple[OrderKey, bool]]:
