@@ -23,6 +23,7 @@ from starlette.staticfiles import StaticFiles
 
 from api.body_limit import BodySizeLimit
 from api.database import Connection, connect
+from api.export import EXPORT_PATH, ClusterExport
 from api.graphiql import GRAPHIQL_ASSETS_DIR, GRAPHIQL_ASSETS_PATH
 from api.headers import SafeHeaders, cached_as
 from api.http_errors import UnhandledErrors, http_exception
@@ -69,8 +70,9 @@ def create_app(
             )
         return JSONResponse({"status": "ready"})
 
+    schema = build_schema(production=settings.production)
     view = GraphQLView(
-        build_schema(production=settings.production),
+        schema,
         production=settings.production,
         min_group_size=settings.min_group_size,
         publish_results=settings.publish_results,
@@ -96,6 +98,11 @@ def create_app(
     ]
     routes: list[BaseRoute] = [
         Route("/graphql", view),
+        Route(
+            EXPORT_PATH,
+            ClusterExport(schema, production=settings.production).endpoint,
+            methods=["GET"],
+        ),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
     ]

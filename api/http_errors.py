@@ -35,10 +35,12 @@ HTTP_ERROR_CODES = {
 }
 
 
-def json_error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    """A response with `status` whose one error carries `message` and the status's code
-    (BAD_REQUEST for a status not listed)."""
-    code = HTTP_ERROR_CODES.get(status, "BAD_REQUEST")
+def json_error(
+    status: int, message: str, headers: dict[str, str] | None = None, *, code: str | None = None
+) -> Response:
+    """A response with `status` whose one error carries `message` and `code`, by default the
+    status's code (BAD_REQUEST for a status not listed)."""
+    code = code or HTTP_ERROR_CODES.get(status, "BAD_REQUEST")
     return JSONResponse(
         {"errors": [{"message": message, "extensions": {"code": code}}]},
         status_code=status,
