@@ -1,4 +1,5 @@
-"""The Starlette application: `/graphql`, `/healthz`, `/readyz`.
+"""The Starlette application: `/graphql`, `/export/clusters.csv`, `/healthz`, `/readyz`,
+and the index at `/`.
 
 The database connection is opened in the lifespan (never at import time). The embedded
 store (no `MONGODB_URI`) is empty at start, so it is seeded with the shipped data; a server
@@ -27,6 +28,7 @@ from api.export import EXPORT_PATH, ClusterExport
 from api.graphiql import GRAPHIQL_ASSETS_DIR, GRAPHIQL_ASSETS_PATH
 from api.headers import SafeHeaders, cached_as
 from api.http_errors import UnhandledErrors, http_exception
+from api.index import index_endpoint
 from api.settings import Settings
 from api.view import GraphQLView
 from schema.build import build_schema
@@ -97,6 +99,7 @@ def create_app(
         Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
     ]
     routes: list[BaseRoute] = [
+        Route("/", index_endpoint(settings), methods=["GET"]),
         Route("/graphql", view),
         Route(
             EXPORT_PATH,
