@@ -34,8 +34,7 @@ from typing import Any
 
 import orjson
 import strawberry
-from graphql import GraphQLSchema, OperationDefinitionNode, parse
-from graphql.execution.values import get_variable_values
+from graphql import GraphQLSchema, OperationDefinitionNode, get_variable_values, parse
 from pymongo.errors import PyMongoError
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
@@ -143,6 +142,7 @@ class ClusterExport:
                     inputs[name] = orjson.loads(values[0])
                 except orjson.JSONDecodeError:
                     raise _BadParameter(f"parameter {name} is not valid JSON") from None
+        # graphql-core's schema, which Strawberry keeps without a public accessor.
         graphql_schema: GraphQLSchema = self.schema._schema
         coerced = get_variable_values(
             graphql_schema, self._definitions, inputs, hide_suggestions=self.production
@@ -151,6 +151,8 @@ class ClusterExport:
             error = coerced[0]
             raise _BadParameter(_VARIABLE.sub(r"parameter \1", error.message))
         assert self._field is not None
+        # How Strawberry itself turns coerced values into the resolver's arguments
+        # (`ClusterWhere` and `ClusterOrder` instances, enums, dates).
         return convert_arguments(
             coerced.coerced,
             self._field.arguments,
