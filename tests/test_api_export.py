@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from pymongo.errors import ServerSelectionTimeoutError
 from starlette.types import Message
 
 from api.export import COLUMNS, EXPORT_PATH, spreadsheet_cell
@@ -255,3 +256,24 @@ async def test_only_get_is_allowed(api: Api) -> None:
     response = await api.http.post(EXPORT_PATH)
     assert response.status_code == 405
     assert response.headers["allow"] == "GET, HEAD"
+
+
+class _Unreachable:
+    """A database whose `clusters` cannot be reached."""
+
+    def __init__(self, db: Any) -> None:
+        self._db = db
+
+    def __getitem__(self, name: str) -> Any:
+        if name == "clusters":
+            raise ServerSelectionTimeoutError("db.internal:27017: timed out")
+        return self._db[name]
+
+
+async def test_an_unreachable_database_is_a_503_before_the_file_starts() -> None:
+    async with serve(Settings()) as served:
+        served.app.state.connection.db = _Unreachable(served.app.state.connection.db)
+        response = await served.http.get(EXPORT_PATH)
+    assert response.status_code == 503
+    assert response.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+    assert "db.internal" not in response.text
