@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from schema.rules.vocabulary import AREAS, UNITS, Evidence, Unit
+from schema.rules.vocabulary import AREAS, UNITS, EvidenceLevel, Unit
 from schema.store.documents import IndicatorDoc
 from seed.errors import InputError, RowError, file_name
 from seed.source import json_items
@@ -25,7 +25,7 @@ from seed.vocabulary import Portfolios, load_portfolios
 __all__ = ["CATALOGUE_PATH", "EVIDENCE", "Area", "Catalogue", "load_catalogue"]
 
 CATALOGUE_PATH = Path(__file__).parent / "data" / "indicators-bronze-36-2010.json"
-EVIDENCE: tuple[Evidence, ...] = ("CONFIRMED", "AREA_CONFIRMED", "INFERRED")
+EVIDENCE: tuple[EvidenceLevel, ...] = ("CONFIRMED", "AREA_CONFIRMED", "INFERRED")
 
 
 @dataclass(frozen=True)
@@ -156,7 +156,7 @@ def _indicator(
         "description": item["description"],
         "unit": cast(Unit, unit),
         "higherIsBetter": higher,
-        "evidence": cast(Evidence, evidence),
+        "evidence": cast(EvidenceLevel, evidence),
     }
     if unit == "RATING" or "scale" in item:
         # Required for RATING; optional bounds for other numeric units (a PERCENT change

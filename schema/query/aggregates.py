@@ -12,6 +12,7 @@ from typing import Annotated, cast
 import strawberry
 
 from schema.errors import BadUserInput
+from schema.rules.limits import MAX_WINDOW_DAYS
 from schema.rules.text import search_key
 from schema.store.aggregates import (
     GroupKey,
@@ -44,7 +45,6 @@ from schema.types.resolvers import resolver
 
 __all__ = ["AggregateQuery"]
 
-MAX_WINDOW_DAYS = 3660
 
 _WHERE = "Only clusters matching this filter (as in `clusters`)."
 _FILTER_DATE = "Date a `labelStatus` filter refers to; default today."

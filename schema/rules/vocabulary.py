@@ -2,8 +2,9 @@
 evidence levels and the six interview areas.
 
 Each is a `Literal` of the exact strings stored in MongoDB. The GraphQL layer exposes the
-same values as enums with longer names (`Level` here is the `LabelLevel` enum there,
-`Light` the `Rating` enum, `Status` in `rules.labels` the `LabelStatus` enum): one name
+same values as enums with other names (`Level` here is the `LabelLevel` enum there,
+`Light` the `Rating` enum, `EvidenceLevel` the `Evidence` enum, `Status` in `rules.labels`
+the `LabelStatus` enum): one name
 for the stored string, one for the GraphQL type, never the same name for both.
 """
 
@@ -17,7 +18,7 @@ __all__ = [
     "LIGHTS",
     "NUMERIC_UNITS",
     "UNITS",
-    "Evidence",
+    "EvidenceLevel",
     "Level",
     "Light",
     "Unit",
@@ -48,7 +49,7 @@ NUMERIC_UNITS: frozenset[str] = frozenset(
 Light = Literal["RED", "YELLOW", "GREEN"]
 LIGHTS: tuple[Light, ...] = ("RED", "YELLOW", "GREEN")
 
-Evidence = Literal["CONFIRMED", "AREA_CONFIRMED", "INFERRED"]
+EvidenceLevel = Literal["CONFIRMED", "AREA_CONFIRMED", "INFERRED"]
 
 AREAS: tuple[str, ...] = (
     "STRUCTURE",

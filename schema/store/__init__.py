@@ -1,4 +1,4 @@
-"""The store: every MongoDB read and pipeline, the stored-document shapes and the indexes.
+"""The store: every MongoDB read and pipeline of the API, the document shapes, the indexes.
 
 | module        | holds                                                               |
 |---------------|---------------------------------------------------------------------|

@@ -3,7 +3,8 @@
 Every function takes the `$match` stage built from a `ClusterWhere` (see `schema.store.filters`),
 runs exactly one aggregation, and folds the rows in Python. Pipelines stay inside the
 operators that MongoDB and mongomock both implement (`$match`, `$group` with `$sum`,
-`$min`, `$max`, `$first`, `$switch`, `$year`, `$lookup`, `$unwind`, `$project`), so the
+`$min`, `$max`, `$first`, `$switch`, `$cond`, `$and`, `$gte`, `$lt`, `$year`, `$lookup`,
+`$unwind`, `$project`), so the
 embedded store and a real server give identical answers.
 
 Label status is computed inside the pipeline by a `$switch` on `label.validUntil` whose
@@ -24,6 +25,7 @@ from datetime import date, timedelta
 from typing import Any, Literal, cast
 
 from schema.rules.labels import STATUSES, Status, add_years, status_bounds
+from schema.rules.vocabulary import LEVELS
 from schema.store.documents import (
     CLUSTERS,
     LABELS,
@@ -165,7 +167,7 @@ def _group_key_expression(key: GroupKey, as_of: date) -> Any:
     return "$country"
 
 
-_LEVEL_ORDER = {"BRONZE": 0, "SILVER": 1, "GOLD": 2}
+_LEVEL_ORDER: dict[str, int] = {level: i for i, level in enumerate(LEVELS)}
 _STATUS_ORDER = {status: i for i, status in enumerate(STATUSES)}
 
 

@@ -22,7 +22,7 @@ from typing import Any, NotRequired, TypeAlias, TypedDict
 
 from motor.motor_asyncio import AsyncIOMotorDatabase
 
-from schema.rules.vocabulary import Evidence, Level, Light, Unit
+from schema.rules.vocabulary import EvidenceLevel, Level, Light, Unit
 
 __all__ = [
     "CLUSTERS",
@@ -129,7 +129,7 @@ class IndicatorDoc(TypedDict):
     description: str
     unit: Unit
     higherIsBetter: bool | None  # None: no direction (YEAR, ENUM), never rated
-    evidence: Evidence
+    evidence: EvidenceLevel
     scale: NotRequired[dict[str, int]]  # RATING: {"min": 1, "max": 5}
     choices: NotRequired[list[str]]  # ENUM: allowed values
 

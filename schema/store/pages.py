@@ -20,12 +20,10 @@ import orjson
 from pymongo import ASCENDING, DESCENDING
 
 from schema.errors import BadUserInput
-from schema.rules.limits import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from schema.rules.limits import DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, MAX_PAGE_SIZE
 from schema.store.documents import Database
 
 __all__ = ["Page", "PageArgs", "SortKey", "decode_cursor", "encode_cursor", "fetch_page"]
-
-_MAX_CURSOR_LENGTH = 1024
 
 
 @dataclass(frozen=True)
@@ -90,7 +88,7 @@ def decode_cursor(keys: Sequence[SortKey], cursor: str) -> list[Any]:
     error = BadUserInput(
         "invalid cursor: use a cursor from a previous page of the same query and orderBy"
     )
-    if len(cursor) > _MAX_CURSOR_LENGTH:
+    if len(cursor) > MAX_CURSOR_LENGTH:
         raise error
     try:
         data = orjson.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))

@@ -10,6 +10,7 @@
 | `enums`, `inputs`, `scalars` | enums, filter and order inputs, the `Date` scalar    |
 | `nodes`, `ids` | the `Node` interface and opaque global IDs                         |
 | `context`, `loaders` | the per-request context and its DataLoaders                  |
+| `selection`   | what a client selected, so that work nobody asked for is skipped    |
 
 Types call the store for every read and `schema.rules` for every rule.
 """

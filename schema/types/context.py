@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 import strawberry
 
+from schema.rules.limits import DEFAULT_MIN_GROUP_SIZE
 from schema.store.documents import Database
 from schema.types.loaders import Loaders
 
@@ -27,7 +28,7 @@ class Context:
 
     db: Database
     loaders: Loaders
-    min_group_size: int = 3
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE
     # Serve the individual results of real interviews (see `Interview.results`).
     publish_results: bool = False
     today: date = field(default_factory=today_utc)
@@ -37,7 +38,7 @@ class Context:
         cls,
         db: Database,
         *,
-        min_group_size: int = 3,
+        min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
         publish_results: bool = False,
     ) -> Context:
         return cls(

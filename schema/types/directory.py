@@ -13,7 +13,6 @@ from typing import Annotated, Any, cast
 import strawberry
 
 from schema.errors import BadUserInput
-from schema.guards.selection import child, current, names
 from schema.rules.labels import as_date, days_remaining, label_status
 from schema.rules.limits import MAX_CODES
 from schema.store.clusters import OrderKey, fetch_clusters, sort_keys
@@ -56,6 +55,7 @@ from schema.types.indicators import RECONSTRUCTION, Indicator
 from schema.types.inputs import ClusterOrder
 from schema.types.nodes import Node
 from schema.types.resolvers import resolver
+from schema.types.selection import child, current, names
 
 __all__ = ["Cluster", "IndicatorResult", "Interview", "Label", "Portfolio", "resolve_clusters"]
 
