@@ -14,7 +14,6 @@ from schema.rules.limits import MAX_GLOBAL_ID_LENGTH
 __all__ = ["NODE_TYPES", "from_global_id", "to_global_id"]
 
 NODE_TYPES = frozenset({"Cluster", "Portfolio", "Label", "Indicator", "Interview"})
-# A stored key is short; anything far longer is not an ID of ours.
 
 
 def to_global_id(type_name: str, key: str) -> str:
