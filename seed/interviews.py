@@ -73,7 +73,7 @@ def parse_interviews(
     path: Path, catalogue: Catalogue
 ) -> tuple[list[InterviewInput], list[RowError]]:
     name = file_name(path)
-    document, items = json_items(path, "interviews")
+    document, items, errors = json_items(path, "interviews")
     version = document.get("catalogueVersion")
     if version != catalogue.version:
         raise InputError(
@@ -81,7 +81,6 @@ def parse_interviews(
         )
     indicators = catalogue.by_code()
     interviews: list[InterviewInput] = []
-    errors: list[RowError] = []
     for line, item in items:
         try:
             interviews.append(_interview(item, indicators, name, line))

@@ -47,13 +47,12 @@ def parse_listing(
     vocabulary = portfolios or load_portfolios()
     name = file_name(path)
     lines = read_lines(path)
-    start = next((i for i, (_, text) in enumerate(lines) if HEADER.fullmatch(text.strip())), None)
-    if start is None:
+    if not any(HEADER.fullmatch(text.strip()) for _, text in lines):
         raise InputError(
             name, None, "no table header 'Name Comparative portfolio www Label valid until'"
         )
     parsed = Parsed()
-    for number, text in lines[start + 1 :]:
+    for number, text in lines:  # the rows after the header, read one at a time
         if not text.strip():
             continue
         try:

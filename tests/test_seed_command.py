@@ -208,3 +208,49 @@ async def test_progress_bar_on_large_inputs_at_a_terminal(
         # Every document written is counted, the 14 portfolios and 36 indicators included.
         total = rows * 2 + 14 + 36
         assert bar.rstrip().endswith(f"] {total}/{total}")
+
+
+GOOD_ROW = "Good,ICT,,BRONZE,2016-01-01,FR\n"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        pytest.param(
+            "l.csv",
+            CSV_HEADER + GOOD_ROW + "n" * 200_000 + ",ICT,,BRONZE,2016-01-01,FR\n",
+            "ecei seed: l.csv:3: not valid CSV: field larger than field limit (131072)",
+            id="csv-field-over-128k",
+        ),
+        pytest.param(
+            "l.json",
+            '{"clusters": [],\n"clusters": []}',
+            'ecei seed: l.json:2: the key "clusters" is given twice in the top-level object',
+            id="json-repeated-top-level-key",
+        ),
+        pytest.param(
+            "l.json",
+            '{"clusters": [\n' + "[" * 100_000 + "]" * 100_000 + "]}",
+            "ecei seed: l.json:2: JSON nested too deeply",
+            id="json-nested-100000",
+        ),
+    ],
+)
+async def test_unparsable_inputs_exit_2_with_one_line_and_write_nothing(
+    db: Database,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    text: str,
+    message: str,
+) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    assert await run_seed(args(path), db) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+    assert max(len(line) for line in err.splitlines()) < 300
+    for collection in COLLECTIONS:
+        assert await db[collection].count_documents({}) == 0, collection

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import date
 from pathlib import Path
 
@@ -87,6 +88,24 @@ def test_csv_bad_rows_rejected(tmp_path: Path, cells: str, field: str, reason: s
     [error] = parsed.errors
     assert (error.file, error.line, error.field) == ("listing.csv", 3, field)
     assert reason in error.reason
+
+
+def test_csv_cell_over_the_csv_field_limit_is_an_input_error(tmp_path: Path) -> None:
+    limit = csv.field_size_limit()
+    at_limit = CSV_HEADER + "n" * limit + ",ICT,,BRONZE,2016-01-01,FR\n"
+    [row] = parse_csv(write(tmp_path, at_limit)).rows
+    assert len(row.name) == limit
+    over = CSV_HEADER + "Good,ICT,,BRONZE,2016-01-01,FR\n" + "n" * (limit + 1) + ",ICT\n"
+    with pytest.raises(InputError, match=r"^listing\.csv:3: not valid CSV: field larger than"):
+        parse_csv(write(tmp_path, over))
+
+
+def test_a_huge_bad_value_is_shortened_in_the_message(tmp_path: Path) -> None:
+    text = CSV_HEADER + "Foo," + "P" * 100_000 + ",,BRONZE,2016-01-01,FR\n"
+    [error] = parse_csv(write(tmp_path, text)).errors
+    assert error.field == "portfolio"
+    assert error.value.endswith("… (100000 characters)")
+    assert len(error.value) < 120
 
 
 def test_csv_unknown_and_missing_columns_are_named(tmp_path: Path) -> None:
