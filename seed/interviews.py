@@ -10,11 +10,13 @@ Import format (one file, any number of interviews):
 ```
 
 `cluster` is a cluster's slug or its published name (matched on its search key, with
-`country` when given). Values are checked against the indicator's unit: numbers for the
-numeric units (PERCENT within 0..100 or the indicator's own scale, YEAR between 1900 and
-the interview, RATING an integer within the scale), true/false for BOOL, one of the
-choices for ENUM, a list of strings for LIST; null means not answered. A rating is RED,
-YELLOW, GREEN or null, and only indicators with a direction (`higherIsBetter` not null) are rated.
+`country` when given). `conductedOn` lies within 1990-01-01 .. today + 10 years. Values are
+checked against the indicator's unit: numbers for the numeric units (PERCENT within 0..100
+or the indicator's own scale, YEAR between 1900 and the interview, RATING an integer within
+the scale), true/false for BOOL, one of the choices for ENUM, a list of strings for LIST;
+null means not answered. A rating is RED, YELLOW, GREEN or null, and only indicators with
+a direction (`higherIsBetter` not null) are rated. Texts (the cluster reference,
+recommendations, LIST items) follow the rules of `seed.rows`.
 
 Sample interviews are generated, never real: one per cluster at its inferred interview
 date, `isSample` true. Each cluster draws from its own `random.Random(f"{seed}:{cluster}")`
@@ -39,7 +41,14 @@ from schema.documents import (
 )
 from seed.catalogue import Catalogue
 from seed.errors import InputError, RowError, file_name
-from seed.rows import check_country
+from seed.rows import (
+    MAX_NAME_CHARS,
+    MAX_TEXT_CHARS,
+    check_country,
+    check_date,
+    check_name,
+    check_text,
+)
 from seed.source import json_items
 
 __all__ = [
@@ -100,16 +109,22 @@ def _interview(
     cluster = item.get("cluster")
     if not isinstance(cluster, str) or not cluster.strip():
         raise RowError(file, line, "cluster", str(cluster), "missing cluster name or slug")
+    check_name(cluster, file, line, "cluster")
     country = item.get("country")
     if country is not None:
         check_country(str(country), file, line)
     raw_date = item.get("conductedOn")
     try:
-        conducted_on = date.fromisoformat(raw_date) if isinstance(raw_date, str) else None
+        conducted_on = (
+            date.fromisoformat(raw_date)
+            if isinstance(raw_date, str) and len(raw_date) == 10
+            else None
+        )
     except ValueError:
         conducted_on = None
     if conducted_on is None:
         raise RowError(file, line, "conductedOn", str(raw_date), "not a YYYY-MM-DD calendar date")
+    check_date(conducted_on, file, line, "conductedOn", str(raw_date))
     raw_results = item.get("results")
     if not isinstance(raw_results, list):
         raise RowError(file, line, "results", str(raw_results), "must be a list")
@@ -128,6 +143,8 @@ def _interview(
         raise RowError(
             file, line, "recommendations", str(recommendations), "must be a list of strings"
         )
+    for text in recommendations:
+        check_text(text, file, line, "recommendations", limit=MAX_TEXT_CHARS)
     return InterviewInput(
         cluster=cluster,
         country=country,
@@ -200,6 +217,8 @@ def _value(
         return cast(str, value)
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise fail("a LIST value must be a list of strings")
+    for text in value:
+        check_text(text, file, line, f"{code}.value", limit=MAX_NAME_CHARS)
     return cast(list[str], value)
 
 

@@ -25,8 +25,11 @@ from seed.rows import (
     ListingRow,
     Parsed,
     check_country,
+    check_date,
     check_level,
+    check_name,
     check_portfolio,
+    check_website,
     website_warnings,
 )
 from seed.source import json_items, read_lines
@@ -171,9 +174,11 @@ def _row(
             raise RowError(file, line, label(column), value, "missing")
         return value
 
-    name = text("name")
+    name = check_name(text("name"), file, line, label("name"))
     portfolio = check_portfolio(portfolios, text("portfolio").strip(), file, line)
     website = text("website", required=False).strip() or None
+    if website is not None:
+        check_website(website, file, line, label("website"))
     level = check_level(text("label_level"), file, line)
     raw_date = text("valid_until").strip()
     try:
@@ -184,6 +189,7 @@ def _row(
         raise RowError(
             file, line, label("valid_until"), raw_date, "not a YYYY-MM-DD calendar date"
         ) from None
+    check_date(valid_until, file, line, label("valid_until"), raw_date)
     country = text("country", required=False).strip() or default_country
     if country is None:
         raise RowError(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ import pytest
 from seed.catalogue import load_catalogue
 from seed.errors import InputError
 from seed.interviews import parse_interviews, sample_interview
+from seed.rows import latest_date
 
 CATALOGUE, _ = load_catalogue()
 
@@ -169,3 +170,66 @@ def test_sample_values_are_plausible() -> None:
             assert result["value"] in {1.0, 2.0, 3.0, 4.0, 5.0}
         directional = indicators[code]["higherIsBetter"] is not None
         assert (result["rating"] is not None) == directional, code
+
+
+@pytest.mark.parametrize(
+    ("day", "accepted"),
+    [
+        pytest.param("1990-01-01", True, id="earliest"),
+        pytest.param("1989-12-31", False, id="before-1990"),
+        pytest.param("0001-01-01", False, id="year-1"),
+        pytest.param("9999-12-31", False, id="year-9999"),
+        pytest.param(latest_date().isoformat(), True, id="ten-years-ahead"),
+        pytest.param((latest_date() + timedelta(days=1)).isoformat(), False, id="past-ten-years"),
+        pytest.param("20120307", False, id="basic-iso-form"),
+    ],
+)
+def test_conducted_on_lies_from_1990_to_ten_years_ahead(
+    tmp_path: Path, day: str, accepted: bool
+) -> None:
+    item = interview({"code": "participants", "value": 10}) | {"conductedOn": day}
+    found, errors = parse_interviews(write(tmp_path, [item]), CATALOGUE)
+    assert (len(found), len(errors)) == ((1, 0) if accepted else (0, 1))
+    if errors:
+        assert errors[0].field == "conductedOn"
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "reason"),
+    [
+        pytest.param({"cluster": "pole\x1bemc2"}, "cluster", "U+001B", id="cluster-control"),
+        pytest.param({"cluster": "=pole-emc2"}, "cluster", "formula", id="cluster-formula"),
+        pytest.param({"cluster": "p" * 301}, "cluster", "longer than 300", id="cluster-long"),
+        pytest.param({"recommendations": ["@x"]}, "recommendations", "formula", id="rec-formula"),
+        pytest.param(
+            {"recommendations": ["r" * 2001]}, "recommendations", "longer than 2000", id="rec-long"
+        ),
+        pytest.param(
+            {"recommendations": ["a\u2028b"]}, "recommendations", "U+2028", id="rec-control"
+        ),
+    ],
+)
+def test_interview_texts_follow_the_text_rules(
+    tmp_path: Path, change: dict[str, Any], field: str, reason: str
+) -> None:
+    item = interview({"code": "participants", "value": 10}) | change
+    found, errors = parse_interviews(write(tmp_path, [item]), CATALOGUE)
+    assert found == []
+    [error] = errors
+    assert error.field == field
+    assert reason in error.reason
+
+
+def test_a_repeated_key_in_a_result_rejects_the_interview(tmp_path: Path) -> None:
+    path = tmp_path / "interviews.json"
+    path.write_text(
+        '{"catalogueVersion": "bronze-36-2010", "interviews": [\n'
+        ' {"cluster": "pole-emc2", "conductedOn": "2012-03-07",\n'
+        '  "results": [{"code": "participants", "value": 10, "value": 1e400}]}\n]}',
+        encoding="utf-8",
+    )
+    found, errors = parse_interviews(path, CATALOGUE)
+    assert found == []
+    assert [str(error) for error in errors] == [
+        "interviews.json:2: value 'Infinity': key given twice in one object"
+    ]
