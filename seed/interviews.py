@@ -11,12 +11,13 @@ Import format (one file, any number of interviews):
 
 `cluster` is a cluster's slug or its published name (matched on its search key, with
 `country` when given). `conductedOn` lies within 1990-01-01 .. today + 10 years. Values are
-checked against the indicator's unit: numbers for the numeric units (PERCENT within 0..100
-or the indicator's own scale, YEAR between 1900 and the interview, RATING an integer within
-the scale), true/false for BOOL, one of the choices for ENUM, a list of strings for LIST;
-null means not answered. A rating is RED, YELLOW, GREEN or null, and only indicators with
-a direction (`higherIsBetter` not null) are rated. Texts (the cluster reference,
-recommendations, LIST items) follow the rules of `seed.rows`.
+checked against the indicator's unit: finite numbers for the numeric units (within the
+indicator's own scale when it has one; otherwise PERCENT within 0..100, RATING a whole
+number within 1..5, COUNT, EUR, FTE and YEARS from 0 to their `CEILINGS`, YEAR a whole year
+from 1900 to the interview's), true/false for BOOL, one of the choices for ENUM, a list of
+strings for LIST; null means not answered. A rating is RED, YELLOW, GREEN or null, and only
+indicators with a direction (`higherIsBetter` not null) are rated. Texts (the cluster
+reference, recommendations, LIST items) follow the rules of `seed.rows`.
 
 Sample interviews are generated, never real: one per cluster at its inferred interview
 date, `isSample` true. Each cluster draws from its own `random.Random(f"{seed}:{cluster}")`
@@ -25,6 +26,7 @@ so that adding a cluster never changes the others' values.
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -52,6 +54,8 @@ from seed.rows import (
 from seed.source import json_items
 
 __all__ = [
+    "CEILINGS",
+    "EARLIEST_YEAR",
     "SAMPLE_SEED",
     "SAMPLE_SOURCE",
     "InterviewInput",
@@ -63,6 +67,22 @@ __all__ = [
 SAMPLE_SEED = 2012
 SAMPLE_SOURCE = "generated sample"
 _FIELDS = frozenset({"cluster", "country", "conductedOn", "results", "recommendations"})
+# The largest plausible value of a unit, for indicators without a scale of their own: far
+# above any cluster organisation (events, visits, budget, staff, years), far below what
+# would make sums or averages lose precision.
+CEILINGS: dict[str, float] = {
+    "COUNT": 10_000_000,
+    "EUR": 1_000_000_000,
+    "FTE": 10_000,
+    "YEARS": 100,
+}
+# Default bounds of the units that have them (an indicator's scale overrides them).
+_DEFAULT_BOUNDS: dict[str, tuple[float, float]] = {
+    "PERCENT": (0, 100),
+    "RATING": (1, 5),
+    **{unit: (0, ceiling) for unit, ceiling in CEILINGS.items()},
+}
+EARLIEST_YEAR = 1900
 
 
 @dataclass(frozen=True)
@@ -192,19 +212,26 @@ def _value(
     if unit in NUMERIC_UNITS:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise fail(f"a {unit} value must be a number")
-        number = float(value)
-        if unit == "PERCENT":
-            bounds = indicator.get("scale", {"min": 0, "max": 100})
-            if not bounds["min"] <= number <= bounds["max"]:
-                raise fail(f"a PERCENT here must be within {bounds['min']}..{bounds['max']}")
-        if unit == "YEAR" and not (number.is_integer() and 1900 <= number <= conducted_on.year):
-            raise fail(f"a YEAR must be a whole year from 1900 to {conducted_on.year}")
-        if unit == "RATING":
-            scale = indicator.get("scale", {"min": 1, "max": 5})
-            if not (number.is_integer() and scale["min"] <= number <= scale["max"]):
-                raise fail(f"a RATING must be a whole number from {scale['min']} to {scale['max']}")
-        if unit not in ("PERCENT", "YEAR", "RATING") and number < 0:
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            raise fail(f"a {unit} value must be a finite number")
+        if unit == "YEAR":
+            if not (number.is_integer() and EARLIEST_YEAR <= number <= conducted_on.year):
+                raise fail(
+                    f"a YEAR must be a whole year from {EARLIEST_YEAR} to {conducted_on.year}"
+                )
+            return number
+        scale = indicator.get("scale")
+        low, high = (scale["min"], scale["max"]) if scale else _DEFAULT_BOUNDS[unit]
+        if unit == "RATING" and not (number.is_integer() and low <= number <= high):
+            raise fail(f"a RATING must be a whole number from {low} to {high}")
+        if number < low == 0:
             raise fail(f"a {unit} value cannot be negative")
+        if not low <= number <= high:
+            raise fail(f"a {unit} value here must be within {_shown(low)}..{_shown(high)}")
         return number
     if unit == "BOOL":
         if not isinstance(value, bool):
@@ -220,6 +247,10 @@ def _value(
     for text in value:
         check_text(text, file, line, f"{code}.value", limit=MAX_NAME_CHARS)
     return cast(list[str], value)
+
+
+def _shown(bound: float) -> str:
+    return str(int(bound)) if float(bound).is_integer() else str(bound)
 
 
 def interview_doc(interview: InterviewInput, cluster: str, catalogue_version: str) -> InterviewDoc:

@@ -253,6 +253,15 @@ GOOD_ROW = "Good,ICT,,BRONZE,2016-01-01,FR\n"
             "rejected: l.csv:3: name '=HYPERLINK(1)': starts with '='",
             id="formula-name",
         ),
+        pytest.param(
+            "l.csv",
+            CSV_HEADER + GOOD_ROW,
+            INTERVIEWS_HEAD
+            + '{"cluster": "good", "conductedOn": "2012-03-07",'
+            + ' "results": [{"code": "participants", "value": NaN}]}]}',
+            "rejected: interviews.json:2: participants.value 'nan': a COUNT value must be a finite",
+            id="interview-nan",
+        ),
     ],
 )
 async def test_hostile_inputs_exit_2_with_one_line_each_and_write_nothing(

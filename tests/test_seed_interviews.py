@@ -172,6 +172,59 @@ def test_sample_values_are_plausible() -> None:
         assert (result["rating"] is not None) == directional, code
 
 
+def value_error(tmp_path: Path, code: str, value: Any, conducted_on: str = "2012-03-07") -> str:
+    """The reason a single result is rejected for, or "" when it is accepted."""
+    item = interview({"code": code, "value": value}) | {"conductedOn": conducted_on}
+    found, errors = parse_interviews(write(tmp_path, [item]), CATALOGUE)
+    assert len(found) + len(errors) == 1
+    return errors[0].reason if errors else ""
+
+
+@pytest.mark.parametrize(
+    ("code", "value", "reason"),
+    [
+        pytest.param("participants", float("nan"), "finite", id="nan"),
+        pytest.param("participants", float("inf"), "finite", id="infinity"),
+        pytest.param("annual_budget", float("-inf"), "finite", id="minus-infinity"),
+        pytest.param("company_share", float("nan"), "finite", id="nan-percent"),
+        pytest.param("documented_strategy", float("nan"), "finite", id="nan-rating"),
+        pytest.param("year_established", float("inf"), "finite", id="infinity-year"),
+        pytest.param("website_visits", 10**400, "finite", id="integer-beyond-float"),
+        pytest.param("website_visits", 1e308, "within 0..10000000", id="1e308"),
+    ],
+)
+def test_non_finite_and_huge_numbers_are_refused(
+    tmp_path: Path, code: str, value: Any, reason: str
+) -> None:
+    assert reason in value_error(tmp_path, code, value)
+
+
+@pytest.mark.parametrize(
+    ("code", "limit", "past"),
+    [
+        pytest.param("participants", 10_000_000, 10_000_001, id="count-ceiling"),
+        pytest.param("participants", 0, -1, id="count-floor"),
+        pytest.param("annual_budget", 1_000_000_000, 1_000_000_001, id="eur-ceiling"),
+        pytest.param("management_staff", 10_000, 10_000.5, id="fte-ceiling"),
+        pytest.param("team_experience", 100, 101, id="years-ceiling"),
+        pytest.param("manager_tenure", 0, -0.5, id="years-floor"),
+        pytest.param("company_share", 100, 100.5, id="percent-ceiling"),
+        pytest.param("company_share", 0, -0.5, id="percent-floor"),
+        pytest.param("participant_growth", 1000, 1001, id="percent-scale-ceiling"),
+        pytest.param("participant_growth", -100, -101, id="percent-scale-floor"),
+        pytest.param("documented_strategy", 5, 6, id="rating-ceiling"),
+        pytest.param("documented_strategy", 1, 0, id="rating-floor"),
+        pytest.param("year_established", 1900, 1899, id="year-floor"),
+        pytest.param("year_established", 2012, 2013, id="year-ceiling"),
+    ],
+)
+def test_numbers_at_their_unit_limit_pass_and_one_past_is_refused(
+    tmp_path: Path, code: str, limit: float, past: float
+) -> None:
+    assert value_error(tmp_path, code, limit) == ""
+    assert value_error(tmp_path, code, past) != ""
+
+
 @pytest.mark.parametrize(
     ("day", "accepted"),
     [
