@@ -16,6 +16,7 @@ known, the line.
 from __future__ import annotations
 
 import json
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,20 +31,26 @@ _BLANK = " \t\n\r"
 
 
 def check_size(path: Path) -> None:
-    """Raise `InputError` when `path` cannot be read or is over `MAX_INPUT_BYTES`."""
+    """Raise `InputError` when `path` cannot be read, is not a regular file (a directory, a
+    pipe or a device, which could block or never end) or is over `MAX_INPUT_BYTES`."""
     try:
-        size = path.stat().st_size
+        status = path.stat()
     except OSError as exc:
         raise InputError(
             file_name(path), None, f"cannot read the file: {exc.strerror or exc}"
         ) from None
-    if size > MAX_INPUT_BYTES:
-        raise InputError(
-            file_name(path),
-            None,
-            f"the file has {size} bytes, over the limit of {MAX_INPUT_BYTES} bytes per input "
-            "file; split it into several files",
-        )
+    if not stat.S_ISREG(status.st_mode):
+        raise InputError(file_name(path), None, "not a regular file")
+    if status.st_size > MAX_INPUT_BYTES:
+        raise InputError(file_name(path), None, _too_large(status.st_size))
+
+
+def _too_large(size: int | None) -> str:
+    has = "has grown" if size is None else f"has {size} bytes,"
+    return (
+        f"the file {has} over the limit of {MAX_INPUT_BYTES} bytes per input file; "
+        "split it into several files"
+    )
 
 
 def _decode(data: bytes, name: str, line: int, *, first: bool) -> str:
@@ -63,9 +70,13 @@ def read_text(path: Path) -> str:
     check_size(path)
     name = file_name(path)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as stream:
+            # Read one byte past the limit: the file may have grown since it was checked.
+            data = stream.read(MAX_INPUT_BYTES + 1)
     except OSError as exc:
         raise InputError(name, None, f"cannot read the file: {exc.strerror or exc}") from None
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(name, None, _too_large(None))
     text = _decode(data, name, 1, first=True)
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
@@ -76,10 +87,13 @@ def read_lines(path: Path, *, keep_ends: bool = False) -> Iterator[tuple[int, st
     as the `csv` module wants it."""
     check_size(path)
     name = file_name(path)
-    number = 0
+    number = size = 0
     try:
         with path.open("rb") as stream:
             for raw in stream:
+                size += len(raw)
+                if size > MAX_INPUT_BYTES:  # the file grew since it was checked
+                    raise InputError(name, None, _too_large(None))
                 text = _decode(raw, name, number + 1, first=number == 0)
                 text = text[:-1] if text.endswith("\n") else text
                 text = text[:-1] if text.endswith("\r") else text

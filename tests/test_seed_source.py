@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,17 @@ def test_a_file_at_the_size_limit_is_read_and_one_byte_more_is_refused(
     over = write(tmp_path, document + " " * (101 - len(document)), "over.json")
     with pytest.raises(InputError, match=r"^over\.json: the file has 101 bytes, over the limit"):
         reader(over)
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_a_pipe_or_a_directory_is_refused_without_blocking(
+    tmp_path: Path, reader: Callable[[Path], object]
+) -> None:
+    os.mkfifo(tmp_path / "pipe.csv")  # opening it for reading would wait for a writer
+    (tmp_path / "dir.csv").mkdir()
+    for name in ("pipe.csv", "dir.csv"):
+        with pytest.raises(InputError, match=rf"^{name}: not a regular file$"):
+            reader(tmp_path / name)
 
 
 def test_lines_are_numbered_across_lf_crlf_and_cr(tmp_path: Path) -> None:
