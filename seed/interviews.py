@@ -85,7 +85,7 @@ _DEFAULT_BOUNDS: dict[str, tuple[float, float]] = {
 EARLIEST_YEAR = 1900
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InterviewInput:
     """One imported interview before its cluster reference is resolved by the loader."""
 

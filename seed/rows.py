@@ -65,7 +65,7 @@ _DATE_INSIDE = re.compile(r"\d{4}[/-]\d{1,2}[/-]\d{1,2}")
 _BLANKS = re.compile(r"\s")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SeedWarning:
     """A suspicious value kept verbatim: reported, never corrected."""
 
@@ -79,7 +79,7 @@ class SeedWarning:
         return f"{self.file}:{self.line}: {self.field} {self.value!r}: {self.message}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ListingRow:
     name: str  # exactly as published
     portfolio: str  # the vocabulary's spelling
