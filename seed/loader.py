@@ -250,8 +250,9 @@ async def _assign_ids(
     start, stop = 2, 10
     pending = [key for key in groups if key not in ids]
     while pending:
-        wanted = [c for key in pending for c in candidates(key, start, stop)]
-        taken |= {doc["_id"] for doc in await _find(db, CLUSTERS, {"_id": {"$in": wanted}})}
+        if db is not None:  # a dry run has no stored slugs to avoid
+            wanted = [c for key in pending for c in candidates(key, start, stop)]
+            taken |= {doc["_id"] for doc in await _find(db, CLUSTERS, {"_id": {"$in": wanted}})}
         still: list[NaturalKey] = []
         for key in pending:
             free = next((c for c in candidates(key, start, stop) if c not in taken), None)
