@@ -374,7 +374,9 @@ def _sample_value(
     low: float
     high: float
     if unit == "YEAR":
-        low, high = 1990, min(2012, conducted_on.year - 1)
+        high = min(2012, conducted_on.year - 1)
+        # A label from 1990 has its interview in 1988: establishment years before it.
+        low = 1990 if high >= 1990 else max(EARLIEST_YEAR, high - 10)
     elif unit == "RATING":
         scale = indicator.get("scale", {"min": 1, "max": 5})
         low, high = scale["min"], scale["max"]

@@ -172,6 +172,14 @@ def test_sample_values_are_plausible() -> None:
         assert (result["rating"] is not None) == directional, code
 
 
+@pytest.mark.parametrize("year", [1988, 1990, 1991])
+def test_sample_year_of_establishment_precedes_an_early_interview(year: int) -> None:
+    doc = sample_interview("old", "ICT", date(year, 1, 1), CATALOGUE)
+    [established] = [r["value"] for r in doc["results"] if r["code"] == "year_established"]
+    assert isinstance(established, float)
+    assert 1900 <= established < year
+
+
 def value_error(tmp_path: Path, code: str, value: Any, conducted_on: str = "2012-03-07") -> str:
     """The reason a single result is rejected for, or "" when it is accepted."""
     item = interview({"code": code, "value": value}) | {"conductedOn": conducted_on}
