@@ -59,7 +59,7 @@ def load_catalogue(
     """
     vocabulary = portfolios or load_portfolios()
     name = file_name(path)
-    document, items = json_items(path, "indicators")
+    document, items, errors = json_items(path, "indicators")
     header = {key: document.get(key) for key in ("version", "title", "disclaimer")}
     for key, value in header.items():
         if not isinstance(value, str) or not value.strip():
@@ -68,7 +68,6 @@ def load_catalogue(
     by_area = {area.code: area for area in areas}
     version = cast(str, header["version"])
     indicators: list[IndicatorDoc] = []
-    errors: list[RowError] = []
     lines: dict[str, int] = {}
     for line, item in items:
         try:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from schema.rules.labels import inferred_award_date
@@ -61,6 +62,9 @@ Progress = Callable[[int, int], None]
 _LEVEL_RANK = {"BRONZE": 0, "SILVER": 1, "GOLD": 2}
 
 NaturalKey = tuple[str, str]  # (search_key(name), country)
+# Folding text is the loader's main cost on large inputs: a listing has a few portfolios
+# for many rows, so their slugs are computed once.
+_portfolio_slug = lru_cache(maxsize=256)(slugify)
 
 
 @dataclass
@@ -109,7 +113,7 @@ async def load(
     }
     for key, rows in list(groups.items()):
         existing = known.get(key)
-        if existing is not None and existing["portfolio"] != slugify(rows[0].portfolio):
+        if existing is not None and existing["portfolio"] != _portfolio_slug(rows[0].portfolio):
             for row in rows:
                 errors.append(
                     RowError(
@@ -155,7 +159,7 @@ async def load(
     for key, rows in groups.items():
         cluster = ids[key]
         clusters[cluster] = _cluster_doc(
-            cluster, rows, known.get(key), list(history[cluster].values()), labels
+            cluster, key[0], rows, known.get(key), list(history[cluster].values()), labels
         )
 
     interviews = await _interviews(db, data, clusters, history, labels, errors, sample_seed)
@@ -231,9 +235,10 @@ async def _assign_ids(
     known: Mapping[NaturalKey, dict[str, Any]],
 ) -> dict[NaturalKey, str]:
     ids = {key: known[key]["_id"] for key in groups if key in known}
+    bases = {key: slugify(rows[0].name) for key, rows in groups.items() if key not in ids}
 
     def candidates(key: NaturalKey, start: int, stop: int) -> list[str]:
-        base = slugify(groups[key][0].name)
+        base = bases[key]
         first = [base, f"{base}-{key[1].lower()}"] if start == 2 else []
         return first + [f"{base}-{n}" for n in range(start, stop)]
 
@@ -241,8 +246,9 @@ async def _assign_ids(
     start, stop = 2, 10
     pending = [key for key in groups if key not in ids]
     while pending:
-        wanted = [c for key in pending for c in candidates(key, start, stop)]
-        taken |= {doc["_id"] for doc in await _find(db, CLUSTERS, {"_id": {"$in": wanted}})}
+        if db is not None:  # a dry run has no stored slugs to avoid
+            wanted = [c for key in pending for c in candidates(key, start, stop)]
+            taken |= {doc["_id"] for doc in await _find(db, CLUSTERS, {"_id": {"$in": wanted}})}
         still: list[NaturalKey] = []
         for key in pending:
             free = next((c for c in candidates(key, start, stop) if c not in taken), None)
@@ -274,6 +280,7 @@ def _infer_awards(docs: Iterable[LabelDoc]) -> list[LabelDoc]:
 
 def _cluster_doc(
     cluster: str,
+    name_key: str,
     rows: list[ListingRow],
     existing: Mapping[str, Any] | None,
     history: list[LabelDoc],
@@ -296,10 +303,10 @@ def _cluster_doc(
     return {
         "_id": cluster,
         "name": latest.name,
-        "nameKey": search_key(latest.name),
+        "nameKey": name_key,  # every row of the group has this search key
         "compactKey": compact_key(latest.name),
         "country": latest.country,
-        "portfolio": slugify(latest.portfolio),
+        "portfolio": _portfolio_slug(latest.portfolio),
         "portfolioName": latest.portfolio,
         "website": latest.website,
         "warnings": [f"{w.field} {w.value!r}: {w.message}" for w in latest.warnings],
