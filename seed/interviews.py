@@ -44,6 +44,7 @@ from seed.rows import (
     check_date,
     check_name,
     check_text,
+    parse_iso_date,
 )
 from seed.source import json_items
 
@@ -128,14 +129,7 @@ def _interview(
     if country is not None:
         check_country(str(country), file, line)
     raw_date = item.get("conductedOn")
-    try:
-        conducted_on = (
-            date.fromisoformat(raw_date)
-            if isinstance(raw_date, str) and len(raw_date) == 10
-            else None
-        )
-    except ValueError:
-        conducted_on = None
+    conducted_on = parse_iso_date(raw_date)
     if conducted_on is None:
         raise RowError(file, line, "conductedOn", str(raw_date), "not a YYYY-MM-DD calendar date")
     check_date(conducted_on, file, line, "conductedOn", str(raw_date))

@@ -112,6 +112,23 @@ def latest_date(today: date | None = None) -> date:
     )
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+def parse_iso_date(raw: object) -> date | None:
+    """The calendar date written `YYYY-MM-DD` in `raw`, else None.
+
+    Stricter than `date.fromisoformat`, which also reads week dates (`2014-W09-6`) and
+    compact forms (`20140301`) since Python 3.11.
+    """
+    if not isinstance(raw, str) or not _ISO_DATE.fullmatch(raw):
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        return None
+
+
 def check_date(value: date, file: str, line: int, field_name: str, raw: str) -> date:
     """`value` when within `EARLIEST_DATE` .. `latest_date()`; `raw` is the input's text."""
     latest = latest_date()

@@ -16,7 +16,6 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from seed.rows import (
     check_name,
     check_portfolio,
     check_website,
+    parse_iso_date,
     website_warnings,
 )
 from seed.source import json_items, read_lines
@@ -181,14 +181,9 @@ def _row(
         check_website(website, file, line, label("website"))
     level = check_level(text("label_level"), file, line)
     raw_date = text("valid_until").strip()
-    try:
-        valid_until = date.fromisoformat(raw_date)
-        if len(raw_date) != 10:
-            raise ValueError(raw_date)
-    except ValueError:
-        raise RowError(
-            file, line, label("valid_until"), raw_date, "not a YYYY-MM-DD calendar date"
-        ) from None
+    valid_until = parse_iso_date(raw_date)
+    if valid_until is None:
+        raise RowError(file, line, label("valid_until"), raw_date, "not a YYYY-MM-DD calendar date")
     check_date(valid_until, file, line, label("valid_until"), raw_date)
     country = text("country", required=False).strip() or default_country
     if country is None:

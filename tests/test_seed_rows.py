@@ -18,6 +18,7 @@ from seed.rows import (
     check_text,
     check_website,
     latest_date,
+    parse_iso_date,
 )
 
 
@@ -134,3 +135,19 @@ def test_dates_lie_from_1990_to_ten_years_ahead(day: date, accepted: bool) -> No
 def test_ten_years_ahead_of_a_29_february_is_the_28th() -> None:
     assert latest_date(date(2028, 2, 29)) == date(2038, 2, 28)
     assert latest_date(date(2026, 11, 28)) == date(2036, 11, 28)
+
+
+@pytest.mark.parametrize(
+    ("raw", "parsed"),
+    [
+        pytest.param("2014-03-01", date(2014, 3, 1), id="calendar-date"),
+        pytest.param("2014-W09-6", None, id="week-date"),
+        pytest.param("20140301", None, id="compact"),
+        pytest.param("2014-02-30", None, id="no-such-day"),
+        pytest.param("2014-3-1", None, id="unpadded"),
+        pytest.param("２０１４-03-01", None, id="non-ascii-digits"),
+        pytest.param(20140301, None, id="not-text"),
+    ],
+)
+def test_only_yyyy_mm_dd_is_a_date(raw: object, parsed: date | None) -> None:
+    assert parse_iso_date(raw) == parsed
