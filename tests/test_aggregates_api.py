@@ -41,7 +41,7 @@ query ($asOf: Date, $days: Int) {
     portfolio { name }
     clusterCount
     byLevel { bronze silver gold }
-    byStatus { valid expiringSoon renewable expired }
+    byStatus { valid expiringSoon renewable expired notYetLabelled }
     earliestValidUntil latestValidUntil expiringWithinWindow
   }
 }"""
@@ -53,18 +53,21 @@ async def test_portfolio_stats_match_the_listing(api: Api, as_of: date) -> None:
     got = {entry["portfolio"]["name"]: entry for entry in data["portfolioStats"]}
     assert sorted(got) == PORTFOLIO_NAMES
     for name, entry in got.items():
-        ends = [row.end for row in LISTING if row.portfolio == name]
-        statuses = Counter(status_on(end, as_of) for end in ends)
-        assert entry["clusterCount"] == len(ends)
+        all_ends = [row.end for row in LISTING if row.portfolio == name]
+        statuses = Counter(status_on(end, as_of) for end in all_ends)
+        # Only labels awarded by asOf (two years before their end) are in force.
+        ends = [end for end in all_ends if add_years(end, -2) <= as_of]
+        assert entry["clusterCount"] == len(all_ends)
         assert entry["byLevel"] == {"bronze": len(ends), "silver": 0, "gold": 0}
         assert entry["byStatus"] == {
             "valid": statuses["VALID"],
             "expiringSoon": statuses["EXPIRING_SOON"],
             "renewable": statuses["RENEWABLE"],
             "expired": statuses["EXPIRED"],
+            "notYetLabelled": statuses["NOT_YET_LABELLED"],
         }
-        assert entry["earliestValidUntil"] == min(ends).isoformat()
-        assert entry["latestValidUntil"] == max(ends).isoformat()
+        assert entry["earliestValidUntil"] == (min(ends).isoformat() if ends else None)
+        assert entry["latestValidUntil"] == (max(ends).isoformat() if ends else None)
         window = sum(1 for end in ends if as_of <= end <= as_of + timedelta(days=30))
         assert entry["expiringWithinWindow"] == window
 

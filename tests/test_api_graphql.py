@@ -48,7 +48,7 @@ async def test_cluster_counts_per_portfolio_match_the_listing(api: Api) -> None:
 )
 async def test_counts_per_label_status_match_the_listing(api: Api, as_of: date) -> None:
     expected = Counter(status_on(row.end, as_of) for row in LISTING)
-    for status in ("VALID", "EXPIRING_SOON", "RENEWABLE", "EXPIRED"):
+    for status in ("VALID", "EXPIRING_SOON", "RENEWABLE", "EXPIRED", "NOT_YET_LABELLED"):
         data = await api.data(
             "query($d: Date, $s: [LabelStatus!]) "
             "{ clusters(asOf: $d, where: {labelStatus: $s}) { totalCount } }",

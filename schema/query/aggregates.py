@@ -32,9 +32,11 @@ from schema.types.aggregates import (
     LabelStatusCounts,
     LabelTimelinePeriod,
     PortfolioStats,
+    TimelineGroupBy,
     TimelineInterval,
     ValueCount,
 )
+from schema.types.connection import SearchArg
 from schema.types.context import Info
 from schema.types.directory import Portfolio
 from schema.types.enums import LabelLevel, LabelStatus, WithheldReason
@@ -74,6 +76,7 @@ class AggregateQuery:
         info: Info,
         as_of: Annotated[date | None, strawberry.argument(description=_AS_OF)] = None,
         where: Annotated[ClusterWhere | None, strawberry.argument(description=_WHERE)] = None,
+        search: SearchArg = None,
         expiring_within_days: Annotated[
             int,
             strawberry.argument(
@@ -90,9 +93,8 @@ class AggregateQuery:
                 f"not {expiring_within_days}"
             )
         day = as_of or info.context.today
-        rows = await portfolio_stats(
-            info.context.db, cluster_match(_filter(where), day), day, expiring_within_days
-        )
+        match = cluster_match(_filter(where), day, search)
+        rows = await portfolio_stats(info.context.db, match, day, expiring_within_days)
         return [
             PortfolioStats(
                 portfolio=Portfolio.from_document(row.portfolio),
@@ -107,6 +109,7 @@ class AggregateQuery:
                     expiring_soon=row.by_status["EXPIRING_SOON"],
                     renewable=row.by_status["RENEWABLE"],
                     expired=row.by_status["EXPIRED"],
+                    not_yet_labelled=row.by_status["NOT_YET_LABELLED"],
                 ),
                 earliest_valid_until=row.earliest_valid_until,
                 latest_valid_until=row.latest_valid_until,
@@ -132,10 +135,12 @@ class AggregateQuery:
         ],
         where: Annotated[ClusterWhere | None, strawberry.argument(description=_WHERE)] = None,
         as_of: Annotated[date | None, strawberry.argument(description=_AS_OF)] = None,
+        search: SearchArg = None,
     ) -> list[ClusterGroup]:
         day = as_of or info.context.today
         keys = [cast(GroupKey, key.name) for key in group_by]
-        rows = await cluster_groups(info.context.db, cluster_match(_filter(where), day), day, keys)
+        match = cluster_match(_filter(where), day, search)
+        rows = await cluster_groups(info.context.db, match, day, keys)
         return [
             ClusterGroup(
                 portfolio=(
@@ -157,7 +162,9 @@ class AggregateQuery:
             "Labels awarded and expiring per period, and clusters holding a valid label at "
             "each period's end, over every label in the history of the matching clusters "
             "(renewals and past labels too). Periods run without gaps from the earliest "
-            "award to the latest end; empty when no label matches."
+            "award to the latest end (grouped by PORTFOLIO: the same periods for each "
+            "portfolio with a matching cluster, by portfolio name); empty when no label "
+            "matches. Award dates of the shipped listing are inferred."
         )
     )
     async def label_timeline(
@@ -168,17 +175,30 @@ class AggregateQuery:
         ] = TimelineInterval.YEAR,
         where: Annotated[ClusterWhere | None, strawberry.argument(description=_WHERE)] = None,
         as_of: Annotated[date | None, strawberry.argument(description=_FILTER_DATE)] = None,
+        search: SearchArg = None,
+        group_by: Annotated[
+            list[TimelineGroupBy] | None,
+            strawberry.argument(description="Keys to group periods by (default: none)."),
+        ] = None,
     ) -> list[LabelTimelinePeriod]:
         day = as_of or info.context.today
         rows = await label_timeline(
-            info.context.db, cluster_match(_filter(where), day), cast(Interval, interval.name)
+            info.context.db,
+            cluster_match(_filter(where), day, search),
+            cast(Interval, interval.name),
+            by_portfolio=bool(group_by),
         )
         return [
             LabelTimelinePeriod(
+                portfolio=(
+                    _portfolio(row.portfolio, row.portfolio_name or "")
+                    if row.portfolio is not None
+                    else None
+                ),
                 start=row.start,
                 end=row.end,
                 year=row.start.year,
-                month=row.start.month if interval is TimelineInterval.MONTH else None,
+                month=row.start.month if interval is not TimelineInterval.YEAR else None,
                 awarded=row.awarded,
                 awarded_inferred=row.awarded_inferred,
                 expiring=row.expiring,
@@ -207,6 +227,7 @@ class AggregateQuery:
         ] = IndicatorGroupBy.NONE,
         where: Annotated[ClusterWhere | None, strawberry.argument(description=_WHERE)] = None,
         as_of: Annotated[date | None, strawberry.argument(description=_FILTER_DATE)] = None,
+        search: SearchArg = None,
         include_sample: Annotated[
             bool,
             strawberry.argument(
@@ -222,7 +243,7 @@ class AggregateQuery:
         rows = await indicator_stats(
             db,
             doc,
-            cluster_match(_filter(where), day),
+            cluster_match(_filter(where), day, search),
             by_portfolio=group_by is IndicatorGroupBy.PORTFOLIO,
             include_sample=include_sample,
             min_group_size=info.context.min_group_size,

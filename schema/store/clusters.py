@@ -40,6 +40,7 @@ _PROJECTION = {
         "website",
         "warnings",
         "label",
+        "history",
     )
 }
 

@@ -121,7 +121,8 @@ OrderByArg = Annotated[
 AsOfArg = Annotated[
     date | None,
     strawberry.argument(
-        description="Date for `labelStatus` filters and for every `Label.status` and "
-        "`daysRemaining` below (default: today, UTC)."
+        description="The directory as it stood on this date (default: today, UTC): each "
+        "cluster's `label` is its label in force then, and `labelStatus` filters, every "
+        "`Label.status` and `daysRemaining` below refer to it."
     ),
 ]

@@ -14,16 +14,18 @@ import strawberry
 
 from schema.errors import BadUserInput
 from schema.guards.selection import child, current, names
-from schema.rules.labels import as_date, days_remaining, label_status
+from schema.rules.labels import as_date, days_remaining, label_in_force, label_status
 from schema.rules.limits import MAX_CODES
 from schema.store.clusters import OrderKey, fetch_clusters, sort_keys
 from schema.store.documents import (
     ClusterDoc,
     CurrentLabel,
+    HistoryLabel,
     IndicatorResultDoc,
     InterviewDoc,
     LabelDoc,
     PortfolioDoc,
+    award,
 )
 from schema.store.filters import cluster_match
 from schema.store.pages import PageArgs
@@ -90,8 +92,9 @@ async def resolve_clusters(
         page_info & ({"hasPreviousPage"} if args.last is None else {"hasNextPage"})
     )
     page = await fetch_clusters(info.context.db, match, keys, args, need_opposite=need_opposite)
+    day = as_of or info.context.today
     edges = [
-        ClusterEdge(cursor=cursor, node=Cluster.from_document(doc, as_of))
+        ClusterEdge(cursor=cursor, node=Cluster.from_document(doc, day))
         for doc, cursor in zip(page.docs, page.cursors, strict=True)
     ]
     return ClusterConnection(
@@ -135,7 +138,9 @@ class Label(Node):
     as_of: strawberry.Private[date | None] = None
 
     @classmethod
-    def from_document(cls, doc: LabelDoc | CurrentLabel, cluster: str, as_of: date | None) -> Label:
+    def from_document(
+        cls, doc: LabelDoc | CurrentLabel | HistoryLabel, cluster: str, as_of: date | None
+    ) -> Label:
         key = f"{cluster}/{doc['level']}/{as_date(doc['validUntil']):%Y-%m-%d}"
         return cls(
             id=strawberry.ID(to_global_id("Label", key)),
@@ -150,13 +155,16 @@ class Label(Node):
     def _on(self, info: Info, as_of: date | None) -> date:
         return as_of or self.as_of or info.context.today
 
-    @resolver(description="Status of the label on `asOf`.")
+    @resolver(description="Status of the label on `asOf`; NOT_YET_LABELLED when awarded after it.")
     def status(
         self,
         info: Info,
         as_of: Annotated[date | None, strawberry.argument(description=_AS_OF)] = None,
     ) -> LabelStatus:
-        return LabelStatus(label_status(self.valid_until, self._on(info, as_of)))
+        day = self._on(info, as_of)
+        if day < self.awarded_on:
+            return LabelStatus.NOT_YET_LABELLED
+        return LabelStatus(label_status(self.valid_until, day))
 
     @resolver(description="Days from `asOf` to `validUntil`; negative once expired.")
     def days_remaining(
@@ -171,7 +179,7 @@ class Label(Node):
         doc = await info.context.loaders.cluster.load(self.cluster_slug)
         if doc is None:  # a label without its cluster breaks a storage invariant
             raise LookupError(f"label {self.id} refers to missing cluster {self.cluster_slug!r}")
-        return Cluster.from_document(doc, self.as_of)
+        return Cluster.from_document(doc, self.as_of or info.context.today)
 
 
 @strawberry.type(description="A comparative portfolio (sector) clusters are benchmarked in.")
@@ -214,14 +222,35 @@ class Cluster(Node):
     warnings: list[str] = strawberry.field(
         description="Suspicious source values kept verbatim, e.g. a truncated website."
     )
-    label: Label = strawberry.field(
-        description="The current label: the one with the latest `validUntil`."
+    label: Label | None = strawberry.field(
+        description=(
+            "The label in force on `asOf` (of the enclosing query; default today): the "
+            "latest of the cluster's history awarded on or before it. Null when none was "
+            "awarded by then (`labelStatus` NOT_YET_LABELLED). Award dates of the shipped "
+            "listing are inferred (`awardedOnInferred`)."
+        )
+    )
+    label_status: LabelStatus = strawberry.field(
+        description=(
+            "Status on `asOf` of the label in force, NOT_YET_LABELLED when there is none: "
+            "the status `labelStatus` filters and every count by status use."
+        )
     )
     portfolio_slug: strawberry.Private[str]
-    as_of: strawberry.Private[date | None] = None
+    history: strawberry.Private[list[HistoryLabel]]
+    as_of: strawberry.Private[date]
 
     @classmethod
-    def from_document(cls, doc: ClusterDoc, as_of: date | None) -> Cluster:
+    def from_document(cls, doc: ClusterDoc, as_of: date) -> Cluster:
+        """The cluster as it stood on `as_of`: its label is the one in force then."""
+        history = list(doc.get("history") or [])
+        in_force = label_in_force(history, as_of, award)
+        label = Label.from_document(in_force, doc["_id"], as_of) if in_force else None
+        status = (
+            LabelStatus.NOT_YET_LABELLED
+            if in_force is None
+            else LabelStatus(label_status(as_date(in_force["validUntil"]), as_of))
+        )
         return cls(
             id=strawberry.ID(to_global_id("Cluster", doc["_id"])),
             slug=doc["_id"],
@@ -229,8 +258,10 @@ class Cluster(Node):
             country=doc["country"],
             website=doc["website"],
             warnings=list(doc["warnings"]),
-            label=Label.from_document(doc["label"], doc["_id"], as_of),
+            label=label,
+            label_status=status,
             portfolio_slug=doc["portfolio"],
+            history=history,
             as_of=as_of,
         )
 
@@ -241,10 +272,14 @@ class Cluster(Node):
             raise LookupError(f"cluster {self.slug!r} refers to missing portfolio")
         return Portfolio.from_document(doc)
 
-    @resolver(description="Every label of the cluster, latest `validUntil` first.")
-    async def labels(self, info: Info) -> list[Label]:
-        docs = await info.context.loaders.labels_of_cluster.load(self.slug)
-        return [Label.from_document(d, self.slug, self.as_of) for d in docs]
+    @resolver(
+        description="Every label of the cluster, latest `validUntil` first, those awarded "
+        "after `asOf` included."
+    )
+    def labels(self) -> list[Label]:
+        ordered = sorted(self.history, key=lambda h: h["level"])
+        ordered.sort(key=lambda h: h["validUntil"], reverse=True)
+        return [Label.from_document(h, self.slug, self.as_of) for h in ordered]
 
     @resolver(description="Benchmarking interviews of the cluster, latest first.")
     async def interviews(self, info: Info) -> list[Interview]:
@@ -355,7 +390,7 @@ class Interview(Node):
         doc = await info.context.loaders.cluster.load(self.cluster_slug)
         if doc is None:
             raise LookupError(f"interview {self.id} refers to a missing cluster")
-        return Cluster.from_document(doc, None)
+        return Cluster.from_document(doc, info.context.today)
 
     @resolver(
         description="Indicator results, in catalogue order; null when withheld (see "

@@ -36,8 +36,11 @@ class LabelLevel(Enum):
 
 @strawberry.enum(
     description=(
-        "State of a label on a date `asOf` (default: today, UTC). Computed from the label's "
-        "`validUntil`; the same rules drive the `labelStatus` filter."
+        "State on a date `asOf` (default: today, UTC) of a cluster's label in force: the "
+        "latest of its history awarded on or before `asOf`. Computed from that label's "
+        "`validUntil`; the same rule drives the `labelStatus` filter, every count by status "
+        "and `labelTimeline`. Award dates of the shipped listing are inferred (see "
+        "`Label.awardedOnInferred`), so statuses before them are too."
     )
 )
 class LabelStatus(Enum):
@@ -53,6 +56,10 @@ class LabelStatus(Enum):
         "RENEWABLE", description="Expired less than one year before asOf: can still be renewed."
     )
     EXPIRED = strawberry.enum_value("EXPIRED", description="Expired one year or more before asOf.")
+    NOT_YET_LABELLED = strawberry.enum_value(
+        "NOT_YET_LABELLED",
+        description="No label awarded on or before asOf (for a `Label`: awarded after asOf).",
+    )
 
 
 @strawberry.enum(description="Traffic-light rating of one indicator in a benchmarking report.")
