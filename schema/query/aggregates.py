@@ -20,8 +20,8 @@ from schema.store.aggregates import (
     label_timeline,
     portfolio_stats,
 )
-from schema.store.filters import ClusterFilter, cluster_match
-from schema.store.indicators import find_indicator
+from schema.store.filters import cluster_match
+from schema.store.indicators import find_indicator, list_indicators
 from schema.store.interviews import indicator_stats
 from schema.types.aggregates import (
     ClusterGroup,
@@ -36,6 +36,7 @@ from schema.types.aggregates import (
     TimelineInterval,
     ValueCount,
 )
+from schema.types.checks import checked_filter, unknown
 from schema.types.connection import SearchArg
 from schema.types.context import Info
 from schema.types.directory import Portfolio
@@ -51,10 +52,6 @@ MAX_WINDOW_DAYS = 3660
 _WHERE = "Only clusters matching this filter (as in `clusters`)."
 _FILTER_DATE = "Date a `labelStatus` filter refers to; default today."
 _AS_OF = "Date that label statuses (and a `labelStatus` filter) refer to; default: today (UTC)."
-
-
-def _filter(where: ClusterWhere | None) -> ClusterFilter | None:
-    return where.to_filter() if where is not None else None
 
 
 def _portfolio(slug: str, name: str) -> Portfolio:
@@ -93,8 +90,14 @@ class AggregateQuery:
                 f"not {expiring_within_days}"
             )
         day = as_of or info.context.today
-        match = cluster_match(_filter(where), day, search)
-        rows = await portfolio_stats(info.context.db, match, day, expiring_within_days)
+        match = cluster_match(await checked_filter(info, where), day, search)
+        rows = await portfolio_stats(
+            info.context.db,
+            match,
+            day,
+            expiring_within_days,
+            portfolios=await info.context.portfolios(),
+        )
         return [
             PortfolioStats(
                 portfolio=Portfolio.from_document(row.portfolio),
@@ -139,7 +142,7 @@ class AggregateQuery:
     ) -> list[ClusterGroup]:
         day = as_of or info.context.today
         keys = [cast(GroupKey, key.name) for key in group_by]
-        match = cluster_match(_filter(where), day, search)
+        match = cluster_match(await checked_filter(info, where), day, search)
         rows = await cluster_groups(info.context.db, match, day, keys)
         return [
             ClusterGroup(
@@ -184,7 +187,7 @@ class AggregateQuery:
         day = as_of or info.context.today
         rows = await label_timeline(
             info.context.db,
-            cluster_match(_filter(where), day, search),
+            cluster_match(await checked_filter(info, where), day, search),
             cast(Interval, interval.name),
             by_portfolio=bool(group_by),
         )
@@ -213,7 +216,7 @@ class AggregateQuery:
             "latest interview (among those included; a sample interview counts unless "
             "`includeSample` is false). Groups with fewer values than the server's minimum "
             "group size (default 3) are withheld: `n` is shown, every statistic is null. An "
-            "unknown code is an error (BAD_USER_INPUT)."
+            "unknown code is an error (BAD_USER_INPUT) naming the nearest known codes."
         )
     )
     async def indicator_stats(
@@ -238,12 +241,13 @@ class AggregateQuery:
         db = info.context.db
         doc = await find_indicator(db, code)
         if doc is None:
-            raise BadUserInput(f"unknown indicator code {code[:60]!r}")
+            known = {d["code"]: d["name"] for d in await list_indicators(db)}
+            raise unknown("indicator code", code, known, hint="; `indicators` lists every code")
         day = as_of or info.context.today
         rows = await indicator_stats(
             db,
             doc,
-            cluster_match(_filter(where), day, search),
+            cluster_match(await checked_filter(info, where), day, search),
             by_portfolio=group_by is IndicatorGroupBy.PORTFOLIO,
             include_sample=include_sample,
             min_group_size=info.context.min_group_size,

@@ -8,6 +8,7 @@
 | `benchmark`   | `Cluster.benchmark` and its types                                   |
 | `aggregates`  | the types of the aggregate root fields                              |
 | `enums`, `inputs`, `scalars` | enums, filter and order inputs, the `Date` scalar    |
+| `checks`      | filter values checked against what exists (portfolios, countries)   |
 | `nodes`, `ids` | the `Node` interface and opaque global IDs                         |
 | `context`, `loaders` | the per-request context and its DataLoaders                  |
 

@@ -30,6 +30,7 @@ from schema.store.documents import (
 from schema.store.filters import cluster_match
 from schema.store.pages import PageArgs
 from schema.types.benchmark import BENCHMARK_DESCRIPTION, ClusterBenchmark, resolve_benchmark
+from schema.types.checks import checked_filter
 from schema.types.connection import (
     CLUSTERS_DESCRIPTION,
     AfterArg,
@@ -82,7 +83,7 @@ async def resolve_clusters(
     args = PageArgs.from_arguments(first, after, last, before)
     keys = sort_keys(_order(order_by))
     match = cluster_match(
-        where.to_filter() if where is not None else None,
+        await checked_filter(info, where),
         as_of or info.context.today,
         search,
         portfolio=root.slug if isinstance(root, Portfolio) else None,
