@@ -28,7 +28,14 @@ from schema.rules.text import compact_key, search_key
 from schema.rules.vocabulary import Level
 from schema.store.documents import to_stored
 
-__all__ = ["ClusterFilter", "cluster_match", "in_force", "normal_country", "search_match"]
+__all__ = [
+    "ClusterFilter",
+    "cluster_match",
+    "in_force",
+    "normal_country",
+    "search_match",
+    "search_prefix",
+]
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,22 @@ def search_match(text: str) -> list[dict[str, Any]]:
             ]
         }
     ]
+
+
+def search_prefix(text: str | None) -> dict[str, Any] | None:
+    """Clusters whose name starts with the search text (folded as in `search_match`); None
+    when the text searches nothing (absent, blank, or punctuation only)."""
+    if text is None or not text.strip():
+        return None
+    words, compact = search_key(text), compact_key(text)
+    if not compact:
+        return None
+    return {
+        "$or": [
+            {"nameKey": {"$regex": "^" + re.escape(words)}},
+            {"compactKey": {"$regex": "^" + re.escape(compact)}},
+        ]
+    }
 
 
 def _where(where: ClusterFilter, as_of: date) -> list[dict[str, Any]]:

@@ -114,8 +114,9 @@ WhereArg = Annotated[
 OrderByArg = Annotated[
     list[ClusterOrder] | None,
     strawberry.argument(
-        description="Sort keys, most significant first (default: NAME ASC). A cursor "
-        "only works with the orderBy it came from."
+        description="Sort keys, most significant first (default: RELEVANCE ASC with "
+        "`search`, else NAME ASC). A cursor only works with the orderBy (and, for RELEVANCE, "
+        "the search) it came from."
     ),
 ]
 AsOfArg = Annotated[

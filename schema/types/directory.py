@@ -16,7 +16,7 @@ from schema.errors import BadUserInput
 from schema.guards.selection import child, current, names
 from schema.rules.labels import as_date, days_remaining, label_in_force, label_status
 from schema.rules.limits import MAX_CODES
-from schema.store.clusters import OrderKey, fetch_clusters, sort_keys
+from schema.store.clusters import OrderKey, fetch_clusters, sort_plan
 from schema.store.documents import (
     ClusterDoc,
     CurrentLabel,
@@ -27,7 +27,7 @@ from schema.store.documents import (
     PortfolioDoc,
     award,
 )
-from schema.store.filters import cluster_match
+from schema.store.filters import cluster_match, search_prefix
 from schema.store.pages import PageArgs
 from schema.types.benchmark import BENCHMARK_DESCRIPTION, ClusterBenchmark, resolve_benchmark
 from schema.types.checks import checked_filter
@@ -81,7 +81,7 @@ async def resolve_clusters(
 ) -> ClusterConnection:
     """`Query.clusters` and `Portfolio.clusters` (where `root` is the portfolio)."""
     args = PageArgs.from_arguments(first, after, last, before)
-    keys = sort_keys(_order(order_by))
+    plan = sort_plan(_order(order_by, search), search)
     match = cluster_match(
         await checked_filter(info, where),
         as_of or info.context.today,
@@ -92,7 +92,7 @@ async def resolve_clusters(
     need_opposite = bool(
         page_info & ({"hasPreviousPage"} if args.last is None else {"hasNextPage"})
     )
-    page = await fetch_clusters(info.context.db, match, keys, args, need_opposite=need_opposite)
+    page = await fetch_clusters(info.context.db, match, plan, args, need_opposite=need_opposite)
     day = as_of or info.context.today
     edges = [
         ClusterEdge(cursor=cursor, node=Cluster.from_document(doc, day))
@@ -110,8 +110,9 @@ async def resolve_clusters(
     )
 
 
-def _order(order_by: list[ClusterOrder] | None) -> list[tuple[OrderKey, bool]]:
-    orders = order_by or [ClusterOrder(field=ClusterOrderField.NAME)]
+def _order(order_by: list[ClusterOrder] | None, search: str | None) -> list[tuple[OrderKey, bool]]:
+    default = ClusterOrderField.RELEVANCE if search_prefix(search) else ClusterOrderField.NAME
+    orders = order_by or [ClusterOrder(field=default)]
     seen: set[ClusterOrderField] = set()
     keys: list[tuple[OrderKey, bool]] = []
     for order in orders:

@@ -106,9 +106,27 @@ class ClusterOrderField(Enum):
         "NAME", description="Name, folded: case, accents and punctuation ignored."
     )
     VALID_UNTIL = strawberry.enum_value(
-        "VALID_UNTIL", description="End of validity of the current label."
+        "VALID_UNTIL",
+        description="End of validity of the current label (the latest awarded), whatever "
+        "`asOf`: an order on the label in force on another date could not use an index.",
     )
     PORTFOLIO = strawberry.enum_value("PORTFOLIO", description="Name of the comparative portfolio.")
+    AWARDED_ON = strawberry.enum_value(
+        "AWARDED_ON",
+        description="Award date of the current label (the latest awarded), whatever `asOf`; "
+        "inferred for the shipped listing (see `Label.awardedOnInferred`).",
+    )
+    COUNTRY = strawberry.enum_value("COUNTRY", description="Country code (ISO 3166-1 alpha-2).")
+    LABEL_LEVEL = strawberry.enum_value(
+        "LABEL_LEVEL",
+        description="Level of the current label: BRONZE < SILVER < GOLD (whatever `asOf`).",
+    )
+    RELEVANCE = strawberry.enum_value(
+        "RELEVANCE",
+        description="With `search`: names that start with the text first, then the others, "
+        "each part by name (DESC reverses both). The default order when `search` is given; "
+        "without search text, the same as NAME. Only as the first key.",
+    )
 
 
 @strawberry.enum(description="Sort direction.")
