@@ -9,7 +9,7 @@
 | `clusters`    | pages and counts of clusters, the portfolio list                    |
 | `indicators`  | reads of the indicator catalogue                                    |
 | `batches`     | DataLoader batch functions: one query for many keys                 |
-| `aggregates`  | grouped counts: `portfolioStats`, `clustersAggregate`, `labelTimeline` |
+| `aggregates`  | grouped counts: `portfolioStats`, `clustersAggregate`, `labelTimeline`, facets |
 | `interviews`  | latest interview per cluster, `indicatorStats`                      |
 | `peers`       | peer groups for `Cluster.benchmark`                                 |
 

@@ -317,15 +317,24 @@ async def cluster_facets(
     base: Mapping[str, Any],
     matches: Mapping[GroupKey, Mapping[str, Any]],
     as_of: date,
-) -> dict[GroupKey, list[FacetRow]]:
+    *,
+    total: Mapping[str, Any] | None = None,
+) -> tuple[dict[GroupKey, list[FacetRow]], int | None]:
     """Counts per value of each key in `matches`, over the clusters matching `base` and that
-    key's own `$match` (the filter without its own condition): one `$facet` pipeline.
+    key's own `$match` (the filter without its own condition), and the number of clusters
+    matching `base` and `total` when given: one `$facet` pipeline.
 
-    Values are sorted as `group_order` sorts groups; values with no cluster are left out.
+    Values are sorted as `group_order` sorts groups; values with no cluster (and, for the
+    label keys, clusters with no label in force) are left out.
     """
-    if not matches:
-        return {}
     facets: dict[str, list[dict[str, Any]]] = {}
+    if total is not None:
+        facets["_total"] = [
+            {"$match": dict(total)},
+            {"$group": {"_id": None, "count": {"$sum": 1}}},
+        ]
+    if not facets and not matches:
+        return {}, None
     for key, match in matches.items():
         facets[key] = [
             {"$match": dict(match)},
@@ -343,6 +352,7 @@ async def cluster_facets(
         {"$facet": facets},
     ]
     found = await db[CLUSTERS].aggregate(pipeline).to_list(None)
+    counted = sum(g["count"] for g in found[0].get("_total", [])) if found else 0
     result: dict[GroupKey, list[FacetRow]] = {}
     for key in matches:
         rows = [
@@ -352,10 +362,10 @@ async def cluster_facets(
                 name=group.get("name") if key == "PORTFOLIO" else None,
             )
             for group in (found[0].get(key, []) if found else [])
-            if group["count"] > 0
+            if group["count"] > 0 and group.get("_id") is not None
         ]
         result[key] = sorted(rows, key=partial(_facet_order, key))
-    return result
+    return result, (counted if total is not None else None)
 
 
 def _facet_order(key: GroupKey, row: FacetRow) -> Any:

@@ -3,7 +3,7 @@
 | module        | holds                                                               |
 |---------------|---------------------------------------------------------------------|
 | `directory`   | `Cluster`, `Portfolio`, `Label`, `Interview`, `IndicatorResult`; clusters |
-| `connection`  | `ClusterConnection`, `ClusterEdge`, `PageInfo` and their arguments  |
+| `connection`  | `ClusterConnection`, `ClusterEdge`, `PageInfo`, `ClusterFacets`, args |
 | `indicators`  | `Indicator`, `IndicatorArea`: the catalogue                         |
 | `benchmark`   | `Cluster.benchmark` and its types                                   |
 | `aggregates`  | the types of the aggregate root fields                              |

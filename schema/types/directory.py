@@ -7,6 +7,7 @@ in another collection goes through the request's DataLoaders, one query per kind
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any, cast
 
@@ -16,6 +17,8 @@ from schema.errors import BadUserInput
 from schema.guards.selection import child, current, names
 from schema.rules.labels import as_date, days_remaining, label_in_force, label_status
 from schema.rules.limits import MAX_CODES
+from schema.rules.text import search_key
+from schema.store.aggregates import GroupKey, cluster_facets
 from schema.store.clusters import OrderKey, fetch_clusters, sort_plan
 from schema.store.documents import (
     ClusterDoc,
@@ -27,7 +30,7 @@ from schema.store.documents import (
     PortfolioDoc,
     award,
 )
-from schema.store.filters import cluster_match, search_prefix
+from schema.store.filters import ClusterFilter, cluster_match, search_prefix
 from schema.store.pages import PageArgs
 from schema.types.benchmark import BENCHMARK_DESCRIPTION, ClusterBenchmark, resolve_benchmark
 from schema.types.checks import checked_filter
@@ -38,10 +41,16 @@ from schema.types.connection import (
     BeforeArg,
     ClusterConnection,
     ClusterEdge,
+    ClusterFacets,
+    CountryFacet,
+    ExpiryYearFacet,
     FirstArg,
+    LabelLevelFacet,
+    LabelStatusFacet,
     LastArg,
     OrderByArg,
     PageInfo,
+    PortfolioFacet,
     SearchArg,
     WhereArg,
 )
@@ -82,18 +91,31 @@ async def resolve_clusters(
     """`Query.clusters` and `Portfolio.clusters` (where `root` is the portfolio)."""
     args = PageArgs.from_arguments(first, after, last, before)
     plan = sort_plan(_order(order_by, search), search)
+    condition = await checked_filter(info, where)
     match = cluster_match(
-        await checked_filter(info, where),
+        condition,
         as_of or info.context.today,
         search,
         portfolio=root.slug if isinstance(root, Portfolio) else None,
     )
-    page_info = names(child(current(info), "pageInfo"))
+    selected = current(info)
+    page_info = names(child(selected, "pageInfo"))
     need_opposite = bool(
         page_info & ({"hasPreviousPage"} if args.last is None else {"hasNextPage"})
     )
     page = await fetch_clusters(info.context.db, match, plan, args, need_opposite=need_opposite)
     day = as_of or info.context.today
+    facets, counted = None, None
+    if "facets" in names(selected):
+        facets, counted = await _facets(
+            info,
+            condition,
+            day,
+            search,
+            root.slug if isinstance(root, Portfolio) else None,
+            wanted=names(child(selected, "facets")),
+            with_total="totalCount" in names(selected),
+        )
     edges = [
         ClusterEdge(cursor=cursor, node=Cluster.from_document(doc, day))
         for doc, cursor in zip(page.docs, page.cursors, strict=True)
@@ -107,6 +129,66 @@ async def resolve_clusters(
             end_cursor=page.cursors[-1] if page.cursors else None,
         ),
         match=match,
+        counted=counted,
+        facet_counts=facets,
+    )
+
+
+# Each facet's field, its key in the store, and the condition of `where` it leaves out.
+_FACETS: dict[str, tuple[GroupKey, str]] = {
+    "portfolio": ("PORTFOLIO", "portfolio"),
+    "labelLevel": ("LABEL_LEVEL", "label_level"),
+    "labelStatus": ("LABEL_STATUS", "label_status"),
+    "expiryYear": ("EXPIRY_YEAR", "valid_until"),
+    "country": ("COUNTRY", "country"),
+}
+
+
+async def _facets(
+    info: Info,
+    where: ClusterFilter | None,
+    as_of: date,
+    search: str | None,
+    scope: str | None,
+    *,
+    wanted: set[str],
+    with_total: bool,
+) -> tuple[ClusterFacets, int | None]:
+    """The selected facets of a connection, and its total when `with_total`: one pipeline."""
+    base = cluster_match(None, as_of, search, portfolio=scope)
+    matches = {
+        key: cluster_match(replace(where, **{condition: None}) if where else None, as_of)
+        for name, (key, condition) in _FACETS.items()
+        if name in wanted
+    }
+    total = cluster_match(where, as_of) if with_total else None
+    rows, counted = await cluster_facets(info.context.db, base, matches, as_of, total=total)
+    return (
+        ClusterFacets(
+            portfolio=[
+                PortfolioFacet(
+                    portfolio=Portfolio.from_document(
+                        {"_id": r.value, "name": r.name or "", "nameKey": search_key(r.name or "")}
+                    ),
+                    count=r.count,
+                )
+                for r in rows.get("PORTFOLIO", [])
+            ],
+            label_level=[
+                LabelLevelFacet(level=LabelLevel(r.value), count=r.count)
+                for r in rows.get("LABEL_LEVEL", [])
+            ],
+            label_status=[
+                LabelStatusFacet(status=LabelStatus(r.value), count=r.count)
+                for r in rows.get("LABEL_STATUS", [])
+            ],
+            expiry_year=[
+                ExpiryYearFacet(year=int(r.value), count=r.count)
+                for r in rows.get("EXPIRY_YEAR", [])
+            ],
+            country=[CountryFacet(country=r.value, count=r.count) for r in rows.get("COUNTRY", [])],
+        ),
+        counted,
     )
 
 
