@@ -50,8 +50,13 @@ __all__ = ["AggregateQuery"]
 MAX_WINDOW_DAYS = 3660
 
 _WHERE = "Only clusters matching this filter (as in `clusters`)."
-_FILTER_DATE = "Date a `labelStatus` filter refers to; default today."
-_AS_OF = "Date that label statuses (and a `labelStatus` filter) refer to; default: today (UTC)."
+_FILTER_DATE = (
+    "Date the label conditions of `where` (on the label in force) refer to; default today."
+)
+_AS_OF = (
+    "The directory as it stood on this date (default: today, UTC): counts are about each "
+    "cluster's label in force then, and so are the label conditions of `where`."
+)
 
 
 def _portfolio(slug: str, name: str) -> Portfolio:
