@@ -141,6 +141,18 @@ async def test_relevance_puts_names_starting_with_the_text_first(db: Database) -
     ]
 
 
+async def test_a_relevance_cursor_works_only_with_its_search(db: Database) -> None:
+    await db[CLUSTERS].insert_many([dict(d) for d in CLUSTERS_ON_FILE])
+    match = cluster_match(None, date(2020, 1, 1), "pole")
+    plan = sort_plan([("RELEVANCE", False)], "pole")
+    page = await fetch_clusters(db, match, plan, PageArgs(2, None, None, None), need_opposite=False)
+    other = sort_plan([("RELEVANCE", False)], "pol")
+    with pytest.raises(BadUserInput, match="invalid cursor"):
+        await fetch_clusters(
+            db, match, other, PageArgs(2, page.cursors[-1], None, None), need_opposite=False
+        )
+
+
 def test_relevance_comes_first_or_not_at_all() -> None:
     with pytest.raises(BadUserInput, match="RELEVANCE must be the first key"):
         sort_plan([("NAME", False), ("RELEVANCE", False)], "pole")

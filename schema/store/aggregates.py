@@ -80,7 +80,8 @@ def in_force_stages(as_of: date) -> list[dict[str, Any]]:
     day = to_stored(as_of)
     found = {
         "$filter": {
-            "input": "$history",
+            # A document written without its history has no label in force (not an error).
+            "input": {"$ifNull": ["$history", []]},
             "as": "h",
             "cond": {
                 "$and": [{"$lte": ["$$h.awardedOn", day]}, {"$gte": ["$$h.inForceUntil", day]}]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -86,15 +87,27 @@ class Page(Generic[D]):
     has_previous: bool
 
 
-def _signature(keys: Sequence[SortKey], segments: int = 1) -> str:
+_ONE: tuple[dict[str, Any]] = ({},)
+
+
+def _signature(keys: Sequence[SortKey], segments: Sequence[dict[str, Any]] = _ONE) -> str:
+    """The order a cursor belongs to; for a segmented order, a digest of the segments'
+    conditions too, so that a cursor of one search's RELEVANCE order fails with another."""
     order = ",".join(f"{k.path}:{'D' if k.descending else 'A'}" for k in keys)
-    return order if segments == 1 else f"{segments}S,{order}"
+    if len(segments) == 1:
+        return order
+    digest = hashlib.sha256(orjson.dumps(list(segments))).hexdigest()[:12]
+    return f"{len(segments)}S{digest},{order}"
 
 
 def encode_cursor(
-    keys: Sequence[SortKey], doc: dict[str, Any], *, segment: int = 0, segments: int = 1
+    keys: Sequence[SortKey],
+    doc: dict[str, Any],
+    *,
+    segment: int = 0,
+    segments: Sequence[dict[str, Any]] = _ONE,
 ) -> str:
-    values: list[Any] = [segment] if segments > 1 else []
+    values: list[Any] = [segment] if len(segments) > 1 else []
     for key in keys:
         value = _get(doc, key.path)
         values.append(value.isoformat() if isinstance(value, datetime) else value)
@@ -103,16 +116,22 @@ def encode_cursor(
     return base64.urlsafe_b64encode(payload).decode("ascii")
 
 
-def decode_segmented(keys: Sequence[SortKey], segments: int, cursor: str) -> tuple[int, list[Any]]:
+def decode_segmented(
+    keys: Sequence[SortKey], segments: Sequence[dict[str, Any]], cursor: str
+) -> tuple[int, list[Any]]:
     """The segment and the sort key values (then `_id`) in a cursor of a segmented order."""
     error = BadUserInput(
         "invalid cursor: use a cursor from a previous page of the same query and orderBy"
     )
-    if segments == 1:
+    if len(segments) == 1:
         return 0, decode_cursor(keys, cursor)
     values = _decode(keys, cursor, _signature(keys, segments), prefix=1)
     segment = values[0]
-    if not isinstance(segment, int) or isinstance(segment, bool) or not 0 <= segment < segments:
+    if (
+        not isinstance(segment, int)
+        or isinstance(segment, bool)
+        or not 0 <= segment < len(segments)
+    ):
         raise error
     return segment, values[1:]
 
@@ -186,7 +205,7 @@ async def fetch_page(
     *,
     projection: dict[str, int] | None = None,
     need_opposite: bool = False,
-    segments: Sequence[dict[str, Any]] = ({},),
+    segments: Sequence[dict[str, Any]] = _ONE,
 ) -> Page[dict[str, Any]]:
     """One `find` (filter, sort, limit + 1, projection) per segment the page spans: one
     without segments.
@@ -196,8 +215,8 @@ async def fetch_page(
     only when `need_opposite`.
     """
     count = len(segments)
-    after = decode_segmented(keys, count, args.after) if args.after is not None else None
-    before = decode_segmented(keys, count, args.before) if args.before is not None else None
+    after = decode_segmented(keys, segments, args.after) if args.after is not None else None
+    before = decode_segmented(keys, segments, args.before) if args.before is not None else None
     forward = args.last is None
     limit = args.first if forward else args.last
     assert limit is not None
@@ -252,7 +271,7 @@ async def fetch_page(
     return Page(
         docs=docs,
         cursors=[
-            encode_cursor(keys, doc, segment=segment, segments=count) for segment, doc in found
+            encode_cursor(keys, doc, segment=segment, segments=segments) for segment, doc in found
         ],
         has_next=more if forward else opposite,
         has_previous=opposite if forward else more,
