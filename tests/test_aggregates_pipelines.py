@@ -15,6 +15,8 @@ from schema.rules.labels import label_status
 from schema.rules.ratings import benchmark
 from schema.rules.vocabulary import Level
 from schema.store.aggregates import (
+    GroupKey,
+    cluster_facets,
     cluster_groups,
     label_timeline,
     portfolio_stats,
@@ -244,6 +246,31 @@ async def test_label_timeline_follows_the_label_in_force(db: Database) -> None:
     assert [(g.label_level, g.label_status) for g in groups] == [("GOLD", "RENEWABLE")]
     before = await cluster_groups(db, {}, date(2011, 12, 31), ["LABEL_STATUS", "EXPIRY_YEAR"])
     assert [(g.label_status, g.expiry_year) for g in before] == [("NOT_YET_LABELLED", None)]
+
+
+async def test_facets_count_each_key_without_its_own_condition(db: Database) -> None:
+    await _listing(db)
+    status = ClusterFilter(label_status=["VALID", "EXPIRING_SOON"], portfolio=["aa"])
+    matches: dict[GroupKey, dict[str, Any]] = {
+        "PORTFOLIO": cluster_match(ClusterFilter(label_status=status.label_status), AS_OF),
+        "LABEL_STATUS": cluster_match(ClusterFilter(portfolio=status.portfolio), AS_OF),
+        "LABEL_LEVEL": cluster_match(status, AS_OF),
+        "EXPIRY_YEAR": cluster_match(status, AS_OF),
+    }
+    rows, total = await cluster_facets(db, {}, matches, AS_OF, total=cluster_match(status, AS_OF))
+    for key, match in matches.items():
+        groups = await cluster_groups(db, match, AS_OF, [key])
+        field = {
+            "PORTFOLIO": "portfolio",
+            "LABEL_STATUS": "label_status",
+            "LABEL_LEVEL": "label_level",
+            "EXPIRY_YEAR": "expiry_year",
+        }[key]
+        expected = [(getattr(g, field), g.count) for g in groups if getattr(g, field)]
+        assert [(r.value, r.count) for r in rows[key]] == expected, key
+    assert [r.name for r in rows["PORTFOLIO"]] == ["AA", "BB"]
+    assert total == sum(r.count for r in rows["LABEL_LEVEL"]) == 1  # c05: VALID in aa
+    assert await cluster_facets(db, {}, {}, AS_OF) == ({}, None)
 
 
 def _interview(cluster: str, day: date, values: dict[str, Any], sample: bool) -> dict[str, Any]:
