@@ -18,7 +18,6 @@ from schema.store.aggregates import (
     GroupKey,
     cluster_facets,
     cluster_groups,
-    label_timeline,
     portfolio_stats,
     status_expression,
 )
@@ -35,6 +34,7 @@ from schema.store.documents import (
 from schema.store.filters import ClusterFilter, cluster_match
 from schema.store.interviews import indicator_stats, latest_interviews
 from schema.store.peers import load_peer_groups
+from schema.store.timeline import label_timeline
 
 pytestmark = pytest.mark.anyio
 

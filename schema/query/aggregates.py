@@ -15,14 +15,13 @@ from schema.errors import BadUserInput
 from schema.rules.text import search_key
 from schema.store.aggregates import (
     GroupKey,
-    Interval,
     cluster_groups,
-    label_timeline,
     portfolio_stats,
 )
 from schema.store.filters import cluster_match
 from schema.store.indicators import find_indicator, list_indicators
 from schema.store.interviews import indicator_stats
+from schema.store.timeline import Interval, label_timeline
 from schema.types.aggregates import (
     ClusterGroup,
     ClusterGroupBy,
