@@ -193,3 +193,28 @@ async def test_today_is_unchanged_by_point_in_time_views(api: Api) -> None:
     ends = sorted(n["label"]["validUntil"] for n in data["clusters"]["nodes"])
     assert ends == sorted(row.end.isoformat() for row in LISTING)
     assert data["clustersAggregate"] == [{"labelStatus": "EXPIRED", "count": len(LISTING)}]
+
+
+async def test_interviews_and_their_cluster_keep_the_date(api: Api) -> None:
+    # Advancity's (sample) interview is dated on its inferred award day, 2012-03-07.
+    query = """query ($day: Date) {
+      cluster(slug: "advancity", asOf: $day) {
+        labelStatus
+        interviews { conductedOn }
+        latestInterview { id conductedOn cluster { labelStatus label { daysRemaining } } }
+      }
+    }"""
+    later = (await api.data(query, day="2013-01-01"))["cluster"]
+    assert later["interviews"] == [{"conductedOn": "2012-03-07"}]
+    inner = later["latestInterview"]["cluster"]
+    assert inner["labelStatus"] == later["labelStatus"] == "VALID"
+    assert inner["label"]["daysRemaining"] == 430  # to 2014-03-07
+    before = (await api.data(query, day="2012-03-06"))["cluster"]
+    assert before == {"labelStatus": "NOT_YET_LABELLED", "interviews": [], "latestInterview": None}
+    node = await api.data(
+        """query ($id: ID!) {
+          node(id: $id, asOf: "2013-01-01") { ... on Interview { cluster { labelStatus } } }
+        }""",
+        id=later["latestInterview"]["id"],
+    )
+    assert node["node"] == {"cluster": {"labelStatus": "VALID"}}

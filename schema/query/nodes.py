@@ -23,7 +23,7 @@ __all__ = ["NodeQuery", "load_node"]
 
 async def load_node(info: Info, global_id: str, as_of: date | None = None) -> Node | None:
     """The object a global ID names, or None when it names nothing (or is not ours); a
-    cluster or label as it stood on `as_of` (default today)."""
+    cluster, label or interview's cluster as it stood on `as_of` (default today)."""
     decoded = from_global_id(global_id)
     if decoded is None:
         return None
@@ -42,7 +42,7 @@ async def load_node(info: Info, global_id: str, as_of: date | None = None) -> No
         indicator = await loaders.indicator.load(key)
         return Indicator.from_document(indicator) if indicator else None
     interview = await loaders.interview.load(key)
-    return Interview.from_document(interview) if interview else None
+    return Interview.from_document(interview, as_of) if interview else None
 
 
 @strawberry.type

@@ -365,15 +365,25 @@ class Cluster(Node):
         ordered.sort(key=lambda h: h["validUntil"], reverse=True)
         return [Label.from_document(h, self.slug, self.as_of) for h in ordered]
 
-    @resolver(description="Benchmarking interviews of the cluster, latest first.")
+    @resolver(
+        description="Benchmarking interviews of the cluster held on or before `asOf` "
+        "(default today), latest first."
+    )
     async def interviews(self, info: Info) -> list[Interview]:
-        docs = await info.context.loaders.interviews_of_cluster.load(self.slug)
-        return [Interview.from_document(d) for d in docs]
+        return [Interview.from_document(d, self.as_of) for d in await self._interviews(info)]
 
-    @resolver(description="The most recent benchmarking interview, if any.")
+    @resolver(
+        description="The most recent benchmarking interview held on or before `asOf` "
+        "(default today), if any."
+    )
     async def latest_interview(self, info: Info) -> Interview | None:
+        docs = await self._interviews(info)
+        return Interview.from_document(docs[0], self.as_of) if docs else None
+
+    async def _interviews(self, info: Info) -> list[InterviewDoc]:
+        """The cluster's interviews as it stood on `as_of`: none held after that day."""
         docs = await info.context.loaders.interviews_of_cluster.load(self.slug)
-        return Interview.from_document(docs[0]) if docs else None
+        return [d for d in docs if as_date(d["conductedOn"]) <= self.as_of]
 
     benchmark: ClusterBenchmark | None = strawberry.field(
         resolver=resolve_benchmark, description=BENCHMARK_DESCRIPTION
@@ -438,9 +448,11 @@ class Interview(Node):
     cluster_slug: strawberry.Private[str]
     raw_results: strawberry.Private[list[IndicatorResultDoc]]
     raw_recommendations: strawberry.Private[list[str]]
+    # The date its cluster is shown as of (the enclosing query's `asOf`; None: today).
+    as_of: strawberry.Private[date | None] = None
 
     @classmethod
-    def from_document(cls, doc: InterviewDoc) -> Interview:
+    def from_document(cls, doc: InterviewDoc, as_of: date | None = None) -> Interview:
         return cls(
             id=strawberry.ID(to_global_id("Interview", doc["_id"])),
             conducted_on=as_date(doc["conductedOn"]),
@@ -450,6 +462,7 @@ class Interview(Node):
             cluster_slug=doc["cluster"],
             raw_results=doc["results"],
             raw_recommendations=list(doc["recommendations"]),
+            as_of=as_of,
         )
 
     @resolver(
@@ -469,12 +482,15 @@ class Interview(Node):
     def recommendations(self, info: Info) -> list[str] | None:
         return self.raw_recommendations if info.context.may_read_results(self.is_sample) else None
 
-    @resolver(description="The interviewed cluster.")
+    @resolver(
+        description="The interviewed cluster, as it stood on the enclosing query's `asOf` "
+        "(default today)."
+    )
     async def cluster(self, info: Info) -> Cluster:
         doc = await info.context.loaders.cluster.load(self.cluster_slug)
         if doc is None:
             raise LookupError(f"interview {self.id} refers to a missing cluster")
-        return Cluster.from_document(doc, info.context.today)
+        return Cluster.from_document(doc, self.as_of or info.context.today)
 
     @resolver(
         description="Indicator results, in catalogue order; null when withheld (see "
