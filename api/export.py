@@ -6,11 +6,13 @@ as text, `where` and `orderBy` as JSON (`where={"labelStatus":["VALID"]}`,
 itself, as the variables of an operation, then turned into a `$match` and sort keys by
 `cluster_selection`, the function `clusters` uses: one set of rules, so the file holds
 exactly the clusters, in the order, that paging through `clusters` with the same arguments
-gives. A parameter that is unknown, repeated, not JSON or refused by those rules gets a
-400 JSON error with code BAD_USER_INPUT naming it, before anything is read.
+gives. A parameter that is unknown, repeated, not JSON or refused by those rules (an
+unknown portfolio slug or country code included) gets a 400 JSON error with code
+BAD_USER_INPUT naming it or the bad value, before any cluster is read.
 
 The file is UTF-8 with a byte order mark (so that spreadsheets read accents right), CRLF
-line ends, a header row, then one row per cluster: `COLUMNS`. It is streamed in keyset
+line ends, a header row, then one row per cluster: `COLUMNS`, as the cluster stood on
+`asOf` (level and end of the label in force then, empty when none was yet). It is streamed in keyset
 pages of `PAGE_SIZE` through the store (one `find` a page, each the work of a
 `clusters(first: 100)` page), so the server's memory stays flat whatever the size. The
 first page is read before the answer starts, so an unreachable database is still a 503;
@@ -28,7 +30,7 @@ import csv
 import io
 import logging
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
@@ -43,12 +45,11 @@ from strawberry.types.arguments import convert_arguments
 
 from api.http_errors import json_error
 from schema.errors import BAD_USER_INPUT, BadUserInput
-from schema.rules.labels import label_status
 from schema.rules.limits import MAX_PAGE_SIZE
-from schema.store.clusters import fetch_clusters
+from schema.store.clusters import SortPlan, fetch_clusters
 from schema.store.documents import ClusterDoc, Database
-from schema.store.pages import Page, PageArgs, SortKey
-from schema.types.context import today_utc
+from schema.store.pages import Page, PageArgs
+from schema.types.context import Context, today_utc
 from schema.types.directory import Cluster, cluster_selection
 
 __all__ = ["COLUMNS", "EXPORT_PATH", "PAGE_SIZE", "ClusterExport", "spreadsheet_cell"]
@@ -101,22 +102,25 @@ class ClusterExport:
         self._definitions = operation.variable_definitions or ()
 
     async def endpoint(self, request: Request) -> Response:
+        db: Database = request.app.state.connection.db
         try:
             arguments = self.arguments(request.query_params)
             on: date = arguments.get("as_of") or today_utc()
-            match, keys = cluster_selection(
-                arguments.get("search"), arguments.get("where"), arguments.get("order_by"), on
+            match, _, plan = await cluster_selection(
+                Context.create(db),
+                arguments.get("search"),
+                arguments.get("where"),
+                arguments.get("order_by"),
+                on,
             )
+            first = await self._page(db, match, plan, None)
         except (_BadParameter, BadUserInput) as exc:
             return json_error(400, str(exc.args[0]), code=BAD_USER_INPUT)
-        db: Database = request.app.state.connection.db
-        try:
-            first = await self._page(db, match, keys, None)
         except PyMongoError as exc:
             logger.warning("export: the database failed: %s", type(exc).__name__)
             return json_error(503, "the database did not answer; try again later")
         return StreamingResponse(
-            self._file(db, match, keys, first, on),
+            self._file(db, match, plan, first, on),
             media_type="text/csv; charset=utf-8",
             headers={
                 "Content-Disposition": 'attachment; filename="clusters.csv"',
@@ -161,16 +165,16 @@ class ClusterExport:
         )
 
     async def _page(
-        self, db: Database, match: dict[str, Any], keys: Sequence[SortKey], after: str | None
+        self, db: Database, match: dict[str, Any], plan: SortPlan, after: str | None
     ) -> Page[ClusterDoc]:
         args = PageArgs.from_arguments(self.page_size, after, None, None)
-        return await fetch_clusters(db, match, keys, args, need_opposite=False)
+        return await fetch_clusters(db, match, plan, args, need_opposite=False)
 
     async def _file(
         self,
         db: Database,
         match: dict[str, Any],
-        keys: Sequence[SortKey],
+        plan: SortPlan,
         page: Page[ClusterDoc],
         on: date,
     ) -> AsyncIterator[bytes]:
@@ -186,20 +190,21 @@ class ClusterExport:
             buffer.truncate()
             if not page.has_next:
                 return
-            page = await self._page(db, match, keys, page.cursors[-1])
+            page = await self._page(db, match, plan, page.cursors[-1])
 
 
 def _row(doc: ClusterDoc, on: date) -> list[str]:
-    """The cells of a cluster, each the value its GraphQL field has."""
+    """The cells of a cluster as it stood on `on`, each the value its GraphQL field has; the
+    label's cells are empty when no label was in force then."""
     cluster = Cluster.from_document(doc, on)
     label = cluster.label
     return [
         cluster.name,
         doc["portfolioName"],
         cluster.country,
-        label.level.name,
-        label.valid_until.isoformat(),
-        label_status(label.valid_until, on),
+        label.level.name if label else "",
+        label.valid_until.isoformat() if label else "",
+        cluster.label_status.name,
         cluster.website or "",
         str(cluster.id),
     ]

@@ -30,6 +30,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from schema.rules.limits import DEFAULT_MIN_GROUP_SIZE
+
 __all__ = ["DEFAULT_CORS_HEADERS", "Settings", "SettingsError"]
 
 # What common clients send: Apollo Client's own headers besides the usual ones.
@@ -60,7 +62,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     environment: str = "development"
-    min_group_size: int = 3
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE
     max_body_bytes: int = 65536
     db_timeout_ms: int = 5000
     cors_origins: tuple[str, ...] = field(default_factory=tuple)

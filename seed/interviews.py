@@ -10,11 +10,14 @@ Import format (one file, any number of interviews):
 ```
 
 `cluster` is a cluster's slug or its published name (matched on its search key, with
-`country` when given). Values are checked against the indicator's unit: numbers for the
-numeric units (PERCENT within 0..100 or the indicator's own scale, YEAR between 1900 and
-the interview, RATING an integer within the scale), true/false for BOOL, one of the
-choices for ENUM, a list of strings for LIST; null means not answered. A rating is RED,
-YELLOW, GREEN or null, and only indicators with a direction (`higherIsBetter` not null) are rated.
+`country` when given). `conductedOn` lies within 1990-01-01 .. today + 10 years. Values are
+checked against the indicator's unit: finite numbers for the numeric units (within the
+indicator's own scale when it has one; otherwise PERCENT within 0..100, RATING a whole
+number within 1..5, COUNT, EUR, FTE and YEARS from 0 to their `CEILINGS`, YEAR a whole year
+from 1900 to the interview's), true/false for BOOL, one of the choices for ENUM, a list of
+strings for LIST; null means not answered. A rating is RED, YELLOW, GREEN or null, and only
+indicators with a direction (`higherIsBetter` not null) are rated. Texts (the cluster
+reference, recommendations, LIST items) follow the rules of `seed.rows`.
 
 Sample interviews are generated, never real: one per cluster at its inferred interview
 date, `isSample` true. Each cluster draws from its own `random.Random(f"{seed}:{cluster}")`
@@ -23,6 +26,7 @@ so that adding a cluster never changes the others' values.
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -33,10 +37,20 @@ from schema.rules.vocabulary import LIGHTS, NUMERIC_UNITS, Light
 from schema.store.documents import IndicatorDoc, IndicatorResultDoc, InterviewDoc
 from seed.catalogue import Catalogue
 from seed.errors import InputError, RowError, file_name
-from seed.rows import check_country
+from seed.rows import (
+    MAX_NAME_CHARS,
+    MAX_TEXT_CHARS,
+    check_country,
+    check_date,
+    check_name,
+    check_text,
+    parse_iso_date,
+)
 from seed.source import json_items
 
 __all__ = [
+    "CEILINGS",
+    "EARLIEST_YEAR",
     "SAMPLE_SEED",
     "SAMPLE_SOURCE",
     "InterviewInput",
@@ -48,9 +62,25 @@ __all__ = [
 SAMPLE_SEED = 2012
 SAMPLE_SOURCE = "generated sample"
 _FIELDS = frozenset({"cluster", "country", "conductedOn", "results", "recommendations"})
+# The largest plausible value of a unit, for indicators without a scale of their own: far
+# above any cluster organisation (events, visits, budget, staff, years), far below what
+# would make sums or averages lose precision.
+CEILINGS: dict[str, float] = {
+    "COUNT": 10_000_000,
+    "EUR": 1_000_000_000,
+    "FTE": 10_000,
+    "YEARS": 100,
+}
+# Default bounds of the units that have them (an indicator's scale overrides them).
+_DEFAULT_BOUNDS: dict[str, tuple[float, float]] = {
+    "PERCENT": (0, 100),
+    "RATING": (1, 5),
+    **{unit: (0, ceiling) for unit, ceiling in CEILINGS.items()},
+}
+EARLIEST_YEAR = 1900
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InterviewInput:
     """One imported interview before its cluster reference is resolved by the loader."""
 
@@ -67,7 +97,7 @@ def parse_interviews(
     path: Path, catalogue: Catalogue
 ) -> tuple[list[InterviewInput], list[RowError]]:
     name = file_name(path)
-    document, items = json_items(path, "interviews")
+    document, items, errors = json_items(path, "interviews")
     version = document.get("catalogueVersion")
     if version != catalogue.version:
         raise InputError(
@@ -75,7 +105,6 @@ def parse_interviews(
         )
     indicators = catalogue.by_code()
     interviews: list[InterviewInput] = []
-    errors: list[RowError] = []
     for line, item in items:
         try:
             interviews.append(_interview(item, indicators, name, line))
@@ -95,16 +124,15 @@ def _interview(
     cluster = item.get("cluster")
     if not isinstance(cluster, str) or not cluster.strip():
         raise RowError(file, line, "cluster", str(cluster), "missing cluster name or slug")
+    check_name(cluster, file, line, "cluster")
     country = item.get("country")
     if country is not None:
         check_country(str(country), file, line)
     raw_date = item.get("conductedOn")
-    try:
-        conducted_on = date.fromisoformat(raw_date) if isinstance(raw_date, str) else None
-    except ValueError:
-        conducted_on = None
+    conducted_on = parse_iso_date(raw_date)
     if conducted_on is None:
         raise RowError(file, line, "conductedOn", str(raw_date), "not a YYYY-MM-DD calendar date")
+    check_date(conducted_on, file, line, "conductedOn", str(raw_date))
     raw_results = item.get("results")
     if not isinstance(raw_results, list):
         raise RowError(file, line, "results", str(raw_results), "must be a list")
@@ -123,6 +151,8 @@ def _interview(
         raise RowError(
             file, line, "recommendations", str(recommendations), "must be a list of strings"
         )
+    for text in recommendations:
+        check_text(text, file, line, "recommendations", limit=MAX_TEXT_CHARS)
     return InterviewInput(
         cluster=cluster,
         country=country,
@@ -170,19 +200,26 @@ def _value(
     if unit in NUMERIC_UNITS:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise fail(f"a {unit} value must be a number")
-        number = float(value)
-        if unit == "PERCENT":
-            bounds = indicator.get("scale", {"min": 0, "max": 100})
-            if not bounds["min"] <= number <= bounds["max"]:
-                raise fail(f"a PERCENT here must be within {bounds['min']}..{bounds['max']}")
-        if unit == "YEAR" and not (number.is_integer() and 1900 <= number <= conducted_on.year):
-            raise fail(f"a YEAR must be a whole year from 1900 to {conducted_on.year}")
-        if unit == "RATING":
-            scale = indicator.get("scale", {"min": 1, "max": 5})
-            if not (number.is_integer() and scale["min"] <= number <= scale["max"]):
-                raise fail(f"a RATING must be a whole number from {scale['min']} to {scale['max']}")
-        if unit not in ("PERCENT", "YEAR", "RATING") and number < 0:
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            raise fail(f"a {unit} value must be a finite number")
+        if unit == "YEAR":
+            if not (number.is_integer() and EARLIEST_YEAR <= number <= conducted_on.year):
+                raise fail(
+                    f"a YEAR must be a whole year from {EARLIEST_YEAR} to {conducted_on.year}"
+                )
+            return number
+        scale = indicator.get("scale")
+        low, high = (scale["min"], scale["max"]) if scale else _DEFAULT_BOUNDS[unit]
+        if unit == "RATING" and not (number.is_integer() and low <= number <= high):
+            raise fail(f"a RATING must be a whole number from {low} to {high}")
+        if number < low == 0:
             raise fail(f"a {unit} value cannot be negative")
+        if not low <= number <= high:
+            raise fail(f"a {unit} value here must be within {_shown(low)}..{_shown(high)}")
         return number
     if unit == "BOOL":
         if not isinstance(value, bool):
@@ -195,7 +232,13 @@ def _value(
         return cast(str, value)
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise fail("a LIST value must be a list of strings")
+    for text in value:
+        check_text(text, file, line, f"{code}.value", limit=MAX_NAME_CHARS)
     return cast(list[str], value)
+
+
+def _shown(bound: float) -> str:
+    return str(int(bound)) if float(bound).is_integer() else str(bound)
 
 
 def interview_doc(interview: InterviewInput, cluster: str, catalogue_version: str) -> InterviewDoc:
@@ -319,7 +362,9 @@ def _sample_value(
     low: float
     high: float
     if unit == "YEAR":
-        low, high = 1990, min(2012, conducted_on.year - 1)
+        high = min(2012, conducted_on.year - 1)
+        # A label from 1990 has its interview in 1988: establishment years before it.
+        low = 1990 if high >= 1990 else max(EARLIEST_YEAR, high - 10)
     elif unit == "RATING":
         scale = indicator.get("scale", {"min": 1, "max": 5})
         low, high = scale["min"], scale["max"]

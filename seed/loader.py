@@ -13,9 +13,11 @@ Semantics:
 - **Natural keys.** A cluster keeps the `_id` it was first given; a new one gets the slug of
   its name, or on a collision with another cluster `-{country}`, then `-2`, `-3`... Labels,
   portfolios, indicators and interviews use the keys of `schema.store.documents`.
-- **Label history.** A renewal adds a label document; the cluster's embedded `label` is the
-  one with the latest `validUntil`, and its award date is inferred (`awardedOnInferred`),
-  as a renewal when the cluster holds an earlier BRONZE label. A load never deletes.
+- **Label history.** A renewal adds a label document; the cluster embeds its whole history
+  (`history`, each label with the last day it is in force) and its current `label`, the
+  last one awarded (`schema.store.documents.embedded_labels`). Award dates are inferred
+  (`awardedOnInferred`), as a renewal when the cluster holds an earlier BRONZE label. A
+  load never deletes.
 - **Idempotent writes.** Existing documents are read with one `find` per collection and
   compared in Python; only new documents are inserted and changed ones replaced, so a second
   identical load writes nothing. There are no transactions: writes go in the order
@@ -27,9 +29,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from schema.rules.labels import inferred_award_date
+from schema.rules.labels import in_force_order, inferred_award_date
 from schema.rules.text import compact_key, search_key, slugify
 from schema.store.documents import (
     CLUSTERS,
@@ -38,11 +41,12 @@ from schema.store.documents import (
     LABELS,
     PORTFOLIOS,
     ClusterDoc,
-    CurrentLabel,
     Database,
     InterviewDoc,
     LabelDoc,
     PortfolioDoc,
+    award,
+    embedded_labels,
     to_stored,
 )
 from schema.store.indexes import ensure_indexes
@@ -61,6 +65,9 @@ Progress = Callable[[int, int], None]
 _LEVEL_RANK = {"BRONZE": 0, "SILVER": 1, "GOLD": 2}
 
 NaturalKey = tuple[str, str]  # (search_key(name), country)
+# Folding text is the loader's main cost on large inputs: a listing has a few portfolios
+# for many rows, so their slugs are computed once.
+_portfolio_slug = lru_cache(maxsize=256)(slugify)
 
 
 @dataclass
@@ -109,7 +116,7 @@ async def load(
     }
     for key, rows in list(groups.items()):
         existing = known.get(key)
-        if existing is not None and existing["portfolio"] != slugify(rows[0].portfolio):
+        if existing is not None and existing["portfolio"] != _portfolio_slug(rows[0].portfolio):
             for row in rows:
                 errors.append(
                     RowError(
@@ -155,7 +162,7 @@ async def load(
     for key, rows in groups.items():
         cluster = ids[key]
         clusters[cluster] = _cluster_doc(
-            cluster, rows, known.get(key), list(history[cluster].values()), labels
+            cluster, key[0], rows, known.get(key), list(history[cluster].values()), labels
         )
 
     interviews = await _interviews(db, data, clusters, history, labels, errors, sample_seed)
@@ -231,9 +238,10 @@ async def _assign_ids(
     known: Mapping[NaturalKey, dict[str, Any]],
 ) -> dict[NaturalKey, str]:
     ids = {key: known[key]["_id"] for key in groups if key in known}
+    bases = {key: slugify(rows[0].name) for key, rows in groups.items() if key not in ids}
 
     def candidates(key: NaturalKey, start: int, stop: int) -> list[str]:
-        base = slugify(groups[key][0].name)
+        base = bases[key]
         first = [base, f"{base}-{key[1].lower()}"] if start == 2 else []
         return first + [f"{base}-{n}" for n in range(start, stop)]
 
@@ -241,8 +249,9 @@ async def _assign_ids(
     start, stop = 2, 10
     pending = [key for key in groups if key not in ids]
     while pending:
-        wanted = [c for key in pending for c in candidates(key, start, stop)]
-        taken |= {doc["_id"] for doc in await _find(db, CLUSTERS, {"_id": {"$in": wanted}})}
+        if db is not None:  # a dry run has no stored slugs to avoid
+            wanted = [c for key in pending for c in candidates(key, start, stop)]
+            taken |= {doc["_id"] for doc in await _find(db, CLUSTERS, {"_id": {"$in": wanted}})}
         still: list[NaturalKey] = []
         for key in pending:
             free = next((c for c in candidates(key, start, stop) if c not in taken), None)
@@ -274,36 +283,38 @@ def _infer_awards(docs: Iterable[LabelDoc]) -> list[LabelDoc]:
 
 def _cluster_doc(
     cluster: str,
+    name_key: str,
     rows: list[ListingRow],
     existing: Mapping[str, Any] | None,
     history: list[LabelDoc],
     recomputed: Mapping[str, LabelDoc],
 ) -> ClusterDoc:
     docs = [recomputed.get(doc["_id"], doc) for doc in history]
-    current = max(docs, key=lambda doc: (doc["validUntil"], _LEVEL_RANK[doc["level"]]))
-    label: CurrentLabel = {
-        "level": current["level"],
-        "validUntil": current["validUntil"],
-        "awardedOn": current["awardedOn"],
-        "awardedOnInferred": current["awardedOnInferred"],
-    }
+    label, embedded = embedded_labels(docs)
+    current = max(docs, key=lambda doc: in_force_order(award(doc)))
     latest = max(rows, key=lambda row: (row.valid_until, _LEVEL_RANK[row.level]))
-    if existing is not None and to_stored(latest.valid_until) < current["validUntil"]:
+    if existing is not None and to_stored(latest.valid_until) < max(d["validUntil"] for d in docs):
         # The database already knows a later label: this input is older news, so the
         # published name and website stay those of the later listing.
-        doc: ClusterDoc = {**existing, "label": label, "source": current["source"]}  # type: ignore[typeddict-item]
+        doc: ClusterDoc = {
+            **existing,  # type: ignore[typeddict-item]
+            "label": label,
+            "history": embedded,
+            "source": current["source"],
+        }
         return doc
     return {
         "_id": cluster,
         "name": latest.name,
-        "nameKey": search_key(latest.name),
+        "nameKey": name_key,  # every row of the group has this search key
         "compactKey": compact_key(latest.name),
         "country": latest.country,
-        "portfolio": slugify(latest.portfolio),
+        "portfolio": _portfolio_slug(latest.portfolio),
         "portfolioName": latest.portfolio,
         "website": latest.website,
         "warnings": [f"{w.field} {w.value!r}: {w.message}" for w in latest.warnings],
         "label": label,
+        "history": embedded,
         "source": current["source"],
     }
 
