@@ -11,7 +11,7 @@ CONSTRAINTS := requirements/constraints.txt
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev,tracing]'
 	touch $(STAMP)
 
 .PHONY: help
@@ -26,7 +26,7 @@ lock: ## resolve the dependencies afresh and pin them in requirements/constraint
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	$(PYTHON) -m venv "$$tmp/venv"; \
 	"$$tmp/venv/bin/python" -m pip install --quiet --upgrade pip; \
-	"$$tmp/venv/bin/python" -m pip install --quiet -e '.[dev]'; \
+	"$$tmp/venv/bin/python" -m pip install --quiet -e '.[dev,tracing]'; \
 	{ echo "# Exact versions of every runtime and dev dependency, resolved from pyproject.toml's"; \
 	  echo "# ranges by \`make lock\`; \`make install\` (and so CI) installs with \`-c\` this file."; \
 	  echo "# Written by \`make lock\`: do not edit by hand."; \
