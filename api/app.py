@@ -23,6 +23,9 @@ from starlette.staticfiles import StaticFiles
 from api.body_limit import BodySizeLimit
 from api.database import Connection, connect
 from api.graphiql import GRAPHIQL_ASSETS_DIR, GRAPHIQL_ASSETS_PATH
+from api.lifecycle import DrainGate
+from api.metrics import metrics_endpoint
+from api.observe import OperationRecorder, RequestObserver
 from api.settings import Settings
 from api.view import GraphQLView
 from schema.build import build_schema
@@ -67,12 +70,21 @@ def create_app(
         return JSONResponse({"status": "ready"})
 
     view = GraphQLView(
-        build_schema(production=settings.production),
+        build_schema(production=settings.production, extra_extensions=[OperationRecorder]),
         production=settings.production,
         min_group_size=settings.min_group_size,
         publish_results=settings.publish_results,
     )
-    middleware = [Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)]
+    middleware = [
+        # Outermost: the request id, log line and metrics cover every answer below.
+        Middleware(RequestObserver),
+        Middleware(DrainGate),
+        Middleware(
+            BodySizeLimit,
+            max_bytes=settings.max_body_bytes,
+            timeout=settings.body_timeout_seconds,
+        ),
+    ]
     if settings.cors_origins:
         middleware.append(
             Middleware(
@@ -88,6 +100,8 @@ def create_app(
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
     ]
+    if settings.metrics:
+        routes.append(Route("/metrics", metrics_endpoint(settings.metrics_token), methods=["GET"]))
     if not settings.production:  # GraphiQL's scripts and styles, served with the page
         routes.append(Mount(GRAPHIQL_ASSETS_PATH, StaticFiles(directory=GRAPHIQL_ASSETS_DIR)))
     return Starlette(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import os
 import shutil
 import sys
 import textwrap
@@ -51,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the API under uvicorn")
     serve.add_argument("--host", help=f"bind address (default: ECEI_HOST or {Settings.host})")
     serve.add_argument("--port", type=int, help=f"port (default: ECEI_PORT or {Settings.port})")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help=f"server processes (default: ECEI_WORKERS or {Settings.workers})",
+    )
 
     export = sub.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument(
@@ -134,17 +140,19 @@ def _exit_code_table() -> str:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    import uvicorn
+    from api.server import serve
+    from api.tracing import TracingError, check
 
-    from api.app import create_app
-
-    uvicorn.run(
-        create_app(settings),
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        log_level="info",
-        proxy_headers=False,
-    )
+    workers: int = args.workers or settings.workers
+    if not 1 <= workers <= 64:
+        print(f"ecei: --workers must be between 1 and 64, not {workers}", file=sys.stderr)
+        return ExitCode.BAD_INPUT
+    try:
+        check(os.environ)
+    except TracingError as exc:
+        print(f"ecei: {exc}", file=sys.stderr)
+        return ExitCode.BAD_INPUT
+    serve(settings, args.host or settings.host, args.port or settings.port, workers)
     return ExitCode.OK
 
 

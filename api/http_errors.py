@@ -11,7 +11,9 @@ __all__ = ["HTTP_ERROR_CODES", "json_error"]
 # Codes of the errors raised before GraphQL runs, by HTTP status.
 HTTP_ERROR_CODES = {
     400: "BAD_REQUEST",
+    401: "UNAUTHENTICATED",
     405: "METHOD_NOT_ALLOWED",
+    408: "REQUEST_TIMEOUT",
     413: "PAYLOAD_TOO_LARGE",
     415: "UNSUPPORTED_MEDIA_TYPE",
     503: "SERVICE_UNAVAILABLE",

@@ -91,7 +91,7 @@ class AggregateQuery:
             )
         day = as_of or info.context.today
         rows = await portfolio_stats(
-            info.context.db, cluster_match(_filter(where), day), day, expiring_within_days
+            info.context.aggregate_db, cluster_match(_filter(where), day), day, expiring_within_days
         )
         return [
             PortfolioStats(
@@ -135,7 +135,9 @@ class AggregateQuery:
     ) -> list[ClusterGroup]:
         day = as_of or info.context.today
         keys = [cast(GroupKey, key.name) for key in group_by]
-        rows = await cluster_groups(info.context.db, cluster_match(_filter(where), day), day, keys)
+        rows = await cluster_groups(
+            info.context.aggregate_db, cluster_match(_filter(where), day), day, keys
+        )
         return [
             ClusterGroup(
                 portfolio=(
@@ -171,7 +173,9 @@ class AggregateQuery:
     ) -> list[LabelTimelinePeriod]:
         day = as_of or info.context.today
         rows = await label_timeline(
-            info.context.db, cluster_match(_filter(where), day), cast(Interval, interval.name)
+            info.context.aggregate_db,
+            cluster_match(_filter(where), day),
+            cast(Interval, interval.name),
         )
         return [
             LabelTimelinePeriod(
@@ -214,7 +218,7 @@ class AggregateQuery:
             ),
         ] = True,
     ) -> list[IndicatorStats]:
-        db = info.context.db
+        db = info.context.aggregate_db
         doc = await find_indicator(db, code)
         if doc is None:
             raise BadUserInput(f"unknown indicator code {code[:60]!r}")
