@@ -104,7 +104,7 @@ def test_a_client_that_trickles_its_body_gets_408_and_is_disconnected(impatient:
     elapsed = time.monotonic() - started
     assert answer.startswith(b"HTTP/1.1 408 "), answer[:200]
     assert b"REQUEST_TIMEOUT" in answer
-    assert elapsed < 4
+    assert elapsed < 6  # the 2 s deadline, with room for a busy machine
 
 
 def test_a_client_that_trickles_its_headers_gets_408_and_is_disconnected(
@@ -116,7 +116,7 @@ def test_a_client_that_trickles_its_headers_gets_408_and_is_disconnected(
         sock.sendall(b"POST /graphql HTTP/1.1\r\nHost: t\r\n")  # and never the blank line
         answer = _read_all(sock)
     assert answer.startswith(b"HTTP/1.1 408 "), answer[:200]
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 5  # the 1 s deadline, with room for a busy machine
 
 
 def test_a_silent_connection_is_closed(impatient: str) -> None:
@@ -124,7 +124,7 @@ def test_a_silent_connection_is_closed(impatient: str) -> None:
     started = time.monotonic()
     with sock:
         _read_all(sock)
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 5
 
 
 def test_a_prompt_client_is_served(impatient: str) -> None:
