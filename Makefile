@@ -79,6 +79,13 @@ audit: $(STAMP) ## GraphQL-over-HTTP conformance audit against a local server (n
 vendor-graphiql: $(STAMP) ## refresh GraphiQL's vendored files after a Strawberry upgrade (needs npm)
 	$(BIN)/python scripts/vendor_graphiql.py
 
+# 50 clients for 60 s, at 1 and then 2 workers; e.g. LOAD_ARGS="--clients 10 --duration 10"
+LOAD_ARGS ?= --serve --workers 1 2
+
+.PHONY: load
+load: $(STAMP) ## load test: concurrent clients against `ecei serve` on loopback (scripts/load.py)
+	$(BIN)/python scripts/load.py $(LOAD_ARGS)
+
 .PHONY: bench
 bench: $(STAMP) ## measure request latency on the embedded store
 	$(BIN)/python scripts/bench.py
