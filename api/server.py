@@ -54,7 +54,8 @@ logger = logging.getLogger("api.server")
 
 
 class ServerConfig(uvicorn.Config):
-    """uvicorn's configuration plus the values its protocol and shutdown do not know."""
+    """uvicorn's configuration plus the header deadline, which uvicorn does not know; it is
+    pickled to the workers with the rest."""
 
     def __init__(self, *args: Any, settings: Settings, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
