@@ -11,7 +11,9 @@ are accepted as targets.
 
 With `--serve` the server runs on the embedded store on a free port with the given
 number of workers; the load generator shares the machine with it, so on a small machine
-the figures include the client's own CPU use.
+the figures include the client's own CPU use. The server's CPU time per request (its
+processes' user + system time over the run, read from /proc) is printed too: unlike the
+latencies, it hardly depends on what else the machine is doing.
 """
 
 from __future__ import annotations
@@ -67,6 +69,32 @@ def _free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by process `pid` and its descendants (Linux)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields[1])
+        times[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+    tree = {pid}
+    grew = True
+    while grew:
+        grew = False
+        for child, parent in parents.items():
+            if parent in tree and child not in tree:
+                tree.add(child)
+                grew = True
+    return sum(times.get(p, 0.0) for p in tree)
 
 
 def _start_server(workers: int) -> tuple[subprocess.Popen[bytes], str]:
@@ -165,6 +193,8 @@ def _print(report: dict[str, Any], workers: int | None) -> None:
         print(f"  {kind:<16} {row['requests']:>9} {row['p50_ms']:>8} {row['p99_ms']:>8}")
     for what, count in errors.items():
         print(f"  error {what}: {count}")
+    if "server_cpu_ms_per_request" in report:
+        print(f"  server CPU per request: {report['server_cpu_ms_per_request']} ms")
 
 
 def main() -> int:
@@ -187,7 +217,11 @@ def main() -> int:
             process, url = _start_server(workers)
         _loopback_only(url)
         try:
+            cpu_before = _cpu_seconds(process.pid) if process is not None else None
             report = asyncio.run(_run(url, args.clients, args.duration, args.max_requests))
+            if process is not None and cpu_before is not None and report["requests"]:
+                used = _cpu_seconds(process.pid) - cpu_before
+                report["server_cpu_ms_per_request"] = round(used * 1000 / report["requests"], 1)
         finally:
             if process is not None:
                 process.send_signal(signal.SIGTERM)
