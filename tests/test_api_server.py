@@ -137,7 +137,7 @@ def test_a_prompt_client_is_served(impatient: str) -> None:
 
 def test_sigterm_drains_two_workers_before_stopping() -> None:
     with running(
-        "--workers", "2", ECEI_SHUTDOWN_GRACE_SECONDS="15", ECEI_BODY_TIMEOUT_SECONDS="15"
+        "--workers", "2", ECEI_SHUTDOWN_GRACE_SECONDS="60", ECEI_BODY_TIMEOUT_SECONDS="60"
     ) as (process, base):
         # A request in flight: its headers are in, its body arrives after the signal.
         sock = _connect(base)
@@ -149,7 +149,7 @@ def test_sigterm_drains_two_workers_before_stopping() -> None:
         time.sleep(0.5)
         process.send_signal(signal.SIGTERM)
         readiness = []
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 20  # a busy machine delivers the signal late
         while time.monotonic() < deadline and 503 not in readiness:
             try:
                 readiness.append(httpx.get(f"{base}/readyz", timeout=2).status_code)
@@ -162,4 +162,4 @@ def test_sigterm_drains_two_workers_before_stopping() -> None:
             answer = _read_all(sock)
         assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
         assert b'"portfolios"' in answer
-        process.wait(timeout=20)
+        process.wait(timeout=60)
