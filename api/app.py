@@ -29,6 +29,9 @@ from api.graphiql import GRAPHIQL_ASSETS_DIR, GRAPHIQL_ASSETS_PATH
 from api.headers import SafeHeaders, cached_as
 from api.http_errors import UnhandledErrors, http_exception
 from api.index import index_endpoint
+from api.lifecycle import DrainGate
+from api.metrics import metrics_endpoint
+from api.observe import OperationRecorder, RequestObserver
 from api.settings import Settings
 from api.view import GraphQLView
 from schema.build import build_schema
@@ -72,7 +75,7 @@ def create_app(
             )
         return JSONResponse({"status": "ready"})
 
-    schema = build_schema(production=settings.production)
+    schema = build_schema(production=settings.production, extra_extensions=[OperationRecorder])
     view = GraphQLView(
         schema,
         production=settings.production,
@@ -80,9 +83,10 @@ def create_app(
         publish_results=settings.publish_results,
         cache_max_age=settings.cache_max_age,
     )
-    # Outermost first. SafeHeaders only adds headers; CORS is outside everything that
-    # answers (errors, the body-size limit included), so a browser can read every answer.
-    middleware = [Middleware(SafeHeaders)]
+    # Outermost first. The request id, log line and metrics cover every answer below;
+    # SafeHeaders only adds headers; CORS is outside everything that answers (errors, the
+    # body-size limit included), so a browser can read every answer.
+    middleware = [Middleware(RequestObserver), Middleware(SafeHeaders), Middleware(DrainGate)]
     if settings.cors_origins:
         middleware.append(
             Middleware(
@@ -96,7 +100,11 @@ def create_app(
         )
     middleware += [
         Middleware(UnhandledErrors),
-        Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
+        Middleware(
+            BodySizeLimit,
+            max_bytes=settings.max_body_bytes,
+            timeout=settings.body_timeout_seconds,
+        ),
     ]
     routes: list[BaseRoute] = [
         Route("/", index_endpoint(settings), methods=["GET"]),
@@ -109,6 +117,8 @@ def create_app(
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
     ]
+    if settings.metrics:
+        routes.append(Route("/metrics", metrics_endpoint(settings.metrics_token), methods=["GET"]))
     if not settings.production:  # GraphiQL's scripts and styles, served with the page
         # Revalidated on each use (StaticFiles answers If-None-Match with 304).
         assets = cached_as(StaticFiles(directory=GRAPHIQL_ASSETS_DIR), "no-cache")

@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import dataclasses
 import importlib.metadata
+import os
 import shutil
 import sys
 import textwrap
@@ -57,6 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the API under uvicorn")
     serve.add_argument("--host", help=f"bind address (default: ECEI_HOST or {Settings.host})")
     serve.add_argument("--port", type=int, help=f"port (default: ECEI_PORT or {Settings.port})")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help=f"server processes (default: ECEI_WORKERS or {Settings.workers})",
+    )
 
     export = sub.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument(
@@ -140,23 +146,22 @@ def _exit_code_table() -> str:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    import uvicorn
+    from api.server import serve
+    from api.tracing import TracingError, check
 
-    from api.app import create_app
-
+    workers: int = args.workers or settings.workers
+    if not 1 <= workers <= 64:
+        print(f"ecei: --workers must be between 1 and 64, not {workers}", file=sys.stderr)
+        return ExitCode.BAD_INPUT
+    try:
+        check(os.environ)
+    except TracingError as exc:
+        print(f"ecei: {exc}", file=sys.stderr)
+        return ExitCode.BAD_INPUT
     host: str = args.host or settings.host
     port: int = args.port or settings.port
     print(startup_line(settings, host, port), file=sys.stderr, flush=True)
-    uvicorn.run(
-        create_app(settings),
-        host=host,
-        port=port,
-        log_level="info",
-        proxy_headers=False,
-        # h11 refuses a request head over 16 KiB by default, before the app could answer a
-        # long GET with its JSON 414: room for a query string of the body limit, and headers.
-        h11_max_incomplete_event_size=settings.max_body_bytes + 16 * 1024,
-    )
+    serve(settings, host, port, workers)
     return ExitCode.OK
 
 

@@ -21,6 +21,18 @@ is written in the class and nowhere else.
 - `ECEI_PUBLISH_RESULTS`: serve the individual results of real (non-sample) interviews.
   They are confidential: by default only aggregates over at least `ECEI_MIN_GROUP_SIZE`
   clusters are served from them.
+- `ECEI_WORKERS`: server processes of `ecei serve` (see `api.server`).
+- `ECEI_SHUTDOWN_GRACE_SECONDS`: on SIGTERM, how long in-flight requests may take to finish.
+- `ECEI_HEADER_TIMEOUT_SECONDS`, `ECEI_BODY_TIMEOUT_SECONDS`: a client that has not sent
+  its request headers, or its whole body, within this long is cut off (408).
+- `ECEI_KEEP_ALIVE_SECONDS`: an idle keep-alive connection is closed after this long.
+- `ECEI_MAX_CONNECTIONS`: connections (and requests) one process serves at once; more get
+  503.
+- `ECEI_READ_PREFERENCE`: where aggregate reads go on a replica set (`primary`,
+  `primaryPreferred`, `secondary`, `secondaryPreferred`, `nearest`).
+- `ECEI_METRICS`: serve Prometheus metrics on `/metrics`; `ECEI_METRICS_TOKEN`
+  (`metrics_token`): the bearer token a scraper must send, required in production.
+- `ECEI_LOG_FORMAT`: `json` or `text`; unset means text on a terminal, JSON otherwise.
 """
 
 from __future__ import annotations
@@ -32,7 +44,7 @@ from dataclasses import dataclass, field
 
 from schema.rules.limits import DEFAULT_MIN_GROUP_SIZE
 
-__all__ = ["DEFAULT_CORS_HEADERS", "Settings", "SettingsError"]
+__all__ = ["DEFAULT_CORS_HEADERS", "READ_PREFERENCES", "Settings", "SettingsError"]
 
 # What common clients send: Apollo Client's own headers besides the usual ones.
 DEFAULT_CORS_HEADERS = (
@@ -49,6 +61,8 @@ _ORIGIN = re.compile(
     r"[A-Za-z][A-Za-z0-9+.-]*://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?"
 )
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+# The read preference modes of a MongoDB connection, by their connection-string names.
+READ_PREFERENCES = ("primary", "primaryPreferred", "secondary", "secondaryPreferred", "nearest")
 
 
 class SettingsError(ValueError):
@@ -69,6 +83,16 @@ class Settings:
     cors_headers: tuple[str, ...] = DEFAULT_CORS_HEADERS
     cache_max_age: int = 60
     publish_results: bool = False
+    workers: int = 1
+    shutdown_grace_seconds: int = 20
+    header_timeout_seconds: int = 10
+    body_timeout_seconds: int = 20
+    keep_alive_seconds: int = 5
+    max_connections: int = 1000
+    read_preference: str = "primary"
+    metrics: bool = False
+    metrics_token: str | None = field(default=None, repr=False)
+    log_format: str | None = None
 
     @property
     def production(self) -> bool:
@@ -100,6 +124,22 @@ class Settings:
                 f'ECEI_DB_NAME must be a MongoDB database name (no / \\ . space " $, '
                 f"at most 63 characters), not {db_name!r}"
             )
+        read_preference = env.get("ECEI_READ_PREFERENCE", "").strip() or default.read_preference
+        if read_preference not in READ_PREFERENCES:
+            raise SettingsError(
+                f"ECEI_READ_PREFERENCE must be one of {', '.join(READ_PREFERENCES)}, "
+                f"not {read_preference!r}"
+            )
+        metrics = _bool(env, "ECEI_METRICS", default.metrics)
+        metrics_token = env.get("ECEI_METRICS_TOKEN", "").strip() or default.metrics_token
+        if metrics and environment == "production" and metrics_token is None:
+            raise SettingsError(
+                "ECEI_METRICS_TOKEN must be set when ECEI_METRICS is on in production "
+                "(scrapers then send it as a bearer token)"
+            )
+        log_format = env.get("ECEI_LOG_FORMAT", "").strip().lower() or default.log_format
+        if log_format not in (None, "json", "text"):
+            raise SettingsError(f"ECEI_LOG_FORMAT must be 'json' or 'text', not {log_format!r}")
         origins = _origins(env.get("ECEI_CORS_ORIGINS", ""))
         headers = _list(env.get("ECEI_CORS_HEADERS", ""))
         for header in headers:
@@ -122,6 +162,24 @@ class Settings:
             cors_headers=headers or default.cors_headers,
             cache_max_age=_int(env, "ECEI_CACHE_MAX_AGE", default.cache_max_age, 0, 31_536_000),
             publish_results=_bool(env, "ECEI_PUBLISH_RESULTS", default.publish_results),
+            workers=_int(env, "ECEI_WORKERS", default.workers, 1, 64),
+            shutdown_grace_seconds=_int(
+                env, "ECEI_SHUTDOWN_GRACE_SECONDS", default.shutdown_grace_seconds, 1, 600
+            ),
+            header_timeout_seconds=_int(
+                env, "ECEI_HEADER_TIMEOUT_SECONDS", default.header_timeout_seconds, 1, 600
+            ),
+            body_timeout_seconds=_int(
+                env, "ECEI_BODY_TIMEOUT_SECONDS", default.body_timeout_seconds, 1, 600
+            ),
+            keep_alive_seconds=_int(
+                env, "ECEI_KEEP_ALIVE_SECONDS", default.keep_alive_seconds, 1, 600
+            ),
+            max_connections=_int(env, "ECEI_MAX_CONNECTIONS", default.max_connections, 1, 100_000),
+            read_preference=read_preference,
+            metrics=metrics,
+            metrics_token=metrics_token,
+            log_format=log_format,
         )
 
 

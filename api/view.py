@@ -47,6 +47,7 @@ from api.caching import VARY, carries_credentials, public, revalidated
 from api.graphiql import graphiql_page
 from api.headers import NO_STORE
 from api.http_errors import json_error
+from api.observe import note_result
 from api.persisted import NOT_FOUND, PersistedQueries, PersistedQueryNotFound
 from schema.errors import with_public_code
 from schema.store.documents import Database
@@ -170,9 +171,11 @@ class GraphQLView(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        db: Database = request.app.state.connection.db
+        connection = request.app.state.connection
+        db: Database = connection.db
         return Context.create(
             db,
+            aggregate_db=connection.aggregate_db,
             min_group_size=self.min_group_size,
             publish_results=self.publish_results,
         )
@@ -219,6 +222,7 @@ class GraphQLView(GraphQL[Context, None]):
     ) -> GraphQLHTTPResponse:
         errors: list[GraphQLError] = [with_public_code(e) for e in result.errors or []]
         result.errors = errors or None
+        note_result(result)
         response = strawberry_process_result(result)
         if errors:
             sub_response = request.state.sub_response

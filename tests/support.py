@@ -173,7 +173,14 @@ async def serve(
 
     def counting(s: Settings) -> Connection:
         connection = connect(s)
-        return dataclasses.replace(connection, db=cast(Any, CountingDatabase(connection.db, calls)))
+        aggregate_db = connection.aggregate_db
+        return dataclasses.replace(
+            connection,
+            db=cast(Any, CountingDatabase(connection.db, calls)),
+            aggregate_db=None
+            if aggregate_db is None
+            else cast(Any, CountingDatabase(aggregate_db, calls)),
+        )
 
     app = create_app(settings, connect=counting)
     async with app.router.lifespan_context(app):

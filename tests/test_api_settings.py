@@ -74,6 +74,17 @@ def test_every_variable_is_read() -> None:
         pytest.param(
             "ECEI_CORS_HEADERS", "Content-Type, X Bad", "header names, not 'X Bad'", id="header"
         ),
+        pytest.param("ECEI_WORKERS", "0", "ECEI_WORKERS must be between 1 and 64", id="workers"),
+        pytest.param(
+            "ECEI_BODY_TIMEOUT_SECONDS", "0", "between 1 and 600, not 0", id="body-timeout"
+        ),
+        pytest.param(
+            "ECEI_READ_PREFERENCE",
+            "secondary_preferred",
+            "ECEI_READ_PREFERENCE must be one of primary, .*secondaryPreferred",
+            id="read-preference",
+        ),
+        pytest.param("ECEI_LOG_FORMAT", "xml", "'json' or 'text', not 'xml'", id="log-format"),
     ],
 )
 def test_a_bad_value_names_the_variable_and_the_expected_form(

@@ -96,7 +96,7 @@ class AggregateQuery:
         day = as_of or info.context.today
         match = cluster_match(await checked_filter(info, where), day, search)
         rows = await portfolio_stats(
-            info.context.db,
+            info.context.aggregate_db,
             match,
             day,
             expiring_within_days,
@@ -147,7 +147,7 @@ class AggregateQuery:
         day = as_of or info.context.today
         keys = [cast(GroupKey, key.name) for key in group_by]
         match = cluster_match(await checked_filter(info, where), day, search)
-        rows = await cluster_groups(info.context.db, match, day, keys)
+        rows = await cluster_groups(info.context.aggregate_db, match, day, keys)
         return [
             ClusterGroup(
                 portfolio=(
@@ -190,7 +190,7 @@ class AggregateQuery:
     ) -> list[LabelTimelinePeriod]:
         day = as_of or info.context.today
         rows = await label_timeline(
-            info.context.db,
+            info.context.aggregate_db,
             cluster_match(await checked_filter(info, where), day, search),
             cast(Interval, interval.name),
             by_portfolio=bool(group_by),
@@ -242,7 +242,7 @@ class AggregateQuery:
             ),
         ] = True,
     ) -> list[IndicatorStats]:
-        db = info.context.db
+        db = info.context.aggregate_db
         doc = await find_indicator(db, code)
         if doc is None:
             known = {d["code"]: d["name"] for d in await list_indicators(db)}

@@ -29,6 +29,9 @@ class Context:
 
     db: Database
     loaders: Loaders
+    # The handle aggregates read through: `db` with the configured read preference, so
+    # that on a replica set they can be served by secondaries.
+    aggregate_db: Database
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE
     # Serve the individual results of real interviews (see `Interview.results`).
     publish_results: bool = False
@@ -40,12 +43,14 @@ class Context:
         cls,
         db: Database,
         *,
+        aggregate_db: Database | None = None,
         min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
         publish_results: bool = False,
     ) -> Context:
         return cls(
             db=db,
             loaders=Loaders.for_request(db),
+            aggregate_db=db if aggregate_db is None else aggregate_db,
             min_group_size=min_group_size,
             publish_results=publish_results,
         )
