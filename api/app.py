@@ -1,4 +1,4 @@
-"""The Starlette application: `/graphql`, `/healthz`, `/readyz`.
+"""The Starlette application: `/graphql`, `/healthz`, `/readyz`, and the web directory at `/`.
 
 The database connection is opened in the lifespan (never at import time). The embedded
 store (no `MONGODB_URI`) is empty at start, so it is seeded with the shipped data; a server
@@ -25,6 +25,7 @@ from api.database import Connection, connect
 from api.graphiql import GRAPHIQL_ASSETS_DIR, GRAPHIQL_ASSETS_PATH
 from api.settings import Settings
 from api.view import GraphQLView
+from api.web import WEB_ASSETS_DIR, WEB_ASSETS_PATH, web_page
 from schema.build import build_schema
 
 __all__ = ["create_app"]
@@ -87,6 +88,9 @@ def create_app(
         Route("/graphql", view),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        # The web directory, in every environment: a client of the public API only.
+        Route("/", web_page, methods=["GET"]),
+        Mount(WEB_ASSETS_PATH, StaticFiles(directory=WEB_ASSETS_DIR)),
     ]
     if not settings.production:  # GraphiQL's scripts and styles, served with the page
         routes.append(Mount(GRAPHIQL_ASSETS_PATH, StaticFiles(directory=GRAPHIQL_ASSETS_DIR)))
