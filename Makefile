@@ -79,6 +79,10 @@ audit: $(STAMP) ## GraphQL-over-HTTP conformance audit against a local server (n
 vendor-graphiql: $(STAMP) ## refresh GraphiQL's vendored files after a Strawberry upgrade (needs npm)
 	$(BIN)/python scripts/vendor_graphiql.py
 
+.PHONY: screenshots
+screenshots: $(STAMP) ## run the browser tests and save a screenshot of each web view in docs/screenshots (needs chromium)
+	WEB_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/test_web_browser.py
+
 .PHONY: bench
 bench: $(STAMP) ## measure request latency on the embedded store
 	$(BIN)/python scripts/bench.py

@@ -70,6 +70,7 @@ function route(keepFocus = null) {
   done.then(() => {
     if (!isCurrent()) return;
     main.dataset.state = "ready";
+    main.dataset.href = location.href;
     // A re-rendered control gets the focus back unless the user has moved on.
     if (keepFocus && document.activeElement === document.body) document.getElementById(keepFocus)?.focus();
   });

@@ -147,7 +147,9 @@ function renderSearch(form, state, navigate) {
     "aria-describedby": "search-hint",
     oninput: (event) => {
       clearTimeout(timer);
-      timer = setTimeout(() => navigate({ q: event.target.value }, { replace: true, keepFocus: "search" }), 300);
+      // A new search is a history entry; refining it replaces that entry.
+      const q = event.target.value;
+      timer = setTimeout(() => navigate({ q }, { replace: Boolean(state.q), keepFocus: "search" }), 300);
     },
   });
   const asOf = h("input", {
