@@ -6,7 +6,15 @@ import { LEVELS, STATUSES, add, badge, errorBox, fill, h, showLoading, today, wo
 
 const PAGE_SIZE = 20;
 const FILTERS = ["portfolio", "level", "status", "country"];
-const SORTABLE = { NAME: "Name", PORTFOLIO: "Portfolio", VALID_UNTIL: "Label valid until" };
+// Column keys of ClusterOrderField. No `sort` in the URL is the API's default order: by
+// name, or with a search, names starting with it first (RELEVANCE).
+const SORTABLE = {
+  NAME: "Name",
+  PORTFOLIO: "Portfolio",
+  COUNTRY: "Country",
+  LABEL_LEVEL: "Level",
+  VALID_UNTIL: "Label valid until",
+};
 
 // Two literal queries (the same but for the facets), so that tests can read them from here.
 export const DIRECTORY_QUERY = `query Directory($first: Int, $last: Int, $after: String, $before: String,
@@ -51,7 +59,7 @@ export function readState(params) {
     status: list("status"),
     country: list("country"),
     asOf: params.get("asOf") ?? "",
-    sort: sort in SORTABLE ? sort : "NAME",
+    sort: sort in SORTABLE ? sort : "",
     dir: params.get("dir") === "DESC" ? "DESC" : "ASC",
     after: params.get("after") ?? "",
     before: params.get("before") ?? "",
@@ -63,7 +71,7 @@ function writeState(state) {
   if (state.q) params.set("q", state.q);
   for (const name of FILTERS) if (state[name].length) params.set(name, state[name].join(","));
   if (state.asOf) params.set("asOf", state.asOf);
-  if (state.sort !== "NAME") params.set("sort", state.sort);
+  if (state.sort) params.set("sort", state.sort);
   if (state.dir !== "ASC") params.set("dir", state.dir);
   if (state.after) params.set("after", state.after);
   if (state.before) params.set("before", state.before);
@@ -80,7 +88,7 @@ export function apiArguments(state) {
   return {
     search: state.q.trim() || null,
     where: Object.keys(where).length ? where : null,
-    orderBy: [{ field: state.sort, direction: state.dir }],
+    orderBy: state.sort ? [{ field: state.sort, direction: state.dir }] : null,
     asOf: state.asOf || null,
   };
 }
@@ -97,9 +105,10 @@ function csvLink(state) {
   const params = new URLSearchParams();
   if (args.search) params.set("search", args.search);
   if (args.where) params.set("where", JSON.stringify(args.where));
-  params.set("orderBy", JSON.stringify(args.orderBy));
+  if (args.orderBy) params.set("orderBy", JSON.stringify(args.orderBy));
   if (args.asOf) params.set("asOf", args.asOf);
-  return `/export/clusters.csv?${params}`;
+  const query = params.toString();
+  return `/export/clusters.csv${query ? `?${query}` : ""}`;
 }
 
 /** Renders the directory for `params` into `container`; `go(params, {replace})` navigates. */
@@ -165,8 +174,8 @@ function renderSearch(form, state, navigate) {
   fill(form, 
     h("div", { class: "field" }, h("label", { for: "search" }, "Search"), search,
       h("p", { id: "search-hint", class: "hint" }, "Accents, case and punctuation are ignored.")),
-    h("div", { class: "field" }, h("label", { for: "as-of" }, "Label status as of"), asOf,
-      h("p", { id: "as-of-hint", class: "hint" }, state.asOf ? `Statuses on ${state.asOf}.` : `Statuses today (${today()}).`)),
+    h("div", { class: "field" }, h("label", { for: "as-of" }, "Directory as of"), asOf,
+      h("p", { id: "as-of-hint", class: "hint" }, `Each cluster's label in force ${state.asOf ? `on ${state.asOf}` : `today (${today()})`}, and its status.`)),
     h("div", { class: "facets", "data-facets": "" }),
   );
 }
@@ -237,7 +246,8 @@ function renderResults(section, state, connection, navigate) {
   const hasPrevious = pageInfo.hasPreviousPage || Boolean(state.after);
   const header = (field, label) => {
     if (!(field in SORTABLE)) return h("th", { scope: "col" }, label);
-    const active = state.sort === field;
+    // Without a chosen order, the API's default: by name unless there is a search.
+    const active = state.sort === field || (!state.sort && !state.q.trim() && field === "NAME");
     const sort = active ? (state.dir === "ASC" ? "ascending" : "descending") : "none";
     const nextDir = active && state.dir === "ASC" ? "DESC" : "ASC";
     return h(
@@ -273,14 +283,15 @@ function renderResults(section, state, connection, navigate) {
   fill(section, 
     h("div", { class: "results-head" },
       h("h2", { id: "results-heading" }, h("span", { id: "total-count", "data-total": totalCount }, String(totalCount)), totalCount === 1 ? " cluster" : " clusters"),
-      h("p", { class: "as-of" }, "Label status as of ", h("time", { datetime: state.asOf || today() }, state.asOf || `today, ${today()}`)),
+      !state.sort && state.q.trim() ? h("p", { class: "as-of", id: "order-note" }, "Names starting with the search come first.") : null,
+      h("p", { class: "as-of" }, "As of ", h("time", { datetime: state.asOf || today() }, state.asOf || `today, ${today()}`)),
       h("a", { class: "csv", id: "csv-link", href: csvLink(state), download: "clusters.csv" }, "Download this view as CSV"),
     ),
     nodes.length
       ? h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-labelledby": "results-heading" },
           h("table", { class: "clusters" },
-            h("caption", { class: "visually-hidden" }, "Clusters, sortable by name, portfolio and end of validity"),
-            h("thead", {}, h("tr", {}, header("NAME", "Name"), header("PORTFOLIO", "Portfolio"), header("COUNTRY", "Country"), header("LEVEL", "Level"), header("VALID_UNTIL", "Label valid until"), header("STATUS", "Status"))),
+            h("caption", { class: "visually-hidden" }, "Clusters, sortable by name, portfolio, country, level and end of validity"),
+            h("thead", {}, h("tr", {}, header("NAME", "Name"), header("PORTFOLIO", "Portfolio"), header("COUNTRY", "Country"), header("LABEL_LEVEL", "Level"), header("VALID_UNTIL", "Label valid until"), header("STATUS", "Status"))),
             h("tbody", {}, rows)))
       : h("p", { class: "state empty" }, "No cluster matches this search and these filters."),
     nodes.length ? pager : null,

@@ -9,7 +9,7 @@ export const PORTFOLIOS_QUERY = `query Portfolios($where: ClusterWhere, $asOf: D
   portfolioStats(where: $where, asOf: $asOf) {
     portfolio { slug name }
     clusterCount
-    byStatus { valid expiringSoon renewable expired }
+    byStatus { valid expiringSoon renewable expired notYetLabelled }
   }
   labelTimeline(interval: $interval, where: $where, asOf: $asOf) {
     start end year month awarded expiring clustersValidAtEnd
@@ -21,6 +21,7 @@ const STATUS_SERIES = [
   { key: "expiringSoon", label: "expiring soon", cls: "s-expiring_soon" },
   { key: "renewable", label: "renewable", cls: "s-renewable" },
   { key: "expired", label: "expired", cls: "s-expired" },
+  { key: "notYetLabelled", label: "not yet labelled", cls: "s-not_yet_labelled" },
 ];
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
