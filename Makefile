@@ -82,6 +82,9 @@ vendor-graphiql: $(STAMP) ## refresh GraphiQL's vendored files after a Strawberr
 .PHONY: screenshots
 screenshots: $(STAMP) ## run the browser tests and save a screenshot of each web view in docs/screenshots (needs chromium)
 	WEB_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/test_web_browser.py
+	@if command -v pngquant >/dev/null; then \
+	  for f in docs/screenshots/*.png; do pngquant --force --quality 60-85 --strip --output "$$f" "$$f"; done; \
+	else echo "pngquant not found: the screenshots are left uncompressed"; fi
 
 .PHONY: bench
 bench: $(STAMP) ## measure request latency on the embedded store

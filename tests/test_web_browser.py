@@ -406,6 +406,11 @@ def test_the_directory_fits_a_phone(chromium: Browser, server: Server) -> None:
         web.ready()
         width = web.page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, "the page scrolls sideways"
+        # The filters start folded: the list is within the first screen.
+        assert web.page.locator("details.facet-panel").get_attribute("open") is None
+        box = web.page.locator("table.clusters tbody tr").first.bounding_box()
+        assert box is not None
+        assert box["y"] < 800
+        _screenshot(web.page, "directory-phone")
         web.page.keyboard.press("Tab")
         assert web.page.evaluate("document.activeElement.className") == "skip"
-        _screenshot(web.page, "directory-phone")

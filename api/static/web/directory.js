@@ -5,6 +5,7 @@ import { ApiError, queryOptional } from "./api.js";
 import { LEVELS, STATUSES, add, badge, errorBox, fill, h, showLoading, today, words } from "./dom.js";
 
 const PAGE_SIZE = 20;
+let facetsOpen = null;
 const FILTERS = ["portfolio", "level", "status", "country"];
 // Column keys of ClusterOrderField. No `sort` in the URL is the API's default order: by
 // name, or with a search, names starting with it first (RELEVANCE).
@@ -202,7 +203,12 @@ function facetGroups(state, answer) {
 function renderFacets(form, state, answer, navigate) {
   const holder = form.querySelector("[data-facets]");
   const groups = facetGroups(state, answer);
-  fill(holder, 
+  const chosen = FILTERS.reduce((n, f) => n + state[f].length, 0);
+  // On a phone the filters start folded, so that the list is in view; the choice then stays.
+  facetsOpen ??= !matchMedia("(max-width: 48rem)").matches;
+  const panel = h("details", { class: "facet-panel", open: facetsOpen, ontoggle: (e) => (facetsOpen = e.target.open) },
+    h("summary", {}, "Filters", chosen ? ` (${chosen} chosen)` : ""));
+  fill(holder, add(panel,
     answer.degraded ? h("p", { class: "hint" }, "This server gives no facet counts; the filters still apply.") : null,
     groups.map((group) =>
       h(
@@ -237,7 +243,7 @@ function renderFacets(form, state, answer, navigate) {
     state.q || FILTERS.some((f) => state[f].length) || state.asOf
       ? h("button", { type: "button", class: "link-button", onclick: () => navigate({ q: "", portfolio: [], level: [], status: [], country: [], asOf: "" }) }, "Clear search and filters")
       : null,
-  );
+  ));
 }
 
 function renderResults(section, state, connection, navigate) {
@@ -294,6 +300,6 @@ function renderResults(section, state, connection, navigate) {
             h("thead", {}, h("tr", {}, header("NAME", "Name"), header("PORTFOLIO", "Portfolio"), header("COUNTRY", "Country"), header("LABEL_LEVEL", "Level"), header("VALID_UNTIL", "Label valid until"), header("STATUS", "Status"))),
             h("tbody", {}, rows)))
       : h("p", { class: "state empty" }, "No cluster matches this search and these filters."),
-    nodes.length ? pager : null,
+    hasNext || hasPrevious ? pager : null,
   );
 }
