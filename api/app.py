@@ -1,4 +1,5 @@
-"""The Starlette application: `/graphql`, `/healthz`, `/readyz`, and the web directory at `/`.
+"""The Starlette application: `/graphql`, `/export/clusters.csv`, `/healthz`, `/readyz`,
+and the web directory at `/`.
 
 The database connection is opened in the lifespan (never at import time). The embedded
 store (no `MONGODB_URI`) is empty at start, so it is seeded with the shipped data; a server
@@ -13,6 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -22,7 +24,10 @@ from starlette.staticfiles import StaticFiles
 
 from api.body_limit import BodySizeLimit
 from api.database import Connection, connect
+from api.export import EXPORT_PATH, ClusterExport
 from api.graphiql import GRAPHIQL_ASSETS_DIR, GRAPHIQL_ASSETS_PATH
+from api.headers import SafeHeaders, cached_as
+from api.http_errors import UnhandledErrors, http_exception
 from api.settings import Settings
 from api.view import GraphQLView
 from api.web import WEB_ASSETS_DIR, WEB_ASSETS_PATH, web_page
@@ -67,35 +72,53 @@ def create_app(
             )
         return JSONResponse({"status": "ready"})
 
+    schema = build_schema(production=settings.production)
     view = GraphQLView(
-        build_schema(production=settings.production),
+        schema,
         production=settings.production,
         min_group_size=settings.min_group_size,
         publish_results=settings.publish_results,
+        cache_max_age=settings.cache_max_age,
     )
-    middleware = [Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)]
+    # Outermost first. SafeHeaders only adds headers; CORS is outside everything that
+    # answers (errors, the body-size limit included), so a browser can read every answer.
+    middleware = [Middleware(SafeHeaders)]
     if settings.cors_origins:
         middleware.append(
             Middleware(
                 CORSMiddleware,
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["GET", "POST"],
-                allow_headers=["Accept", "Content-Type"],
+                allow_headers=list(settings.cors_headers),
+                expose_headers=["ETag"],
                 max_age=600,
             )
         )
+    middleware += [
+        Middleware(UnhandledErrors),
+        Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
+    ]
     routes: list[BaseRoute] = [
         Route("/graphql", view),
+        Route(
+            EXPORT_PATH,
+            ClusterExport(schema, production=settings.production).endpoint,
+            methods=["GET"],
+        ),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
-        # The web directory, in every environment: a client of the public API only.
+        # The web directory, in every environment: a client of the public API only. Its
+        # files are revalidated on each use (StaticFiles answers If-None-Match with 304).
         Route("/", web_page, methods=["GET"]),
-        Mount(WEB_ASSETS_PATH, StaticFiles(directory=WEB_ASSETS_DIR)),
+        Mount(WEB_ASSETS_PATH, cached_as(StaticFiles(directory=WEB_ASSETS_DIR), "no-cache")),
     ]
     if not settings.production:  # GraphiQL's scripts and styles, served with the page
-        routes.append(Mount(GRAPHIQL_ASSETS_PATH, StaticFiles(directory=GRAPHIQL_ASSETS_DIR)))
+        # Revalidated on each use (StaticFiles answers If-None-Match with 304).
+        assets = cached_as(StaticFiles(directory=GRAPHIQL_ASSETS_DIR), "no-cache")
+        routes.append(Mount(GRAPHIQL_ASSETS_PATH, assets))
     return Starlette(
         routes=routes,
         middleware=middleware,
+        exception_handlers={HTTPException: http_exception},
         lifespan=lifespan,
     )

@@ -12,6 +12,10 @@ It follows the GraphQL-over-HTTP specification on top of Strawberry's view:
   4xx status with a JSON body `{"errors": [{"message", "extensions": {"code"}}]}`, so a
   client parses every answer the same way;
 - automatic persisted queries (`api.persisted`): a hash can stand for a known query;
+- a JSON body that is not an object (`null`, `"x"`, `123`) gets 400, like any malformed
+  request;
+- HTTP caching (`api.caching`): a successful GET answer is `public` with an ETag, anything
+  with an error or credentials `no-store`; every answer varies on `Accept`;
 - responses are encoded with orjson; GraphiQL (outside production) is the page of
   `api.graphiql`.
 """
@@ -35,10 +39,13 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http import process_result as strawberry_process_result
+from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
+from api.caching import VARY, carries_credentials, public, revalidated
 from api.graphiql import graphiql_page
+from api.headers import NO_STORE
 from api.http_errors import json_error
 from api.persisted import NOT_FOUND, PersistedQueries, PersistedQueryNotFound
 from schema.errors import with_public_code
@@ -61,6 +68,8 @@ class _SubResponse(Response):
     # PERSISTED_QUERY_NOT_FOUND is answered with 200 whatever the media type: clients of
     # the protocol read it from the body and send the query again.
     persisted_query_not_found: bool = False
+    # The answer carries errors: it is never cached.
+    has_errors: bool = False
 
 
 def _accepts_graphql_response(accept: str) -> bool:
@@ -87,7 +96,13 @@ class GraphQLView(GraphQL[Context, None]):
     """Strawberry's ASGI view with a typed context, orjson, and GraphQL-over-HTTP statuses."""
 
     def __init__(
-        self, schema: Any, *, production: bool, min_group_size: int, publish_results: bool
+        self,
+        schema: Any,
+        *,
+        production: bool,
+        min_group_size: int,
+        publish_results: bool,
+        cache_max_age: int = 60,
     ) -> None:
         super().__init__(
             schema,
@@ -98,23 +113,59 @@ class GraphQLView(GraphQL[Context, None]):
         self.min_group_size = min_group_size
         self.publish_results = publish_results
         self.persisted_queries = PersistedQueries()
+        self.cache_max_age = cache_max_age
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # no subscriptions: nothing to serve over WebSocket
             await WebSocket(scope, receive=receive, send=send).close(code=1008)
             return
+        request = Request(scope, receive=receive)
         try:
-            response = await self.run(Request(scope, receive=receive))
+            response = await self.run(request)
         except HTTPException as exc:
-            headers = {"Allow": "POST"} if exc.status_code == 405 else None
+            headers = None
+            if exc.status_code == 405:  # over GET, only a mutation is refused
+                headers = {"Allow": "POST" if request.method == "GET" else "GET, POST"}
             response = json_error(exc.status_code, exc.reason, headers=headers)
+        response = self._cache_headers(request, response)
+        response.headers["Vary"] = VARY
         await response(scope, receive, send)
+
+    def _cache_headers(self, request: Request, response: Response) -> Response:
+        """`response` with the `Cache-Control` (and ETag) `api.caching` describes, or a 304."""
+        if response.media_type == "text/html":  # GraphiQL
+            return revalidated(request.headers, response, "no-cache")
+        sub = getattr(request.state, "sub_response", None)
+        if (
+            request.method == "GET"
+            and response.status_code == 200
+            and isinstance(sub, _SubResponse)
+            and not sub.has_errors
+            and not carries_credentials(request.headers)
+        ):
+            return revalidated(request.headers, response, public(self.cache_max_age))
+        response.headers["Cache-Control"] = NO_STORE
+        return response
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         # A GET carrying a persisted query's hash is an operation, not a browser visit.
         if request.query_params.get("extensions") is not None:
             return False
         return bool(super().should_render_graphql_ide(request))
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        if request.method == "POST":
+            content_type, _ = parse_content_type(request.content_type or "")
+            if "application/json" in content_type:
+                # Strawberry reads fields from any JSON value and fails on a scalar.
+                data = self.parse_json(await request.get_body())
+                if not isinstance(data, dict | list):
+                    raise HTTPException(
+                        400, 'the request body must be a JSON object such as {"query": "…"}'
+                    )
+        return await super().parse_http_body(request)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -169,6 +220,10 @@ class GraphQLView(GraphQL[Context, None]):
         errors: list[GraphQLError] = [with_public_code(e) for e in result.errors or []]
         result.errors = errors or None
         response = strawberry_process_result(result)
+        if errors:
+            sub_response = request.state.sub_response
+            if isinstance(sub_response, _SubResponse):
+                sub_response.has_errors = True
         if result.data is None and errors and all(e.path is None for e in errors):
             sub: _SubResponse = request.state.sub_response
             sub.request_error = True

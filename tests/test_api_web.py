@@ -45,6 +45,7 @@ async def _serves_the_page(served: Api) -> None:
     page = await served.http.get("/")
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
+    assert page.headers["cache-control"] == "no-cache"
     assert '<script type="module" src="/web/app.js">' in page.text
     for name in ("app.js", "api.js", "app.css"):
         asset = await served.http.get(f"{WEB_ASSETS_PATH}/{name}")

@@ -257,7 +257,10 @@ def test_a_search_and_a_facet_narrow_the_list_to_the_api_numbers(
     assert web.total() == narrowed
     if shown is not None:
         assert shown == narrowed
-    assert f"portfolio%22%3A%5B%22{slug}%22" in (web.page.get_attribute("#csv-link", "href") or "")
+    href = web.page.get_attribute("#csv-link", "href") or ""
+    assert f"portfolio%22%3A%5B%22{slug}%22" in href
+    csv_rows = httpx.get(server.base + href, timeout=30).text.splitlines()
+    assert len(csv_rows) == 1 + narrowed  # the header, then the clusters of the view
     _screenshot(web.page, "directory-filtered")
 
     # The URL holds the state: back goes to the search alone, then to the whole directory.

@@ -13,10 +13,10 @@ from schema.errors import BadUserInput
 from schema.rules.text import nearest
 from schema.rules.vocabulary import COUNTRIES
 from schema.store.filters import ClusterFilter, normal_country
-from schema.types.context import Info
+from schema.types.context import Context, Info
 from schema.types.inputs import ClusterWhere
 
-__all__ = ["checked_filter", "unknown"]
+__all__ = ["check_filter", "checked_filter", "unknown"]
 
 _COUNTRIES = {code: code for code in COUNTRIES}
 
@@ -41,6 +41,11 @@ def _parts(where: ClusterFilter) -> Iterator[ClusterFilter]:
 async def checked_filter(info: Info, where: ClusterWhere | None) -> ClusterFilter | None:
     """`where` in the store's form, once every portfolio slug and country code in it (at any
     depth) is known; BadUserInput for the first unknown one."""
+    return await check_filter(info.context, where)
+
+
+async def check_filter(context: Context, where: ClusterWhere | None) -> ClusterFilter | None:
+    """`checked_filter` for a caller with a context but no resolver `info` (the CSV export)."""
     if where is None:
         return None
     converted = where.to_filter()
@@ -55,7 +60,7 @@ async def checked_filter(info: Info, where: ClusterWhere | None) -> ClusterFilte
                 hint="; use an ISO 3166-1 alpha-2 code such as 'FR'",
             )
     if slugs:
-        portfolios = {doc["_id"]: doc["name"] for doc in await info.context.portfolios()}
+        portfolios = {doc["_id"]: doc["name"] for doc in await context.portfolios()}
         for slug in slugs:
             if slug not in portfolios:
                 raise unknown("portfolio", slug, portfolios, hint="; `portfolios` lists every slug")

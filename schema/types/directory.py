@@ -18,7 +18,7 @@ from schema.rules.labels import as_date, days_remaining, label_in_force, label_s
 from schema.rules.limits import MAX_CODES
 from schema.rules.text import search_key
 from schema.store.aggregates import GroupKey, cluster_facets
-from schema.store.clusters import OrderKey, fetch_clusters, sort_plan
+from schema.store.clusters import OrderKey, SortPlan, fetch_clusters, sort_plan
 from schema.store.documents import (
     ClusterDoc,
     CurrentLabel,
@@ -32,7 +32,7 @@ from schema.store.documents import (
 from schema.store.filters import ClusterFilter, cluster_match, search_prefix
 from schema.store.pages import PageArgs
 from schema.types.benchmark import BENCHMARK_DESCRIPTION, ClusterBenchmark, resolve_benchmark
-from schema.types.checks import checked_filter
+from schema.types.checks import check_filter
 from schema.types.connection import (
     CLUSTERS_DESCRIPTION,
     AfterArg,
@@ -53,7 +53,7 @@ from schema.types.connection import (
     SearchArg,
     WhereArg,
 )
-from schema.types.context import Info
+from schema.types.context import Context, Info
 from schema.types.enums import (
     ClusterOrderField,
     LabelLevel,
@@ -64,12 +64,20 @@ from schema.types.enums import (
 )
 from schema.types.ids import to_global_id
 from schema.types.indicators import RECONSTRUCTION, Indicator
-from schema.types.inputs import ClusterOrder
+from schema.types.inputs import ClusterOrder, ClusterWhere
 from schema.types.nodes import Node
 from schema.types.resolvers import resolver
 from schema.types.selection import child, current, names
 
-__all__ = ["Cluster", "IndicatorResult", "Interview", "Label", "Portfolio", "resolve_clusters"]
+__all__ = [
+    "Cluster",
+    "IndicatorResult",
+    "Interview",
+    "Label",
+    "Portfolio",
+    "cluster_selection",
+    "resolve_clusters",
+]
 
 _AS_OF = (
     "Date to evaluate on; default: the `asOf` of the enclosing `clusters` query, else today (UTC)."
@@ -90,12 +98,12 @@ async def resolve_clusters(
 ) -> ClusterConnection:
     """`Query.clusters` and `Portfolio.clusters` (where `root` is the portfolio)."""
     args = PageArgs.from_arguments(first, after, last, before)
-    plan = sort_plan(_order(order_by, search), search)
-    condition = await checked_filter(info, where)
-    match = cluster_match(
-        condition,
-        as_of or info.context.today,
+    match, condition, plan = await cluster_selection(
+        info.context,
         search,
+        where,
+        order_by,
+        as_of or info.context.today,
         portfolio=root.slug if isinstance(root, Portfolio) else None,
     )
     selected = current(info)
@@ -190,6 +198,25 @@ async def _facets(
         ),
         counted,
     )
+
+
+async def cluster_selection(
+    context: Context,
+    search: str | None,
+    where: ClusterWhere | None,
+    order_by: list[ClusterOrder] | None,
+    on: date,
+    *,
+    portfolio: str | None = None,
+) -> tuple[dict[str, Any], ClusterFilter | None, SortPlan]:
+    """The `$match`, the checked filter and the sort of a `clusters` query on the day `on`,
+    in `portfolio` when given; shared with the CSV export, so both apply the same rules.
+    Raises `BadUserInput` for input the types let through (unknown slugs or countries,
+    search length, nesting, orderBy)."""
+    plan = sort_plan(_order(order_by, search), search)
+    condition = await check_filter(context, where)
+    match = cluster_match(condition, on, search, portfolio=portfolio)
+    return match, condition, plan
 
 
 def _order(order_by: list[ClusterOrder] | None, search: str | None) -> list[tuple[OrderKey, bool]]:
