@@ -48,17 +48,19 @@ export function timeline({ title, periods, barSeries, lineSeries }) {
   const plotW = width - left - 10;
   const plotH = height - bottom - 10;
   const keys = [...barSeries, lineSeries];
-  const max = Math.max(1, ...periods.flatMap((p) => keys.map((k) => p.values[k.key] ?? 0)));
-  const step = plotW / Math.max(1, periods.length);
-  const barW = Math.max(1, (step * 0.8) / barSeries.length);
+  const highest = Math.max(1, ...periods.flatMap((p) => keys.map((k) => p.values[k.key] ?? 0)));
+  const step = tickStep(highest);
+  const max = Math.ceil(highest / step) * step; // the top gridline is above every value
+  const slot = plotW / Math.max(1, periods.length);
+  const barW = Math.max(1, (slot * 0.8) / barSeries.length);
   const y = (n) => 10 + plotH - (n / max) * plotH;
-  const ticks = niceTicks(max).map((t) =>
+  const ticks = niceTicks(max, step).map((t) =>
     s("g", {}, s("line", { x1: left, x2: width - 10, y1: y(t), y2: y(t), class: "grid" }),
       s("text", { x: left - 6, y: y(t), class: "axis-label", "text-anchor": "end" }, String(t))),
   );
   const every = Math.ceil(periods.length / 12);
   const groups = periods.map((p, i) => {
-    const x0 = left + i * step + step * 0.1;
+    const x0 = left + i * slot + slot * 0.1;
     return s(
       "g",
       { class: "period", "data-period": p.label },
@@ -68,11 +70,11 @@ export function timeline({ title, periods, barSeries, lineSeries }) {
           s("title", {}, `${p.label}: ${n} ${k.label}`));
       }),
       i % every === 0
-        ? s("text", { x: left + i * step + step / 2, y: height - bottom + 16, class: "axis-label", "text-anchor": "middle" }, p.label)
+        ? s("text", { x: left + i * slot + slot / 2, y: height - bottom + 16, class: "axis-label", "text-anchor": "middle" }, p.label)
         : null,
     );
   });
-  const points = periods.map((p, i) => `${left + i * step + step / 2},${y(p.values[lineSeries.key] ?? 0)}`).join(" ");
+  const points = periods.map((p, i) => `${left + i * slot + slot / 2},${y(p.values[lineSeries.key] ?? 0)}`).join(" ");
   const svg = s(
     "svg",
     { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": title, class: "chart" },
@@ -109,10 +111,13 @@ function figure(title, svg, series) {
   );
 }
 
-function niceTicks(max) {
+function tickStep(max) {
   const raw = max / 4;
   const magnitude = 10 ** Math.floor(Math.log10(raw));
-  const step = Math.max(1, [1, 2, 5, 10].map((m) => m * magnitude).find((m) => m >= raw));
+  return Math.max(1, [1, 2, 5, 10].map((m) => m * magnitude).find((m) => m >= raw));
+}
+
+function niceTicks(max, step) {
   const ticks = [];
   for (let t = 0; t <= max; t += step) ticks.push(t);
   return ticks;

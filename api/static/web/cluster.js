@@ -47,7 +47,7 @@ export async function renderCluster(container, slug, isCurrent) {
     return;
   }
   document.title = `${c.name} · Cluster excellence directory`;
-  fill(container, 
+  fill(container,
     h("p", { class: "crumbs" }, h("a", { href: "#/" }, "Directory"), " › ", h("a", { href: `#/?portfolio=${encodeURIComponent(c.portfolio.slug)}` }, c.portfolio.name)),
     h("h1", { id: "cluster-name" }, c.name),
     h("dl", { class: "facts" },

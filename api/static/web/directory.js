@@ -120,9 +120,9 @@ export async function renderDirectory(container, params, go, isCurrent) {
     go(writeState(next), options);
   };
 
-  const results = h("section", { class: "results", "aria-labelledby": "results-heading", "aria-live": "polite" });
+  const results = h("section", { class: "results", "aria-labelledby": "results-heading" });
   const filters = h("form", { class: "filters", "aria-label": "Filters", role: "search", onsubmit: (e) => e.preventDefault() });
-  fill(container, 
+  fill(container,
     h("h1", {}, "Labelled clusters"),
     h("div", { class: "directory" }, filters, results),
   );
@@ -172,7 +172,7 @@ function renderSearch(form, state, navigate) {
     "aria-describedby": "as-of-hint",
     onchange: (event) => navigate({ asOf: event.target.value }, { keepFocus: "as-of" }),
   });
-  fill(form, 
+  fill(form,
     h("div", { class: "field" }, h("label", { for: "search" }, "Search"), search,
       h("p", { id: "search-hint", class: "hint" }, "Accents, case and punctuation are ignored.")),
     h("div", { class: "field" }, h("label", { for: "as-of" }, "Directory as of"), asOf,
@@ -286,7 +286,9 @@ function renderResults(section, state, connection, navigate) {
     h("button", { type: "button", id: "page-previous", disabled: !hasPrevious, onclick: () => navigate({ before: pageInfo.startCursor }, { keepFocus: "page-previous" }) }, "← Previous"),
     h("button", { type: "button", id: "page-next", disabled: !hasNext, onclick: () => navigate({ after: pageInfo.endCursor }, { keepFocus: "page-next" }) }, "Next →"),
   );
-  fill(section, 
+  fill(section,
+    // Announced once per update, rather than the whole table.
+    h("p", { class: "visually-hidden", role: "status" }, `${totalCount} ${totalCount === 1 ? "cluster" : "clusters"} found`),
     h("div", { class: "results-head" },
       h("h2", { id: "results-heading" }, h("span", { id: "total-count", "data-total": totalCount }, String(totalCount)), totalCount === 1 ? " cluster" : " clusters"),
       !state.sort && state.q.trim() ? h("p", { class: "as-of", id: "order-note" }, "Names starting with the search come first.") : null,

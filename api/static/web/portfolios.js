@@ -35,7 +35,7 @@ export async function renderPortfolios(container, params, go, isCurrent) {
     go(next, { keepFocus: Object.keys(changes)[0] === "portfolio" ? "portfolio-filter" : Object.keys(changes)[0] === "interval" ? "interval" : "portfolio-as-of" });
   };
   const controls = h("form", { class: "controls", "aria-label": "Chart options", onsubmit: (e) => e.preventDefault() });
-  const body = h("div", { class: "portfolio-body", "aria-live": "polite" });
+  const body = h("div", { class: "portfolio-body" });
   fill(container, h("h1", {}, "Portfolios"), controls, body);
   showLoading(body, "portfolio statistics");
 
@@ -55,7 +55,7 @@ export async function renderPortfolios(container, params, go, isCurrent) {
   if (!isCurrent()) return;
   body.removeAttribute("aria-busy");
 
-  fill(controls, 
+  fill(controls,
     h("div", { class: "field" }, h("label", { for: "portfolio-filter" }, "Portfolio"),
       h("select", { id: "portfolio-filter", onchange: (e) => navigate({ portfolio: e.target.value }) },
         h("option", { value: "" }, "All portfolios"),
@@ -76,7 +76,7 @@ export async function renderPortfolios(container, params, go, isCurrent) {
   }));
   const when = asOf || `today, ${today()}`;
 
-  fill(body, 
+  fill(body,
     h("section", { class: "panel", id: "status-chart", "aria-labelledby": "status-heading" },
       h("h2", { id: "status-heading" }, "Clusters by label status"),
       h("p", { class: "as-of" }, "Status of each cluster's label as of ", h("time", { datetime: asOf || today() }, when), "."),
