@@ -422,6 +422,9 @@ def test_the_directory_fits_a_phone(chromium: Browser, server: Server) -> None:
         _screenshot(web.page, "directory-phone")
         web.page.keyboard.press("Tab")
         assert web.page.evaluate("document.activeElement.className") == "skip"
+        web.page.keyboard.press("Enter")  # skips to the content, in the same view
+        assert web.page.evaluate("document.activeElement.id") == "main"
+        assert web.page.get_attribute("#main", "data-view") == "directory"
 
 
 def test_outside_a_secure_context_the_query_text_is_sent(

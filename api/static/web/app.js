@@ -77,6 +77,11 @@ function route(keepFocus = null) {
   main.dataset.state = "loading";
 }
 
+// The skip link moves the focus without touching the fragment, which holds the view.
+document.querySelector(".skip").addEventListener("click", (event) => {
+  event.preventDefault();
+  main.focus();
+});
 window.addEventListener("popstate", () => route());
 window.addEventListener("hashchange", () => route());
 route();
