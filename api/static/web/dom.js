@@ -1,4 +1,4 @@
-// Small helpers to build the DOM without a framework, and the page's shared formats.
+// Building the DOM without a framework, and the page's shared formats.
 
 /** Element `tag` with attributes (`on*` functions become listeners) and children. */
 export function h(tag, attrs = {}, ...children) {
