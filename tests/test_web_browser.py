@@ -214,9 +214,12 @@ def test_the_directory_lists_every_cluster(web: Browsing, server: Server) -> Non
 
 def test_queries_go_as_persisted_get_requests(web: Browsing) -> None:
     web.ready()
+    before = len(web.graphql_requests())
     web.page.reload()
     web.ready()
     sent = web.graphql_requests()
+    # One request for the view: the page, its total count and the facets together.
+    assert len(sent) - before == 1
     assert sent, "the page asked the API nothing"
     for params in sent:
         extension = json.loads(params["extensions"][0])["persistedQuery"]
