@@ -87,6 +87,13 @@ LOAD_ARGS ?= --serve --workers 1 2
 load: $(STAMP) ## load test: concurrent clients against `ecei serve` on loopback (scripts/load.py)
 	$(BIN)/python scripts/load.py $(LOAD_ARGS)
 
+.PHONY: screenshots
+screenshots: $(STAMP) ## run the browser tests and save a screenshot of each web view in docs/screenshots (needs chromium)
+	WEB_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/test_web_browser.py
+	@if command -v pngquant >/dev/null; then \
+	  for f in docs/screenshots/*.png; do pngquant --force --quality 60-85 --strip --output "$$f" "$$f"; done; \
+	else echo "pngquant not found: the screenshots are left uncompressed"; fi
+
 .PHONY: bench
 bench: $(STAMP) ## measure request latency on the embedded store
 	$(BIN)/python scripts/bench.py

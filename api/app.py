@@ -1,5 +1,5 @@
 """The Starlette application: `/graphql`, `/export/clusters.csv`, `/healthz`, `/readyz`,
-and the index at `/`.
+and the web directory at `/`.
 
 The database connection is opened in the lifespan (never at import time). The embedded
 store (no `MONGODB_URI`) is empty at start, so it is seeded with the shipped data; a server
@@ -28,12 +28,12 @@ from api.export import EXPORT_PATH, ClusterExport
 from api.graphiql import GRAPHIQL_ASSETS_DIR, GRAPHIQL_ASSETS_PATH
 from api.headers import SafeHeaders, cached_as
 from api.http_errors import UnhandledErrors, http_exception
-from api.index import index_endpoint
 from api.lifecycle import DrainGate
 from api.metrics import metrics_endpoint
 from api.observe import OperationRecorder, RequestObserver
 from api.settings import Settings
 from api.view import GraphQLView
+from api.web import WEB_ASSETS_DIR, WEB_ASSETS_PATH, web_page
 from schema.build import build_schema
 
 __all__ = ["create_app"]
@@ -107,7 +107,6 @@ def create_app(
         ),
     ]
     routes: list[BaseRoute] = [
-        Route("/", index_endpoint(settings), methods=["GET"]),
         Route("/graphql", view),
         Route(
             EXPORT_PATH,
@@ -116,6 +115,10 @@ def create_app(
         ),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        # The web directory, in every environment: a client of the public API only. Its
+        # files are revalidated on each use (StaticFiles answers If-None-Match with 304).
+        Route("/", web_page, methods=["GET"]),
+        Mount(WEB_ASSETS_PATH, cached_as(StaticFiles(directory=WEB_ASSETS_DIR), "no-cache")),
     ]
     if settings.metrics:
         routes.append(Route("/metrics", metrics_endpoint(settings.metrics_token), methods=["GET"]))
