@@ -46,6 +46,7 @@ from schema.store.documents import (
     PortfolioDoc,
     to_stored,
 )
+from schema.store.generation import bump_generation
 from schema.store.indexes import ensure_indexes
 from seed.catalogue import Catalogue
 from seed.errors import RowError, ValidationFailed
@@ -441,3 +442,6 @@ async def _write(
             done += len(batch)
             if progress is not None:
                 progress(done, total)
+    if total:
+        # Caches of answers (the API's response cache) key them on the generation.
+        await bump_generation(db)
