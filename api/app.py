@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -23,6 +24,7 @@ from starlette.staticfiles import StaticFiles
 from api.body_limit import BodySizeLimit
 from api.database import Connection, connect
 from api.graphiql import GRAPHIQL_ASSETS_DIR, GRAPHIQL_ASSETS_PATH
+from api.response_cache import Generation, ResponseCache
 from api.settings import Settings
 from api.view import GraphQLView
 from schema.build import build_schema
@@ -33,9 +35,13 @@ logger = logging.getLogger("api.app")
 
 
 def create_app(
-    settings: Settings, *, connect: Callable[[Settings], Connection] = connect
+    settings: Settings,
+    *,
+    connect: Callable[[Settings], Connection] = connect,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Starlette:
-    """The app for `settings`; `connect` builds the database connection (tests swap it)."""
+    """The app for `settings`; `connect` builds the database connection and `clock` times
+    the response cache's generation checks (tests swap both)."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -43,9 +49,13 @@ def create_app(
         app.state.connection = connection
         try:
             if connection.embedded:
+                from seed.command import load_listing
                 from seed.shipped import load_shipped
 
-                await load_shipped(connection.db)
+                if settings.embedded_listing is not None:
+                    await load_listing(connection.db, settings.embedded_listing)
+                else:
+                    await load_shipped(connection.db)
             yield
         finally:
             connection.close()
@@ -66,11 +76,15 @@ def create_app(
             )
         return JSONResponse({"status": "ready"})
 
+    response_cache = ResponseCache(
+        settings.response_cache_bytes, Generation(settings.cache_check_seconds, clock=clock)
+    )
     view = GraphQLView(
         build_schema(production=settings.production),
         production=settings.production,
         min_group_size=settings.min_group_size,
         publish_results=settings.publish_results,
+        response_cache=response_cache,
     )
     middleware = [Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)]
     if settings.cors_origins:
@@ -90,8 +104,6 @@ def create_app(
     ]
     if not settings.production:  # GraphiQL's scripts and styles, served with the page
         routes.append(Mount(GRAPHIQL_ASSETS_PATH, StaticFiles(directory=GRAPHIQL_ASSETS_DIR)))
-    return Starlette(
-        routes=routes,
-        middleware=middleware,
-        lifespan=lifespan,
-    )
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app.state.response_cache = response_cache  # its counters, for tests and monitoring
+    return app

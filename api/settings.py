@@ -17,13 +17,23 @@ is written in the class and nowhere else.
 - `ECEI_PUBLISH_RESULTS`: serve the individual results of real (non-sample) interviews.
   They are confidential: by default only aggregates over at least `ECEI_MIN_GROUP_SIZE`
   clusters are served from them.
+- `ECEI_RESPONSE_CACHE_BYTES`: memory for whole responses of repeated queries; 0 turns the
+  response cache off (see `api.response_cache`).
+- `ECEI_CACHE_CHECK_SECONDS`: how often a process reads the data's generation (a decimal
+  number of seconds); the longest a process may serve an answer from before another
+  process's write. A process sees its own writes at once.
+- `ECEI_EMBEDDED_LISTING` (`embedded_listing`): a listing file (raw, CSV or JSON) the
+  embedded store is seeded with, with sample interviews, instead of the shipped listing;
+  for demos and benchmarks at other sizes. Ignored with `MONGODB_URI`.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from schema.rules.limits import DEFAULT_MIN_GROUP_SIZE
 
@@ -46,6 +56,9 @@ class Settings:
     db_timeout_ms: int = 5000
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
     publish_results: bool = False
+    response_cache_bytes: int = 64 * 1024 * 1024
+    cache_check_seconds: float = 1.0
+    embedded_listing: Path | None = None
 
     @property
     def production(self) -> bool:
@@ -77,6 +90,7 @@ class Settings:
                 f'ECEI_DB_NAME must be a MongoDB database name (no / \\ . space " $, '
                 f"at most 63 characters), not {db_name!r}"
             )
+        listing = env.get("ECEI_EMBEDDED_LISTING", "").strip()
         origins = tuple(o.strip() for o in env.get("ECEI_CORS_ORIGINS", "").split(",") if o.strip())
         return cls(
             mongodb_uri=uri,
@@ -91,6 +105,13 @@ class Settings:
             db_timeout_ms=_int(env, "ECEI_DB_TIMEOUT_MS", default.db_timeout_ms, 100, 600_000),
             cors_origins=origins or default.cors_origins,
             publish_results=_bool(env, "ECEI_PUBLISH_RESULTS", default.publish_results),
+            response_cache_bytes=_int(
+                env, "ECEI_RESPONSE_CACHE_BYTES", default.response_cache_bytes, 0, 1 << 36
+            ),
+            cache_check_seconds=_float(
+                env, "ECEI_CACHE_CHECK_SECONDS", default.cache_check_seconds, 0.0, 3600.0
+            ),
+            embedded_listing=Path(listing) if listing else default.embedded_listing,
         )
 
 
@@ -115,4 +136,17 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
         raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
     if not low <= value <= high:
         raise SettingsError(f"{name} must be between {low} and {high}, not {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if not math.isfinite(value) or not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low:g} and {high:g}, not {raw}")
     return value

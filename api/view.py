@@ -12,6 +12,9 @@ It follows the GraphQL-over-HTTP specification on top of Strawberry's view:
   4xx status with a JSON body `{"errors": [{"message", "extensions": {"code"}}]}`, so a
   client parses every answer the same way;
 - automatic persisted queries (`api.persisted`): a hash can stand for a known query;
+- the response cache (`api.response_cache`): the answer to a query asked before, with data
+  unchanged since, is sent again without running the operation (`extensions.cache` says
+  HIT or MISS whenever a request's answer may be cached);
 - responses are encoded with orjson; GraphiQL (outside production) is the page of
   `api.graphiql`.
 """
@@ -28,6 +31,7 @@ import orjson
 # Strawberry does not re-export either, so cross-web is a declared dependency.
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
+from pymongo.errors import PyMongoError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -41,9 +45,10 @@ from strawberry.types import ExecutionResult
 from api.graphiql import graphiql_page
 from api.http_errors import json_error
 from api.persisted import NOT_FOUND, PersistedQueries, PersistedQueryNotFound
+from api.response_cache import CacheKey, ResponseCache
 from schema.errors import with_public_code
 from schema.store.documents import Database
-from schema.types.context import Context
+from schema.types.context import Context, today_utc
 
 __all__ = ["EXECUTION_DEADLINE_SECONDS", "GraphQLView"]
 
@@ -87,7 +92,13 @@ class GraphQLView(GraphQL[Context, None]):
     """Strawberry's ASGI view with a typed context, orjson, and GraphQL-over-HTTP statuses."""
 
     def __init__(
-        self, schema: Any, *, production: bool, min_group_size: int, publish_results: bool
+        self,
+        schema: Any,
+        *,
+        production: bool,
+        min_group_size: int,
+        publish_results: bool,
+        response_cache: ResponseCache,
     ) -> None:
         super().__init__(
             schema,
@@ -98,17 +109,87 @@ class GraphQLView(GraphQL[Context, None]):
         self.min_group_size = min_group_size
         self.publish_results = publish_results
         self.persisted_queries = PersistedQueries()
+        self.response_cache = response_cache
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # no subscriptions: nothing to serve over WebSocket
             await WebSocket(scope, receive=receive, send=send).close(code=1008)
             return
-        try:
-            response = await self.run(Request(scope, receive=receive))
-        except HTTPException as exc:
-            headers = {"Allow": "POST"} if exc.status_code == 405 else None
-            response = json_error(exc.status_code, exc.reason, headers=headers)
+        request = Request(scope, receive=receive)
+        response = await self._cached(request) if self.response_cache.enabled else None
+        if response is None:
+            try:
+                response = await self.run(request)
+            except HTTPException as exc:
+                headers = {"Allow": "POST"} if exc.status_code == 405 else None
+                response = json_error(exc.status_code, exc.reason, headers=headers)
         await response(scope, receive, send)
+
+    async def _cached(self, request: Request) -> Response | None:
+        """The stored answer to `request`, or None to run it. Sets the request's
+        `response_cache_key` when its answer may be stored.
+
+        Reads the request as Strawberry would (the body is kept for it) but accepts only
+        plain, well-formed requests; anything else goes the ordinary way, which answers
+        it or reports what is wrong.
+        """
+        if "authorization" in request.headers:
+            return None  # not cached until answers depend on declared access scopes
+        if request.method == "GET":
+            params = request.query_params
+            try:
+                variables = orjson.loads(params["variables"]) if "variables" in params else None
+                extensions = orjson.loads(params["extensions"]) if "extensions" in params else None
+            except orjson.JSONDecodeError:
+                return None
+            fields: Any = {
+                "query": params.get("query"),
+                "variables": variables,
+                "operationName": params.get("operationName"),
+                "extensions": extensions,
+            }
+        elif request.method == "POST":
+            content_type = request.headers.get("content-type", "").partition(";")[0]
+            if content_type.strip().lower() != APPLICATION_JSON:
+                return None
+            try:
+                fields = orjson.loads(await request.body())
+            except orjson.JSONDecodeError:
+                return None
+            if not isinstance(fields, dict):
+                return None
+        else:
+            return None
+        query, variables, operation_name = (
+            fields.get("query"),
+            fields.get("variables"),
+            fields.get("operationName"),
+        )
+        extensions = fields.get("extensions")
+        if isinstance(extensions, dict) and "persistedQuery" in extensions:
+            # Only a known hash alone; a query sent with its hash is checked the usual way.
+            query = None if query is not None else self.persisted_queries.known(extensions)
+        if (
+            not isinstance(query, str)
+            or not isinstance(variables, dict | None)
+            or not isinstance(operation_name, str | None)
+        ):
+            return None
+        db: Database = request.app.state.connection.db
+        try:
+            key = await self.response_cache.key(db, query, variables, operation_name)
+        except PyMongoError:  # the operation will meet the same failure and report it
+            return None
+        if key is None:
+            return None
+        request.state.response_cache_key = key
+        body = self.response_cache.get(key)
+        if body is None:
+            return None
+        media_type = APPLICATION_JSON
+        if _accepts_graphql_response(request.headers.get("accept", "")):
+            media_type = GRAPHQL_RESPONSE_JSON
+        return Response(body, media_type=media_type)
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         # A GET carrying a persisted query's hash is an operation, not a browser visit.
@@ -120,10 +201,13 @@ class GraphQLView(GraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         db: Database = request.app.state.connection.db
+        key: CacheKey | None = getattr(request.state, "response_cache_key", None)
         return Context.create(
             db,
             min_group_size=self.min_group_size,
             publish_results=self.publish_results,
+            # The date the cache key assumed, so that the answer stored under it agrees.
+            today=key.today if key is not None else today_utc(),
         )
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
@@ -169,6 +253,11 @@ class GraphQLView(GraphQL[Context, None]):
         errors: list[GraphQLError] = [with_public_code(e) for e in result.errors or []]
         result.errors = errors or None
         response = strawberry_process_result(result)
+        key: CacheKey | None = getattr(request.state, "response_cache_key", None)
+        if key is not None:
+            if not errors and result.data is not None:
+                self.response_cache.put(key, result.data, response.get("extensions") or {})
+            response["extensions"] = {**(response.get("extensions") or {}), "cache": "MISS"}
         if result.data is None and errors and all(e.path is None for e in errors):
             sub: _SubResponse = request.state.sub_response
             sub.request_error = True

@@ -35,6 +35,9 @@ def test_every_variable_is_read() -> None:
             "ECEI_DB_TIMEOUT_MS": "1500",
             "ECEI_CORS_ORIGINS": "https://a.example, https://b.example",
             "ECEI_PUBLISH_RESULTS": "yes",
+            "ECEI_RESPONSE_CACHE_BYTES": "0",
+            "ECEI_CACHE_CHECK_SECONDS": "0.25",
+            "ECEI_EMBEDDED_LISTING": "listing.csv",
         }
     )
     assert settings == Settings(
@@ -48,6 +51,9 @@ def test_every_variable_is_read() -> None:
         db_timeout_ms=1500,
         cors_origins=("https://a.example", "https://b.example"),
         publish_results=True,
+        response_cache_bytes=0,
+        cache_check_seconds=0.25,
+        embedded_listing=Path("listing.csv"),
     )
     assert not settings.embedded
     assert settings.production
@@ -66,6 +72,9 @@ def test_every_variable_is_read() -> None:
             "ECEI_DB_NAME", "a.b", "ECEI_DB_NAME must be a MongoDB database name", id="db"
         ),
         pytest.param("ECEI_PUBLISH_RESULTS", "maybe", "true or false, not 'maybe'", id="bool"),
+        pytest.param("ECEI_CACHE_CHECK_SECONDS", "soon", "a number of seconds", id="seconds"),
+        pytest.param("ECEI_CACHE_CHECK_SECONDS", "inf", "between 0 and 3600", id="inf"),
+        pytest.param("ECEI_RESPONSE_CACHE_BYTES", "-1", "between 0 and", id="bytes"),
     ],
 )
 def test_a_bad_value_names_the_variable_and_the_expected_form(

@@ -40,12 +40,14 @@ class Context:
         *,
         min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
         publish_results: bool = False,
+        today: date | None = None,
     ) -> Context:
         return cls(
             db=db,
             loaders=Loaders.for_request(db),
             min_group_size=min_group_size,
             publish_results=publish_results,
+            today=today if today is not None else today_utc(),
         )
 
     def may_read_results(self, is_sample: bool) -> bool:
