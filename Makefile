@@ -79,6 +79,9 @@ audit: $(STAMP) ## GraphQL-over-HTTP conformance audit against a local server (n
 vendor-graphiql: $(STAMP) ## refresh GraphiQL's vendored files after a Strawberry upgrade (needs npm)
 	$(BIN)/python scripts/vendor_graphiql.py
 
+# e.g. make bench BENCH_ARGS="--sizes 88 --seconds 1"
+BENCH_ARGS ?=
+
 .PHONY: bench
-bench: $(STAMP) ## measure request latency on the embedded store
-	$(BIN)/python scripts/bench.py
+bench: $(STAMP) ## requests/s over HTTP against `ecei serve`, cached and not, as ratios to bare Strawberry
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
