@@ -12,6 +12,9 @@ depends on has changed. An answer is stored under a key made of
   with an `Authorization` header is not cached at all until access scopes exist),
 - and the data's generation (`schema.store.generation`), which every writer increases.
 
+Identical requests that arrive while the first of them runs wait for its answer instead
+of running the operation again (a burst after a write runs it once).
+
 A write therefore makes every older key unreachable: the cache is emptied when the
 generation moves. A process reads the generation at most once every `check_seconds`
 (`ECEI_CACHE_CHECK_SECONDS`), which bounds how long it may serve an answer from before
@@ -176,6 +179,7 @@ class ResponseCache:
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._generation: int | None = None
         self._normal: OrderedDict[str, _Normal | None] = OrderedDict()
+        self._running: dict[str, asyncio.Event] = {}
 
     @property
     def enabled(self) -> bool:
@@ -224,6 +228,30 @@ class ResponseCache:
         self._entries.move_to_end(key.digest)
         self.hits += 1
         return entry.body
+
+    async def fetch(self, key: CacheKey) -> tuple[bytes | None, bool]:
+        """The stored answer for `key`, and whether the caller must `finish` the key.
+
+        When an identical request is running, waits for it and takes its answer, so that
+        a burst of the same query after a write runs the operation once. Otherwise a miss
+        makes the caller the one running it: it must call `finish(key)` when done,
+        whether or not it stored an answer.
+        """
+        running = self._running.get(key.digest)
+        if running is not None and key.digest not in self._entries:
+            await running.wait()
+            return self.get(key), False
+        body = self.get(key)
+        if body is not None:
+            return body, False
+        self._running[key.digest] = asyncio.Event()
+        return None, True
+
+    def finish(self, key: CacheKey) -> None:
+        """Wake the requests waiting for the answer to `key` (see `fetch`)."""
+        running = self._running.pop(key.digest, None)
+        if running is not None:
+            running.set()
 
     def put(self, key: CacheKey, data: object, extensions: Mapping[str, Any]) -> None:
         """Store the successful answer `{"data": data, "extensions": extensions}`."""

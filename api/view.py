@@ -123,6 +123,9 @@ class GraphQLView(GraphQL[Context, None]):
             except HTTPException as exc:
                 headers = {"Allow": "POST"} if exc.status_code == 405 else None
                 response = json_error(exc.status_code, exc.reason, headers=headers)
+            finally:
+                if getattr(request.state, "response_cache_runs", False):
+                    self.response_cache.finish(request.state.response_cache_key)
         await response(scope, receive, send)
 
     async def _cached(self, request: Request) -> Response | None:
@@ -183,7 +186,7 @@ class GraphQLView(GraphQL[Context, None]):
         if key is None:
             return None
         request.state.response_cache_key = key
-        body = self.response_cache.get(key)
+        body, request.state.response_cache_runs = await self.response_cache.fetch(key)
         if body is None:
             return None
         media_type = APPLICATION_JSON

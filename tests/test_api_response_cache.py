@@ -7,6 +7,7 @@ without waiting.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -228,3 +229,29 @@ async def test_a_zero_budget_turns_the_cache_off() -> None:
     async with serve(Settings(response_cache_bytes=0)) as served:
         for _ in range(2):
             assert "cache" not in (await served.post(PAGE))["extensions"]
+
+
+async def test_identical_requests_wait_for_the_one_running(db: Database) -> None:
+    cache = ResponseCache(1 << 20, Generation(1.0))
+    key = await cache.key(db, "{ __typename }", None, None)
+    assert key is not None
+    assert await cache.fetch(key) == (None, True)  # a miss: this caller runs it
+    waiting = [asyncio.ensure_future(cache.fetch(key)) for _ in range(3)]
+    await asyncio.sleep(0)
+    assert not any(w.done() for w in waiting)
+    cache.put(key, {"__typename": "Query"}, {})
+    cache.finish(key)
+    answers = await asyncio.gather(*waiting)
+    assert all(body is not None and not runs for body, runs in answers)
+    assert (cache.hits, cache.misses) == (3, 1)
+
+
+async def test_when_the_one_running_fails_the_waiting_run_it_themselves(db: Database) -> None:
+    cache = ResponseCache(1 << 20, Generation(1.0))
+    key = await cache.key(db, "{ __typename }", None, None)
+    assert key is not None
+    await cache.fetch(key)
+    waiting = asyncio.ensure_future(cache.fetch(key))
+    await asyncio.sleep(0)
+    cache.finish(key)  # an error: nothing stored
+    assert await waiting == (None, False)
