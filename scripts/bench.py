@@ -26,6 +26,7 @@ import csv
 import json
 import os
 import random
+import signal
 import socket
 import statistics
 import subprocess
@@ -303,4 +304,6 @@ if __name__ == "__main__":
         default=2.0,
         help="a query whose single request takes longer is reported, not loaded",
     )
+    # Stopped with SIGTERM, still stop the servers it started (the `finally` of `_server`).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     asyncio.run(main(parser.parse_args()))
