@@ -8,6 +8,8 @@ without waiting.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -255,3 +257,17 @@ async def test_when_the_one_running_fails_the_waiting_run_it_themselves(db: Data
     await asyncio.sleep(0)
     cache.finish(key)  # an error: nothing stored
     assert await waiting == (None, False)
+
+
+async def test_get_and_persisted_queries_share_the_entry_of_a_post(cached: Api) -> None:
+    await cached.post(PAGE)
+    by_get = await cached.http.get("/graphql", params={"query": PAGE})
+    assert by_get.json()["extensions"]["cache"] == "HIT"
+    digest = hashlib.sha256(PAGE.encode()).hexdigest()
+    extensions = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+    unknown = await cached.http.post("/graphql", json={"extensions": extensions})
+    assert unknown.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    await cached.http.post("/graphql", json={"query": PAGE, "extensions": extensions})
+    by_hash = await cached.http.get("/graphql", params={"extensions": json.dumps(extensions)})
+    assert by_hash.json()["extensions"]["cache"] == "HIT"
+    assert len(_cache(cached)) == 1
