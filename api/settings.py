@@ -91,6 +91,8 @@ class Settings:
                 f"at most 63 characters), not {db_name!r}"
             )
         listing = env.get("ECEI_EMBEDDED_LISTING", "").strip()
+        if listing and not Path(listing).is_file():
+            raise SettingsError(f"ECEI_EMBEDDED_LISTING must name a listing file, not {listing!r}")
         origins = tuple(o.strip() for o in env.get("ECEI_CORS_ORIGINS", "").split(",") if o.strip())
         return cls(
             mongodb_uri=uri,

@@ -11,6 +11,7 @@ import pytest
 from api.cli import main
 from api.settings import Settings, SettingsError
 from schema.sdl import SDL_PATH
+from seed.shipped import SHIPPED_LISTING as LISTING
 
 
 def test_defaults_use_the_embedded_store() -> None:
@@ -37,7 +38,7 @@ def test_every_variable_is_read() -> None:
             "ECEI_PUBLISH_RESULTS": "yes",
             "ECEI_RESPONSE_CACHE_BYTES": "0",
             "ECEI_CACHE_CHECK_SECONDS": "0.25",
-            "ECEI_EMBEDDED_LISTING": "listing.csv",
+            "ECEI_EMBEDDED_LISTING": str(LISTING),
         }
     )
     assert settings == Settings(
@@ -53,7 +54,7 @@ def test_every_variable_is_read() -> None:
         publish_results=True,
         response_cache_bytes=0,
         cache_check_seconds=0.25,
-        embedded_listing=Path("listing.csv"),
+        embedded_listing=LISTING,
     )
     assert not settings.embedded
     assert settings.production
@@ -75,6 +76,7 @@ def test_every_variable_is_read() -> None:
         pytest.param("ECEI_CACHE_CHECK_SECONDS", "soon", "a number of seconds", id="seconds"),
         pytest.param("ECEI_CACHE_CHECK_SECONDS", "inf", "between 0 and 3600", id="inf"),
         pytest.param("ECEI_RESPONSE_CACHE_BYTES", "-1", "between 0 and", id="bytes"),
+        pytest.param("ECEI_EMBEDDED_LISTING", "nowhere.csv", "must name a listing file", id="file"),
     ],
 )
 def test_a_bad_value_names_the_variable_and_the_expected_form(
