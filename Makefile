@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 	touch $(STAMP)
 
 .PHONY: help
-help: ## list the targets
+help: ## list the targets, and what CI runs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@echo "CI runs .ci/run: $$(grep -E '^make ' .ci/run | paste -sd, - | sed 's/,/, /g')"
 
 .PHONY: install
 install: $(STAMP) ## create .venv and install the project with its dev tools
@@ -72,7 +73,7 @@ export-schema: $(STAMP) ## write schema/schema.graphql from the code
 	$(BIN)/ecei export-schema
 
 .PHONY: audit
-audit: $(STAMP) ## GraphQL-over-HTTP conformance audit against a local server (needs node)
+audit: $(STAMP) ## GraphQL-over-HTTP conformance audit against a server it starts on 127.0.0.1:8787, or AUDIT_PORT (needs node and npm)
 	scripts/http-audit.sh
 
 .PHONY: vendor-graphiql

@@ -1,4 +1,5 @@
-"""The Starlette application: `/graphql`, `/healthz`, `/readyz`.
+"""The Starlette application: `/graphql`, `/export/clusters.csv`, `/healthz`, `/readyz`,
+and the index at `/`.
 
 The database connection is opened in the lifespan (never at import time). The embedded
 store (no `MONGODB_URI`) is empty at start, so it is seeded with the shipped data; a server
@@ -14,6 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -23,7 +25,11 @@ from starlette.staticfiles import StaticFiles
 
 from api.body_limit import BodySizeLimit
 from api.database import Connection, connect
+from api.export import EXPORT_PATH, ClusterExport
 from api.graphiql import GRAPHIQL_ASSETS_DIR, GRAPHIQL_ASSETS_PATH
+from api.headers import SafeHeaders, cached_as
+from api.http_errors import UnhandledErrors, http_exception
+from api.index import index_endpoint
 from api.response_cache import Generation, ResponseCache
 from api.settings import Settings
 from api.view import GraphQLView
@@ -76,34 +82,56 @@ def create_app(
             )
         return JSONResponse({"status": "ready"})
 
+    schema = build_schema(production=settings.production)
     response_cache = ResponseCache(
         settings.response_cache_bytes, Generation(settings.cache_check_seconds, clock=clock)
     )
     view = GraphQLView(
-        build_schema(production=settings.production),
+        schema,
         production=settings.production,
         min_group_size=settings.min_group_size,
         publish_results=settings.publish_results,
         response_cache=response_cache,
+        cache_max_age=settings.cache_max_age,
     )
-    middleware = [Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)]
+    # Outermost first. SafeHeaders only adds headers; CORS is outside everything that
+    # answers (errors, the body-size limit included), so a browser can read every answer.
+    middleware = [Middleware(SafeHeaders)]
     if settings.cors_origins:
         middleware.append(
             Middleware(
                 CORSMiddleware,
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["GET", "POST"],
-                allow_headers=["Accept", "Content-Type"],
+                allow_headers=list(settings.cors_headers),
+                expose_headers=["ETag"],
                 max_age=600,
             )
         )
+    middleware += [
+        Middleware(UnhandledErrors),
+        Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
+    ]
     routes: list[BaseRoute] = [
+        Route("/", index_endpoint(settings), methods=["GET"]),
         Route("/graphql", view),
+        Route(
+            EXPORT_PATH,
+            ClusterExport(schema, production=settings.production).endpoint,
+            methods=["GET"],
+        ),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
     ]
     if not settings.production:  # GraphiQL's scripts and styles, served with the page
-        routes.append(Mount(GRAPHIQL_ASSETS_PATH, StaticFiles(directory=GRAPHIQL_ASSETS_DIR)))
-    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+        # Revalidated on each use (StaticFiles answers If-None-Match with 304).
+        assets = cached_as(StaticFiles(directory=GRAPHIQL_ASSETS_DIR), "no-cache")
+        routes.append(Mount(GRAPHIQL_ASSETS_PATH, assets))
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        exception_handlers={HTTPException: http_exception},
+        lifespan=lifespan,
+    )
     app.state.response_cache = response_cache  # its counters, for tests and monitoring
     return app

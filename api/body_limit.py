@@ -1,4 +1,5 @@
-"""`BodySizeLimit`, the ASGI middleware that refuses a request body over a byte limit."""
+"""`BodySizeLimit`, the ASGI middleware that refuses a request body, or a query string, over
+a byte limit."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ class _BodyTooLarge(Exception):
 
 
 class BodySizeLimit:
-    """ASGI middleware: 413 for a request body over `max_bytes`.
+    """ASGI middleware: 413 for a request body over `max_bytes`, 414 for a query string over
+    it (a GET carries its operation there, so the same bound applies).
 
     Checks `Content-Length` up front, and counts the bytes actually received, so a chunked
     body (no length) or one longer than it claims is cut off too.
@@ -28,6 +30,12 @@ class BodySizeLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if len(scope.get("query_string", b"")) > self.max_bytes:
+            message = (
+                f"query string longer than {self.max_bytes} bytes; send the operation with POST"
+            )
+            await json_error(414, message)(scope, receive, send)
             return
         for name, value in scope.get("headers", []):
             if name == b"content-length":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import importlib.metadata
 import shutil
 import sys
 import textwrap
@@ -45,6 +46,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ecei",
         description="GraphQL API for the ESCA cluster excellence label directory.",
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"%(prog)s {importlib.metadata.version('ecei-api')}",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -138,14 +144,31 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from api.app import create_app
 
+    host: str = args.host or settings.host
+    port: int = args.port or settings.port
+    print(startup_line(settings, host, port), file=sys.stderr, flush=True)
     uvicorn.run(
         create_app(settings),
-        host=args.host or settings.host,
-        port=args.port or settings.port,
+        host=host,
+        port=port,
         log_level="info",
         proxy_headers=False,
+        # h11 refuses a request head over 16 KiB by default, before the app could answer a
+        # long GET with its JSON 414: room for a query string of the body limit, and headers.
+        h11_max_incomplete_event_size=settings.max_body_bytes + 16 * 1024,
     )
     return ExitCode.OK
+
+
+def startup_line(settings: Settings, host: str, port: int) -> str:
+    """What `ecei serve` says first: where to point a client, and which store answers."""
+    shown = f"[{host}]" if ":" in host else host
+    if settings.embedded:
+        store = "the embedded in-memory store, seeded with the shipped data (MONGODB_URI unset)"
+    else:  # the URI may hold a password: never shown
+        store = f"MongoDB from MONGODB_URI, database {settings.db_name!r}"
+    ide = "GraphiQL off" if settings.production else "GraphiQL on"
+    return f"ecei: serving http://{shown}:{port}/graphql on {store}; {settings.environment}, {ide}"
 
 
 def _export_schema(args: argparse.Namespace) -> int:

@@ -13,7 +13,11 @@ is written in the class and nowhere else.
 - `ECEI_MIN_GROUP_SIZE`: aggregates over fewer clusters are withheld.
 - `ECEI_MAX_BODY_BYTES`: larger request bodies get 413.
 - `ECEI_DB_TIMEOUT_MS`: server selection and per-operation timeout.
-- `ECEI_CORS_ORIGINS`: comma-separated allowlist of origins; empty sends no CORS headers.
+- `ECEI_CORS_ORIGINS`: comma-separated allowlist of origins, each `scheme://host[:port]`
+  (or `*` alone); empty sends no CORS headers.
+- `ECEI_CORS_HEADERS`: comma-separated request headers a cross-origin client may send.
+- `ECEI_CACHE_MAX_AGE`: seconds a shared cache or a browser may keep a successful GET
+  response of `/graphql` (`Cache-Control: public, max-age=N`).
 - `ECEI_PUBLISH_RESULTS`: serve the individual results of real (non-sample) interviews.
   They are confidential: by default only aggregates over at least `ECEI_MIN_GROUP_SIZE`
   clusters are served from them.
@@ -31,13 +35,30 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from schema.rules.limits import DEFAULT_MIN_GROUP_SIZE
 
-__all__ = ["Settings", "SettingsError"]
+__all__ = ["DEFAULT_CORS_HEADERS", "Settings", "SettingsError"]
+
+# What common clients send: Apollo Client's own headers besides the usual ones.
+DEFAULT_CORS_HEADERS = (
+    "Accept",
+    "Authorization",
+    "Content-Type",
+    "apollographql-client-name",
+    "apollographql-client-version",
+    "apollo-require-preflight",
+    "x-apollo-operation-name",
+)
+# An origin as browsers send it: scheme, host, optional port; no path, not even "/".
+_ORIGIN = re.compile(
+    r"[A-Za-z][A-Za-z0-9+.-]*://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?"
+)
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
 class SettingsError(ValueError):
@@ -55,6 +76,8 @@ class Settings:
     max_body_bytes: int = 65536
     db_timeout_ms: int = 5000
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
+    cors_headers: tuple[str, ...] = DEFAULT_CORS_HEADERS
+    cache_max_age: int = 60
     publish_results: bool = False
     response_cache_bytes: int = 64 * 1024 * 1024
     cache_check_seconds: float = 1.0
@@ -93,7 +116,13 @@ class Settings:
         listing = env.get("ECEI_EMBEDDED_LISTING", "").strip()
         if listing and not Path(listing).is_file():
             raise SettingsError(f"ECEI_EMBEDDED_LISTING must name a listing file, not {listing!r}")
-        origins = tuple(o.strip() for o in env.get("ECEI_CORS_ORIGINS", "").split(",") if o.strip())
+        origins = _origins(env.get("ECEI_CORS_ORIGINS", ""))
+        headers = _list(env.get("ECEI_CORS_HEADERS", ""))
+        for header in headers:
+            if not _HEADER_NAME.fullmatch(header):
+                raise SettingsError(
+                    f"ECEI_CORS_HEADERS must be comma-separated header names, not {header!r}"
+                )
         return cls(
             mongodb_uri=uri,
             db_name=db_name,
@@ -106,6 +135,8 @@ class Settings:
             ),
             db_timeout_ms=_int(env, "ECEI_DB_TIMEOUT_MS", default.db_timeout_ms, 100, 600_000),
             cors_origins=origins or default.cors_origins,
+            cors_headers=headers or default.cors_headers,
+            cache_max_age=_int(env, "ECEI_CACHE_MAX_AGE", default.cache_max_age, 0, 31_536_000),
             publish_results=_bool(env, "ECEI_PUBLISH_RESULTS", default.publish_results),
             response_cache_bytes=_int(
                 env, "ECEI_RESPONSE_CACHE_BYTES", default.response_cache_bytes, 0, 1 << 36
@@ -115,6 +146,26 @@ class Settings:
             ),
             embedded_listing=Path(listing) if listing else default.embedded_listing,
         )
+
+
+def _list(raw: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    """The origins of `ECEI_CORS_ORIGINS`. Browsers send `Origin` as scheme and host, so
+    an origin written otherwise (`example.org`, `https://example.org/`) would never match:
+    refused here rather than silently allowing nothing."""
+    origins = _list(raw)
+    if origins == ("*",):
+        return origins
+    for origin in origins:
+        if not _ORIGIN.fullmatch(origin):
+            raise SettingsError(
+                "ECEI_CORS_ORIGINS must be comma-separated origins of the form "
+                f"scheme://host[:port] with no path (or * alone), not {origin!r}"
+            )
+    return origins
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:

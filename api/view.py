@@ -12,6 +12,10 @@ It follows the GraphQL-over-HTTP specification on top of Strawberry's view:
   4xx status with a JSON body `{"errors": [{"message", "extensions": {"code"}}]}`, so a
   client parses every answer the same way;
 - automatic persisted queries (`api.persisted`): a hash can stand for a known query;
+- a JSON body that is not an object (`null`, `"x"`, `123`) gets 400, like any malformed
+  request;
+- HTTP caching (`api.caching`): a successful GET answer is `public` with an ETag, anything
+  with an error or credentials `no-store`; every answer varies on `Accept`;
 - the response cache (`api.response_cache`): the answer to a query asked before, with data
   unchanged since, is sent again without running the operation (`extensions.cache` says
   HIT or MISS whenever a request's answer may be cached);
@@ -39,10 +43,13 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http import process_result as strawberry_process_result
+from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
+from api.caching import VARY, carries_credentials, public, revalidated
 from api.graphiql import graphiql_page
+from api.headers import NO_STORE
 from api.http_errors import json_error
 from api.persisted import NOT_FOUND, PersistedQueries, PersistedQueryNotFound
 from api.response_cache import CacheKey, ResponseCache
@@ -66,6 +73,8 @@ class _SubResponse(Response):
     # PERSISTED_QUERY_NOT_FOUND is answered with 200 whatever the media type: clients of
     # the protocol read it from the body and send the query again.
     persisted_query_not_found: bool = False
+    # The answer carries errors: it is never cached.
+    has_errors: bool = False
 
 
 def _accepts_graphql_response(accept: str) -> bool:
@@ -99,6 +108,7 @@ class GraphQLView(GraphQL[Context, None]):
         min_group_size: int,
         publish_results: bool,
         response_cache: ResponseCache,
+        cache_max_age: int = 60,
     ) -> None:
         super().__init__(
             schema,
@@ -110,6 +120,7 @@ class GraphQLView(GraphQL[Context, None]):
         self.publish_results = publish_results
         self.persisted_queries = PersistedQueries()
         self.response_cache = response_cache
+        self.cache_max_age = cache_max_age
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # no subscriptions: nothing to serve over WebSocket
@@ -121,12 +132,34 @@ class GraphQLView(GraphQL[Context, None]):
             try:
                 response = await self.run(request)
             except HTTPException as exc:
-                headers = {"Allow": "POST"} if exc.status_code == 405 else None
+                headers = None
+                if exc.status_code == 405:  # over GET, only a mutation is refused
+                    headers = {"Allow": "POST" if request.method == "GET" else "GET, POST"}
                 response = json_error(exc.status_code, exc.reason, headers=headers)
             finally:
                 if getattr(request.state, "response_cache_runs", False):
                     self.response_cache.finish(request.state.response_cache_key)
+        response = self._cache_headers(request, response)
+        response.headers["Vary"] = VARY
         await response(scope, receive, send)
+
+    def _cache_headers(self, request: Request, response: Response) -> Response:
+        """`response` with the `Cache-Control` (and ETag) `api.caching` describes, or a 304."""
+        if response.media_type == "text/html":  # GraphiQL
+            return revalidated(request.headers, response, "no-cache")
+        sub = getattr(request.state, "sub_response", None)
+        succeeded = getattr(request.state, "response_cache_hit", False) or (
+            isinstance(sub, _SubResponse) and not sub.has_errors
+        )
+        if (
+            request.method == "GET"
+            and response.status_code == 200
+            and succeeded
+            and not carries_credentials(request.headers)
+        ):
+            return revalidated(request.headers, response, public(self.cache_max_age))
+        response.headers["Cache-Control"] = NO_STORE
+        return response
 
     async def _cached(self, request: Request) -> Response | None:
         """The stored answer to `request`, or None to run it. Sets the request's
@@ -189,6 +222,7 @@ class GraphQLView(GraphQL[Context, None]):
         body, request.state.response_cache_runs = await self.response_cache.fetch(key)
         if body is None:
             return None
+        request.state.response_cache_hit = True  # only successful answers are stored
         media_type = APPLICATION_JSON
         if _accepts_graphql_response(request.headers.get("accept", "")):
             media_type = GRAPHQL_RESPONSE_JSON
@@ -199,6 +233,20 @@ class GraphQLView(GraphQL[Context, None]):
         if request.query_params.get("extensions") is not None:
             return False
         return bool(super().should_render_graphql_ide(request))
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        if request.method == "POST":
+            content_type, _ = parse_content_type(request.content_type or "")
+            if "application/json" in content_type:
+                # Strawberry reads fields from any JSON value and fails on a scalar.
+                data = self.parse_json(await request.get_body())
+                if not isinstance(data, dict | list):
+                    raise HTTPException(
+                        400, 'the request body must be a JSON object such as {"query": "…"}'
+                    )
+        return await super().parse_http_body(request)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -261,6 +309,10 @@ class GraphQLView(GraphQL[Context, None]):
             if not errors and result.data is not None:
                 self.response_cache.put(key, result.data, response.get("extensions") or {})
             response["extensions"] = {**(response.get("extensions") or {}), "cache": "MISS"}
+        if errors:
+            sub_response = request.state.sub_response
+            if isinstance(sub_response, _SubResponse):
+                sub_response.has_errors = True
         if result.data is None and errors and all(e.path is None for e in errors):
             sub: _SubResponse = request.state.sub_response
             sub.request_error = True

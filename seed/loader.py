@@ -13,9 +13,11 @@ Semantics:
 - **Natural keys.** A cluster keeps the `_id` it was first given; a new one gets the slug of
   its name, or on a collision with another cluster `-{country}`, then `-2`, `-3`... Labels,
   portfolios, indicators and interviews use the keys of `schema.store.documents`.
-- **Label history.** A renewal adds a label document; the cluster's embedded `label` is the
-  one with the latest `validUntil`, and its award date is inferred (`awardedOnInferred`),
-  as a renewal when the cluster holds an earlier BRONZE label. A load never deletes.
+- **Label history.** A renewal adds a label document; the cluster embeds its whole history
+  (`history`, each label with the last day it is in force) and its current `label`, the
+  last one awarded (`schema.store.documents.embedded_labels`). Award dates are inferred
+  (`awardedOnInferred`), as a renewal when the cluster holds an earlier BRONZE label. A
+  load never deletes.
 - **Idempotent writes.** Existing documents are read with one `find` per collection and
   compared in Python; only new documents are inserted and changed ones replaced, so a second
   identical load writes nothing. There are no transactions: writes go in the order
@@ -30,7 +32,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from schema.rules.labels import inferred_award_date
+from schema.rules.labels import in_force_order, inferred_award_date
 from schema.rules.text import compact_key, search_key, slugify
 from schema.store.documents import (
     CLUSTERS,
@@ -39,11 +41,12 @@ from schema.store.documents import (
     LABELS,
     PORTFOLIOS,
     ClusterDoc,
-    CurrentLabel,
     Database,
     InterviewDoc,
     LabelDoc,
     PortfolioDoc,
+    award,
+    embedded_labels,
     to_stored,
 )
 from schema.store.generation import bump_generation
@@ -288,18 +291,18 @@ def _cluster_doc(
     recomputed: Mapping[str, LabelDoc],
 ) -> ClusterDoc:
     docs = [recomputed.get(doc["_id"], doc) for doc in history]
-    current = max(docs, key=lambda doc: (doc["validUntil"], _LEVEL_RANK[doc["level"]]))
-    label: CurrentLabel = {
-        "level": current["level"],
-        "validUntil": current["validUntil"],
-        "awardedOn": current["awardedOn"],
-        "awardedOnInferred": current["awardedOnInferred"],
-    }
+    label, embedded = embedded_labels(docs)
+    current = max(docs, key=lambda doc: in_force_order(award(doc)))
     latest = max(rows, key=lambda row: (row.valid_until, _LEVEL_RANK[row.level]))
-    if existing is not None and to_stored(latest.valid_until) < current["validUntil"]:
+    if existing is not None and to_stored(latest.valid_until) < max(d["validUntil"] for d in docs):
         # The database already knows a later label: this input is older news, so the
         # published name and website stay those of the later listing.
-        doc: ClusterDoc = {**existing, "label": label, "source": current["source"]}  # type: ignore[typeddict-item]
+        doc: ClusterDoc = {
+            **existing,  # type: ignore[typeddict-item]
+            "label": label,
+            "history": embedded,
+            "source": current["source"],
+        }
         return doc
     return {
         "_id": cluster,
@@ -312,6 +315,7 @@ def _cluster_doc(
         "website": latest.website,
         "warnings": [f"{w.field} {w.value!r}: {w.message}" for w in latest.warnings],
         "label": label,
+        "history": embedded,
         "source": current["source"],
     }
 

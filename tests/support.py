@@ -83,8 +83,11 @@ def add_years(day: date, years: int) -> date:
 
 
 def status_on(end: date, day: date) -> str:
-    """The published rule, written out again: valid, expiring within 90 days, renewable for
-    a year after the end, then expired."""
+    """The published rule, written out again for a listing row (one first Bronze label, so
+    awarded two years before its end): not yet labelled before the award, then valid,
+    expiring within 90 days, renewable for a year after the end, then expired."""
+    if day < add_years(end, -2):
+        return "NOT_YET_LABELLED"
     if day <= end:
         return "EXPIRING_SOON" if end - day <= timedelta(days=90) else "VALID"
     return "RENEWABLE" if day < add_years(end, 1) else "EXPIRED"

@@ -271,3 +271,14 @@ async def test_get_and_persisted_queries_share_the_entry_of_a_post(cached: Api) 
     by_hash = await cached.http.get("/graphql", params={"extensions": json.dumps(extensions)})
     assert by_hash.json()["extensions"]["cache"] == "HIT"
     assert len(_cache(cached)) == 1
+
+
+async def test_an_answer_from_the_cache_is_public_and_revalidated_over_get(cached: Api) -> None:
+    await cached.http.get("/graphql", params={"query": PAGE})
+    hit = await cached.http.get("/graphql", params={"query": PAGE})
+    assert hit.json()["extensions"]["cache"] == "HIT"
+    assert hit.headers["cache-control"].startswith("public")
+    again = await cached.http.get(
+        "/graphql", params={"query": PAGE}, headers={"If-None-Match": hit.headers["etag"]}
+    )
+    assert again.status_code == 304

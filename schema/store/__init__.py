@@ -9,7 +9,8 @@
 | `clusters`    | pages and counts of clusters, the portfolio list                    |
 | `indicators`  | reads of the indicator catalogue                                    |
 | `batches`     | DataLoader batch functions: one query for many keys                 |
-| `aggregates`  | grouped counts: `portfolioStats`, `clustersAggregate`, `labelTimeline` |
+| `aggregates`  | grouped counts on a date: `portfolioStats`, `clustersAggregate`, facets |
+| `timeline`    | `labelTimeline`: awards, ends and valid clusters per period         |
 | `interviews`  | latest interview per cluster, `indicatorStats`                      |
 | `peers`       | peer groups for `Cluster.benchmark`                                 |
 

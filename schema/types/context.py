@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime
 import strawberry
 
 from schema.rules.limits import DEFAULT_MIN_GROUP_SIZE
-from schema.store.documents import Database
+from schema.store.clusters import list_portfolios
+from schema.store.documents import Database, PortfolioDoc
 from schema.types.loaders import Loaders
 
 __all__ = ["Context", "Info", "today_utc"]
@@ -32,6 +33,7 @@ class Context:
     # Serve the individual results of real interviews (see `Interview.results`).
     publish_results: bool = False
     today: date = field(default_factory=today_utc)
+    _portfolios: list[PortfolioDoc] | None = field(default=None, repr=False)
 
     @classmethod
     def create(
@@ -49,6 +51,12 @@ class Context:
             publish_results=publish_results,
             today=today if today is not None else today_utc(),
         )
+
+    async def portfolios(self) -> list[PortfolioDoc]:
+        """Every portfolio, read once per request (filters are checked against them)."""
+        if self._portfolios is None:
+            self._portfolios = await list_portfolios(self.db)
+        return self._portfolios
 
     def may_read_results(self, is_sample: bool) -> bool:
         """Whether an interview's individual results may be served: always for a sample,

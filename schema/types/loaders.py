@@ -23,7 +23,6 @@ from schema.store.batches import (
     interviews_by_id,
     interviews_of_clusters,
     labels_by_id,
-    labels_of_clusters,
     portfolios_by_id,
 )
 from schema.store.documents import (
@@ -57,7 +56,7 @@ def _loader(fn: Callable[[list[str]], Awaitable[list[Any]]]) -> DataLoader[str, 
 
 class Loaders:
     """The request's loaders, each built on first use: an operation uses a few of them, and
-    building all ten for every request was a visible share of a small request's time."""
+    building all of them for every request was a visible share of a small request's time."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -85,11 +84,6 @@ class Loaders:
     @cached_property
     def interview(self) -> DataLoader[str, InterviewDoc | None]:
         return _loader(interviews_by_id(self._db))
-
-    @cached_property
-    def labels_of_cluster(self) -> DataLoader[str, list[LabelDoc]]:
-        """Latest `validUntil` first."""
-        return _loader(labels_of_clusters(self._db))
 
     @cached_property
     def interviews_of_cluster(self) -> DataLoader[str, list[InterviewDoc]]:
