@@ -80,6 +80,9 @@ audit: $(STAMP) ## GraphQL-over-HTTP conformance audit against a server it start
 vendor-graphiql: $(STAMP) ## refresh GraphiQL's vendored files after a Strawberry upgrade (needs npm)
 	$(BIN)/python scripts/vendor_graphiql.py
 
+# e.g. make bench BENCH_ARGS="--sizes 88 --seconds 1"
+BENCH_ARGS ?=
+
 # 50 clients for 60 s, at 1 and then 2 workers; e.g. LOAD_ARGS="--clients 10 --duration 10"
 LOAD_ARGS ?= --serve --workers 1 2
 
@@ -95,5 +98,5 @@ screenshots: $(STAMP) ## run the browser tests and save a screenshot of each web
 	else echo "pngquant not found: the screenshots are left uncompressed"; fi
 
 .PHONY: bench
-bench: $(STAMP) ## measure request latency on the embedded store
-	$(BIN)/python scripts/bench.py
+bench: $(STAMP) ## requests/s over HTTP against `ecei serve`, cached and not, as ratios to bare Strawberry
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)

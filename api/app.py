@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -31,6 +32,7 @@ from api.http_errors import UnhandledErrors, http_exception
 from api.lifecycle import DrainGate
 from api.metrics import metrics_endpoint
 from api.observe import OperationRecorder, RequestObserver
+from api.response_cache import Generation, ResponseCache
 from api.settings import Settings
 from api.view import GraphQLView
 from api.web import WEB_ASSETS_DIR, WEB_ASSETS_PATH, web_page
@@ -42,9 +44,13 @@ logger = logging.getLogger("api.app")
 
 
 def create_app(
-    settings: Settings, *, connect: Callable[[Settings], Connection] = connect
+    settings: Settings,
+    *,
+    connect: Callable[[Settings], Connection] = connect,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Starlette:
-    """The app for `settings`; `connect` builds the database connection (tests swap it)."""
+    """The app for `settings`; `connect` builds the database connection and `clock` times
+    the response cache's generation checks (tests swap both)."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -52,9 +58,13 @@ def create_app(
         app.state.connection = connection
         try:
             if connection.embedded:
+                from seed.command import load_listing
                 from seed.shipped import load_shipped
 
-                await load_shipped(connection.db)
+                if settings.embedded_listing is not None:
+                    await load_listing(connection.db, settings.embedded_listing)
+                else:
+                    await load_shipped(connection.db)
             yield
         finally:
             connection.close()
@@ -76,11 +86,15 @@ def create_app(
         return JSONResponse({"status": "ready"})
 
     schema = build_schema(production=settings.production, extra_extensions=[OperationRecorder])
+    response_cache = ResponseCache(
+        settings.response_cache_bytes, Generation(settings.cache_check_seconds, clock=clock)
+    )
     view = GraphQLView(
         schema,
         production=settings.production,
         min_group_size=settings.min_group_size,
         publish_results=settings.publish_results,
+        response_cache=response_cache,
         cache_max_age=settings.cache_max_age,
     )
     # Outermost first. The request id, log line and metrics cover every answer below;
@@ -126,9 +140,11 @@ def create_app(
         # Revalidated on each use (StaticFiles answers If-None-Match with 304).
         assets = cached_as(StaticFiles(directory=GRAPHIQL_ASSETS_DIR), "no-cache")
         routes.append(Mount(GRAPHIQL_ASSETS_PATH, assets))
-    return Starlette(
+    app = Starlette(
         routes=routes,
         middleware=middleware,
         exception_handlers={HTTPException: http_exception},
         lifespan=lifespan,
     )
+    app.state.response_cache = response_cache  # its counters, for tests and monitoring
+    return app

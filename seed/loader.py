@@ -49,6 +49,7 @@ from schema.store.documents import (
     embedded_labels,
     to_stored,
 )
+from schema.store.generation import bump_generation
 from schema.store.indexes import ensure_indexes
 from seed.catalogue import Catalogue
 from seed.errors import RowError, ValidationFailed
@@ -445,3 +446,6 @@ async def _write(
             done += len(batch)
             if progress is not None:
                 progress(done, total)
+    if total:
+        # Caches of answers (the API's response cache) key them on the generation.
+        await bump_generation(db)

@@ -46,6 +46,7 @@ class Context:
         aggregate_db: Database | None = None,
         min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
         publish_results: bool = False,
+        today: date | None = None,
     ) -> Context:
         return cls(
             db=db,
@@ -53,6 +54,7 @@ class Context:
             aggregate_db=db if aggregate_db is None else aggregate_db,
             min_group_size=min_group_size,
             publish_results=publish_results,
+            today=today if today is not None else today_utc(),
         )
 
     async def portfolios(self) -> list[PortfolioDoc]:
