@@ -56,6 +56,17 @@ def current() -> RequestRecord | None:
     return _current.get()
 
 
+def note_cache_hit(operation_name: str | None) -> None:
+    """Record a query answered from the response cache: it counts as a request like any
+    other (its cost and errors were those of the answer stored, which had none)."""
+    record = _current.get()
+    if record is None:
+        return
+    record.graphql = True
+    record.operation = operation_name
+    record.operation_type = "query"
+
+
 def note_result(result: ExecutionResult) -> None:
     """Record a GraphQL result's cost and error codes (the view calls this once the errors
     carry their public codes)."""

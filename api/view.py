@@ -51,7 +51,7 @@ from api.caching import VARY, carries_credentials, public, revalidated
 from api.graphiql import graphiql_page
 from api.headers import NO_STORE
 from api.http_errors import json_error
-from api.observe import note_result
+from api.observe import note_cache_hit, note_result
 from api.persisted import NOT_FOUND, PersistedQueries, PersistedQueryNotFound
 from api.response_cache import CacheKey, ResponseCache
 from schema.errors import with_public_code
@@ -224,6 +224,7 @@ class GraphQLView(GraphQL[Context, None]):
         if body is None:
             return None
         request.state.response_cache_hit = True  # only successful answers are stored
+        note_cache_hit(operation_name)
         media_type = APPLICATION_JSON
         if _accepts_graphql_response(request.headers.get("accept", "")):
             media_type = GRAPHQL_RESPONSE_JSON
