@@ -21,8 +21,9 @@ TOKEN = "s3cret-token"
 
 @pytest.fixture(scope="module")
 async def measured() -> AsyncIterator[Api]:
-    """The app with `/metrics` on, behind a token."""
-    async with serve(Settings(metrics=True, metrics_token=TOKEN)) as served:
+    """The app with `/metrics` on, behind a token; every request executed (no response
+    cache), so that execution figures can be counted."""
+    async with serve(Settings(metrics=True, metrics_token=TOKEN, response_cache_bytes=0)) as served:
         yield served
 
 
@@ -158,3 +159,18 @@ async def test_metrics_are_not_served_unless_turned_on(api: Api) -> None:
 def test_metrics_in_production_need_a_token() -> None:
     with pytest.raises(SettingsError, match="ECEI_METRICS_TOKEN"):
         Settings.from_env({"ECEI_ENV": "production", "ECEI_METRICS": "true"})
+
+
+async def test_an_answer_from_the_response_cache_counts_as_a_request() -> None:
+    async with serve(Settings(metrics=True, metrics_token=TOKEN)) as cached:
+        before = await _scrape(cached)
+        body = {"query": "query Hit { portfolios { slug } }", "operationName": "Hit"}
+        for _ in range(3):
+            response = await cached.http.post("/graphql", json=body)
+            assert response.status_code == 200
+        assert response.json()["extensions"]["cache"] == "HIT"
+        after = await _scrape(cached)
+    requests = _value(after, "ecei_graphql_requests_total", operation="Hit", outcome="ok")
+    assert (
+        requests - _value(before, "ecei_graphql_requests_total", operation="Hit", outcome="ok") == 3
+    )
