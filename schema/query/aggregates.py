@@ -12,6 +12,7 @@ from typing import Annotated, cast
 import strawberry
 
 from schema.errors import BadUserInput
+from schema.rules.limits import AGGREGATE_COST
 from schema.rules.text import search_key
 from schema.store.aggregates import (
     GroupKey,
@@ -55,6 +56,10 @@ def _filter(where: ClusterWhere | None) -> ClusterFilter | None:
     return where.to_filter() if where is not None else None
 
 
+# Every aggregate runs one pipeline over the matching clusters (`schema.guards.cost`).
+_COST = f"Counts {AGGREGATE_COST} in the query cost (`extensions.cost`)."
+
+
 def _portfolio(slug: str, name: str) -> Portfolio:
     return Portfolio.from_document({"_id": slug, "name": name, "nameKey": search_key(name)})
 
@@ -66,7 +71,8 @@ class AggregateQuery:
             "Label counts per comparative portfolio over the matching clusters: one entry "
             "for every portfolio in the directory, in name order, including portfolios "
             "with no matching cluster (all counts 0), so that the list does not change "
-            "shape with the filter. Counts are public listing data, never withheld."
+            "shape with the filter. Counts are public listing data, never withheld. "
+            f"{_COST}"
         )
     )
     async def portfolio_stats(
@@ -120,7 +126,8 @@ class AggregateQuery:
             "Numbers of matching clusters grouped by any combination of keys, in one "
             "database pipeline. Only non-empty groups are returned, sorted by the keys in "
             "the order given; with no key, one group counts every matching cluster. Counts "
-            "are public listing data, never withheld."
+            "are public listing data, never withheld. "
+            f"{_COST}"
         )
     )
     async def clusters_aggregate(
@@ -157,7 +164,8 @@ class AggregateQuery:
             "Labels awarded and expiring per period, and clusters holding a valid label at "
             "each period's end, over every label in the history of the matching clusters "
             "(renewals and past labels too). Periods run without gaps from the earliest "
-            "award to the latest end; empty when no label matches."
+            "award to the latest end; empty when no label matches. "
+            f"{_COST}"
         )
     )
     async def label_timeline(
@@ -193,7 +201,8 @@ class AggregateQuery:
             "latest interview (among those included; a sample interview counts unless "
             "`includeSample` is false). Groups with fewer values than the server's minimum "
             "group size (default 3) are withheld: `n` is shown, every statistic is null. An "
-            "unknown code is an error (BAD_USER_INPUT)."
+            "unknown code is an error (BAD_USER_INPUT). "
+            f"{_COST}"
         )
     )
     async def indicator_stats(

@@ -8,17 +8,23 @@ descriptions, so clients can read it from the contract.
 from __future__ import annotations
 
 __all__ = [
+    "AGGREGATE_COST",
+    "BENCHMARK_COST",
     "DEFAULT_PAGE_SIZE",
+    "DOCUMENT_CACHE_BYTES",
     "LIST_ESTIMATE",
     "MAX_ALIASES",
     "MAX_CODES",
     "MAX_DEPTH",
+    "MAX_DUPLICATE_FIELDS",
+    "MAX_INPUT_LIST_LENGTH",
     "MAX_NODE_IDS",
     "MAX_PAGE_SIZE",
     "MAX_REQUESTED_NODES",
     "MAX_SEARCH_LENGTH",
     "MAX_TOKENS",
     "MAX_WHERE_DEPTH",
+    "TOTAL_COUNT_COST",
 ]
 
 # Deepest useful query: clusters > edges > node > latestInterview > results > indicator >
@@ -28,6 +34,10 @@ MAX_DEPTH = 10
 MAX_ALIASES = 15
 # Bounds parsing work before anything else runs: ~10x the largest example query.
 MAX_TOKENS = 2000
+# The same response key (a field or an alias) selected more often than this in one selection
+# set is refused before full validation: repeats add nothing to the answer, and checking that
+# they merge costs graphql-core time quadratic in their number.
+MAX_DUPLICATE_FIELDS = 10
 
 # Relay connections: `first`/`last` default and hard cap. A larger value is an error, not a
 # silent clamp, so that a client never believes it received everything when it did not.
@@ -42,6 +52,11 @@ MAX_CODES = 50
 MAX_SEARCH_LENGTH = 100
 # Nesting of `and` / `or` / `not` in a `ClusterWhere`.
 MAX_WHERE_DEPTH = 5
+# Any list given as an argument or inside an input (`or`/`and` clauses, `portfolio`,
+# `country`, `ids`, `codes`, `orderBy`, ...) holds at most this many items; a longer one is
+# refused (BAD_USER_INPUT) before anything runs. Every item also counts one in the query cost,
+# so a filter of 100 clauses of 100 values each is refused by the cost limit.
+MAX_INPUT_LIST_LENGTH = 100
 
 # Query cost (`schema.guards.cost`): objects an operation may request through connections. 2500
 # lets every portfolio list a full page of its clusters; a page of 100 clusters that each
@@ -49,3 +64,17 @@ MAX_WHERE_DEPTH = 5
 MAX_REQUESTED_NODES = 2500
 # How many items the cost assumes for a list field of unknown length (e.g. `portfolios`).
 LIST_ESTIMATE = 20
+# Fields whose work is more than one object, counted in the cost per time they resolve:
+# - `Cluster.benchmark` returns ~43 objects (36 indicators, 6 areas, overall) and compares
+#   the cluster with every peer, so it counts as 50: a page of 40 benchmarks is allowed, a
+#   page of 100 (5,100) is refused;
+BENCHMARK_COST = 50
+# - each aggregate root field (`portfolioStats`, `clustersAggregate`, `labelTimeline`,
+#   `indicatorStats`) runs one pipeline over every matching cluster;
+AGGREGATE_COST = 100
+# - `totalCount` runs one count over every matching cluster.
+TOTAL_COUNT_COST = 10
+
+# Parsed and validated documents kept for reuse (`schema.guards.caches`), bounded by the
+# estimated memory they hold rather than by their number.
+DOCUMENT_CACHE_BYTES = 32 * 1024 * 1024

@@ -14,6 +14,7 @@ from typing import Annotated, Protocol, cast
 
 import strawberry
 
+from schema.rules.limits import BENCHMARK_COST
 from schema.rules.ratings import BenchmarkRow, benchmark, summarize_ratings
 from schema.store.documents import IndicatorDoc
 from schema.store.peers import ALL, PeerKey
@@ -35,7 +36,9 @@ BENCHMARK_DESCRIPTION = (
     "by indicator, with a summary per area and overall; null when the cluster has no "
     "included interview, or when that interview is real and the server does not publish "
     "individual results (a benchmark shows the cluster's own values). Peer statistics "
-    "over fewer clusters than the server's minimum group size (default 3) are withheld."
+    "over fewer clusters than the server's minimum group size (default 3) are withheld. "
+    f"Compares the cluster with every peer: counts {BENCHMARK_COST} in the query cost, "
+    "per cluster it is asked for."
 )
 
 

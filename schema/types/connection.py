@@ -12,7 +12,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from schema.rules.limits import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_SEARCH_LENGTH
+from schema.rules.limits import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    MAX_SEARCH_LENGTH,
+    TOTAL_COUNT_COST,
+)
 from schema.store.clusters import count_clusters
 from schema.types.context import Info
 from schema.types.inputs import ClusterOrder, ClusterWhere
@@ -73,7 +78,12 @@ class ClusterConnection:
     def nodes(self) -> list[Annotated[Cluster, strawberry.lazy("schema.types.directory")]]:
         return [edge.node for edge in self.edges]
 
-    @resolver(description="Number of clusters matching the search and filter, over all pages.")
+    @resolver(
+        description=(
+            "Number of clusters matching the search and filter, over all pages. One count "
+            f"over every matching cluster: counts {TOTAL_COUNT_COST} in the query cost."
+        )
+    )
     async def total_count(self, info: Info) -> int:
         return await count_clusters(info.context.db, self.match)
 
