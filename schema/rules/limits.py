@@ -7,6 +7,8 @@ descriptions, so clients can read it from the contract.
 
 from __future__ import annotations
 
+from datetime import date
+
 __all__ = [
     "AGGREGATE_COST",
     "BENCHMARK_COST",
@@ -15,6 +17,7 @@ __all__ = [
     "LIST_ESTIMATE",
     "MAX_ALIASES",
     "MAX_CODES",
+    "MAX_DATE",
     "MAX_DEPTH",
     "MAX_DUPLICATE_FIELDS",
     "MAX_INPUT_LIST_LENGTH",
@@ -24,6 +27,7 @@ __all__ = [
     "MAX_SEARCH_LENGTH",
     "MAX_TOKENS",
     "MAX_WHERE_DEPTH",
+    "MIN_DATE",
     "TOTAL_COUNT_COST",
 ]
 
@@ -50,6 +54,10 @@ MAX_NODE_IDS = MAX_PAGE_SIZE
 MAX_CODES = 50
 # Search text, before folding; longer input is an error.
 MAX_SEARCH_LENGTH = 100
+# Every `Date` argument: labels exist since 2009; the range keeps date arithmetic (a year
+# added, 90 days subtracted) far from the ends of Python's calendar, year 1 and year 9999.
+MIN_DATE = date(1900, 1, 1)
+MAX_DATE = date(2200, 12, 31)
 # Nesting of `and` / `or` / `not` in a `ClusterWhere`.
 MAX_WHERE_DEPTH = 5
 # Any list given as an argument or inside an input (`or`/`and` clauses, `portfolio`,
