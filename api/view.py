@@ -42,6 +42,7 @@ from api.graphiql import graphiql_page
 from api.http_errors import json_error
 from api.persisted import NOT_FOUND, PersistedQueries, PersistedQueryNotFound
 from schema.errors import with_public_code
+from schema.guards.documents import DocumentCache
 from schema.store.documents import Database
 from schema.types.context import Context
 
@@ -98,6 +99,7 @@ class GraphQLView(GraphQL[Context, None]):
         self.min_group_size = min_group_size
         self.publish_results = publish_results
         self.persisted_queries = PersistedQueries()
+        self.documents: DocumentCache = schema.documents
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # no subscriptions: nothing to serve over WebSocket
@@ -153,9 +155,13 @@ class GraphQLView(GraphQL[Context, None]):
             return ExecutionResult(data=None, errors=[error])
         try:
             async with asyncio.timeout(EXECUTION_DEADLINE_SECONDS):
-                return await super().execute_single(
+                result = await super().execute_single(
                     request, request_adapter, sub_response, context, root_value, request_data
                 )
+            # The schema's document cache holds a document once it has parsed and validated.
+            validated = request_data.query in self.documents
+            self.persisted_queries.confirm(request_data, validated=validated)
+            return result
         except TimeoutError:
             raise HTTPException(503, "The operation took too long and was abandoned.") from None
         except HTTPException as exc:

@@ -7,6 +7,7 @@ from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from schema.guards.documents import DocumentCache
 from schema.guards.extensions import schema_extensions
 from schema.query import Query
 from schema.types.directory import Cluster, Interview, Label, Portfolio
@@ -17,6 +18,9 @@ __all__ = ["DirectorySchema", "build_schema"]
 
 
 class DirectorySchema(strawberry.Schema):
+    documents: DocumentCache
+    """Parsed and validated documents of this schema (`schema.guards.documents`)."""
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -24,14 +28,17 @@ class DirectorySchema(strawberry.Schema):
         are logged with their detail by `MaskInternalErrors` before being masked."""
 
 
-def build_schema(*, production: bool) -> strawberry.Schema:
+def build_schema(*, production: bool) -> DirectorySchema:
     """The schema; `production` turns off introspection and "Did you mean" suggestions."""
-    return DirectorySchema(
+    documents = DocumentCache()
+    schema = DirectorySchema(
         query=Query,
         types=[Cluster, Portfolio, Label, Indicator, Interview],
-        extensions=schema_extensions(production=production),
+        extensions=schema_extensions(production=production, documents=documents),
         config=StrawberryConfig(
             disable_field_suggestions=production,
             scalar_map=SCALAR_MAP,
         ),
     )
+    schema.documents = documents
+    return schema
