@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from api.body_limit import BodySizeLimit
-from api.database import Connection, connect
+from api.database import OUTAGES, Connection, connect
 from api.graphiql import GRAPHIQL_ASSETS_DIR, GRAPHIQL_ASSETS_PATH
 from api.settings import Settings
 from api.view import GraphQLView
@@ -67,7 +67,7 @@ def create_app(
         return JSONResponse({"status": "ready"})
 
     view = GraphQLView(
-        build_schema(production=settings.production),
+        build_schema(production=settings.production, outages=OUTAGES),
         production=settings.production,
         min_group_size=settings.min_group_size,
         publish_results=settings.publish_results,

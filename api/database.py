@@ -3,17 +3,41 @@
 With `MONGODB_URI` set, Motor connects to that server and nothing is seeded implicitly.
 Without it, an in-process mongomock-motor store is created and the caller seeds it (see
 `api.app`'s lifespan). Both return the same `schema.store.documents.Database` interface.
+
+Timeouts: the connection string's own `serverSelectionTimeoutMS`, `timeoutMS` and
+`socketTimeoutMS` win; `ECEI_DB_TIMEOUT_MS` is the default for those it does not set. The
+driver lets `timeoutMS` override `serverSelectionTimeoutMS`, so when the string sets only
+the latter, operations are bounded by `socketTimeoutMS` rather than by `timeoutMS`.
+`OUTAGES` are the driver's errors for a server that cannot be reached: a request that meets
+one is answered 503 with `Retry-After` (`schema.guards.masking`, `api.view`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from pymongo.errors import ConnectionFailure
+from pymongo.uri_parser import parse_uri
 
 from api.settings import Settings
 from schema.store.documents import Database
 
-__all__ = ["Connection", "connect"]
+__all__ = ["OUTAGES", "Connection", "connect", "uri_options"]
+
+# ServerSelectionTimeoutError, AutoReconnect and NetworkTimeout are all ConnectionFailures.
+OUTAGES: tuple[type[BaseException], ...] = (ConnectionFailure,)
+
+
+def uri_options(uri: str) -> Mapping[str, Any]:
+    """The options of connection string `uri` (keys case-insensitive), without resolving a
+    `mongodb+srv://` host in DNS. Raises pymongo's `InvalidURI` or `ConfigurationError`, or
+    a `ValueError`, for a malformed string (`api.settings` refuses those at start-up)."""
+    if uri.startswith("mongodb+srv://"):
+        uri = "mongodb://" + uri.removeprefix("mongodb+srv://")
+    options: Mapping[str, Any] = parse_uri(uri)["options"]
+    return options
 
 
 @dataclass
@@ -40,11 +64,17 @@ def connect(settings: Settings) -> Connection:
 
     from motor.motor_asyncio import AsyncIOMotorClient
 
+    given = {key.lower() for key in uri_options(settings.mongodb_uri)}
+    timeouts: dict[str, Any] = {}
+    if "serverselectiontimeoutms" not in given:
+        timeouts["serverSelectionTimeoutMS"] = settings.db_timeout_ms
+    if not given & {"timeoutms", "serverselectiontimeoutms"}:
+        timeouts["timeoutMS"] = settings.db_timeout_ms
+    elif "timeoutms" not in given and "sockettimeoutms" not in given:
+        # The driver's timeoutMS would override the string's serverSelectionTimeoutMS, so
+        # operations are bounded by the socket timeout instead.
+        timeouts["socketTimeoutMS"] = settings.db_timeout_ms
     client = AsyncIOMotorClient(
-        settings.mongodb_uri,
-        serverSelectionTimeoutMS=settings.db_timeout_ms,
-        timeoutMS=settings.db_timeout_ms,
-        tz_aware=False,
-        appname="ecei-api",
+        settings.mongodb_uri, tz_aware=False, appname="ecei-api", **timeouts
     )
     return Connection(client=client, db=client[settings.db_name], embedded=False)

@@ -12,7 +12,8 @@ is written in the class and nowhere else.
   GraphiQL, introspection and field suggestions.
 - `ECEI_MIN_GROUP_SIZE`: aggregates over fewer clusters are withheld.
 - `ECEI_MAX_BODY_BYTES`: larger request bodies get 413.
-- `ECEI_DB_TIMEOUT_MS`: server selection and per-operation timeout.
+- `ECEI_DB_TIMEOUT_MS`: server selection and per-operation timeout, for each that
+  `MONGODB_URI` does not set itself (`serverSelectionTimeoutMS`, `timeoutMS`).
 - `ECEI_CORS_ORIGINS`: comma-separated allowlist of origins; empty sends no CORS headers.
 - `ECEI_PUBLISH_RESULTS`: serve the individual results of real (non-sample) interviews.
   They are confidential: by default only aggregates over at least `ECEI_MIN_GROUP_SIZE`
@@ -24,6 +25,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from pymongo.errors import PyMongoError
+from pymongo.uri_parser import parse_uri
 
 __all__ = ["Settings", "SettingsError"]
 
@@ -64,6 +68,8 @@ class Settings:
                 "MONGODB_URI must start with mongodb:// or mongodb+srv:// "
                 "(the value is not shown: it may hold a password)"
             )
+        if uri is not None:
+            _check_uri(uri)
         environment = env.get("ECEI_ENV", "").strip() or default.environment
         if environment not in ("development", "production"):
             raise SettingsError(
@@ -90,6 +96,20 @@ class Settings:
             cors_origins=origins or default.cors_origins,
             publish_results=_bool(env, "ECEI_PUBLISH_RESULTS", default.publish_results),
         )
+
+
+def _check_uri(uri: str) -> None:
+    """Refuse a connection string the driver would refuse, at start-up, in one line."""
+    # A mongodb+srv:// host is checked as a plain host: nothing is looked up in DNS here.
+    plain = "mongodb://" + uri.removeprefix("mongodb+srv://").removeprefix("mongodb://")
+    try:
+        parse_uri(plain)
+    except (ValueError, PyMongoError) as exc:  # InvalidURI, ConfigurationError, bad values
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise SettingsError(
+            f"MONGODB_URI is not a valid connection string: {reason} "
+            "(the value is not shown: it may hold a password)"
+        ) from None
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:

@@ -41,7 +41,7 @@ from strawberry.types import ExecutionResult
 from api.graphiql import graphiql_page
 from api.http_errors import json_error
 from api.persisted import NOT_FOUND, PersistedQueries, PersistedQueryNotFound
-from schema.errors import with_public_code
+from schema.errors import SERVICE_UNAVAILABLE, with_public_code
 from schema.guards.documents import DocumentCache
 from schema.store.documents import Database
 from schema.types.context import Context
@@ -52,6 +52,8 @@ GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 APPLICATION_JSON = "application/json"
 # A whole operation, database calls included, is abandoned after this long (503).
 EXECUTION_DEADLINE_SECONDS = 10.0
+# What a 503 for an unreachable database asks the client to wait, in seconds.
+RETRY_AFTER_SECONDS = 5
 
 
 class _SubResponse(Response):
@@ -62,6 +64,8 @@ class _SubResponse(Response):
     # PERSISTED_QUERY_NOT_FOUND is answered with 200 whatever the media type: clients of
     # the protocol read it from the body and send the query again.
     persisted_query_not_found: bool = False
+    # A database call could not reach the server: 503 with Retry-After.
+    service_unavailable: bool = False
 
 
 def _accepts_graphql_response(accept: str) -> bool:
@@ -175,10 +179,12 @@ class GraphQLView(GraphQL[Context, None]):
         errors: list[GraphQLError] = [with_public_code(e) for e in result.errors or []]
         result.errors = errors or None
         response = strawberry_process_result(result)
+        sub: _SubResponse = request.state.sub_response
         if result.data is None and errors and all(e.path is None for e in errors):
-            sub: _SubResponse = request.state.sub_response
             sub.request_error = True
             response.pop("data", None)
+        if any((e.extensions or {}).get("code") == SERVICE_UNAVAILABLE for e in errors):
+            sub.service_unavailable = True
         return response
 
     def create_response(
@@ -186,6 +192,7 @@ class GraphQLView(GraphQL[Context, None]):
     ) -> Response:
         media_type = APPLICATION_JSON
         status = 200
+        headers: dict[str, str] = {}
         if isinstance(sub_response, _SubResponse):
             media_type = sub_response.media_type_chosen
             if (
@@ -194,7 +201,15 @@ class GraphQLView(GraphQL[Context, None]):
                 and not sub_response.persisted_query_not_found
             ):
                 status = 400
-        return Response(self.encode_json(response_data), status_code=status, media_type=media_type)
+            if sub_response.service_unavailable:
+                status = 503
+                headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return Response(
+            self.encode_json(response_data),
+            status_code=status,
+            media_type=media_type,
+            headers=headers,
+        )
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

@@ -28,13 +28,17 @@ class DirectorySchema(strawberry.Schema):
         are logged with their detail by `MaskInternalErrors` before being masked."""
 
 
-def build_schema(*, production: bool) -> DirectorySchema:
-    """The schema; `production` turns off introspection and "Did you mean" suggestions."""
+def build_schema(
+    *, production: bool, outages: tuple[type[BaseException], ...] = ()
+) -> DirectorySchema:
+    """The schema; `production` turns off introspection and "Did you mean" suggestions;
+    errors of the `outages` classes (the database cannot be reached) are answered with
+    SERVICE_UNAVAILABLE."""
     documents = DocumentCache()
     schema = DirectorySchema(
         query=Query,
         types=[Cluster, Portfolio, Label, Indicator, Interview],
-        extensions=schema_extensions(production=production, documents=documents),
+        extensions=schema_extensions(production=production, documents=documents, outages=outages),
         config=StrawberryConfig(
             disable_field_suggestions=production,
             scalar_map=SCALAR_MAP,

@@ -18,13 +18,17 @@ __all__ = ["schema_extensions"]
 
 
 def schema_extensions(
-    *, production: bool, documents: DocumentCache
+    *,
+    production: bool,
+    documents: DocumentCache,
+    outages: tuple[type[BaseException], ...] = (),
 ) -> list[Callable[[], Any] | type[Any]]:
+    """`outages`: exception classes that mean the database cannot be reached."""
     extensions: list[Callable[[], Any] | type[Any]] = [
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: CheckedDocuments(documents),
         QueryCost,
-        lambda: MaskInternalErrors(hide_suggestions=production),
+        lambda: MaskInternalErrors(hide_suggestions=production, outages=outages),
     ]
     if production:
         extensions.append(DisableIntrospection)
