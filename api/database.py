@@ -21,6 +21,7 @@ from typing import Any
 from pymongo.errors import ConnectionFailure
 from pymongo.uri_parser import parse_uri
 
+from api.embedded import ThreadedDatabase
 from api.settings import Settings
 from schema.store.documents import Database
 
@@ -51,6 +52,8 @@ class Connection:
         await self.db.command("ping")
 
     def close(self) -> None:
+        if self.embedded:
+            self.db.close()  # the ThreadedDatabase's worker thread
         self.client.close()
 
 
@@ -60,7 +63,9 @@ def connect(settings: Settings) -> Connection:
         from mongomock_motor import AsyncMongoMockClient
 
         client: Any = AsyncMongoMockClient(tz_aware=False)
-        return Connection(client=client, db=client[settings.db_name], embedded=True)
+        # Off the event loop: mongomock does its work synchronously (`api.embedded`).
+        db: Any = ThreadedDatabase(client[settings.db_name])
+        return Connection(client=client, db=db, embedded=True)
 
     from motor.motor_asyncio import AsyncIOMotorClient
 
