@@ -141,7 +141,14 @@ def test_a_list_past_the_limit_is_refused() -> None:
     with pytest.raises(GraphQLError) as refused:
         cost(query, {"w": _where(MAX_INPUT_LIST_LENGTH + 1)})
     assert refused.value.extensions == {"code": "BAD_USER_INPUT"}
-    assert "clusters.where.or lists 101 items" in refused.value.message
+    assert "$w.or lists 101 items" in refused.value.message  # checked before coercion
+
+
+def test_a_literal_list_past_the_limit_is_refused() -> None:
+    values = ", ".join(f'"C{i}"' for i in range(MAX_INPUT_LIST_LENGTH + 1))
+    with pytest.raises(GraphQLError) as refused:
+        cost(f"{{ clusters(where: {{country: [{values}]}}) {{ totalCount }} }}")
+    assert "clusters.where.country lists 101 items" in refused.value.message
 
 
 def test_only_the_named_operation_counts() -> None:

@@ -96,6 +96,7 @@ def requested_nodes(
     root = schema.get_root_type(operation.operation) if operation is not None else None
     if operation is None or root is None:
         return 0  # nothing will run; validation reports why
+    _check_raw_lists(variables, "$")  # before coercion, whose work grows with the lists
     coerced = get_variable_values(
         schema, operation.variable_definitions or (), dict(variables), max_errors=1
     )
@@ -191,6 +192,22 @@ class _Walker:
             return get_argument_values(definition, field, self.variables)
         except GraphQLError:
             return {}  # an invalid argument: execution reports it and resolves nothing
+
+
+def _check_raw_lists(value: Any, where: str) -> None:
+    """Refuse a list longer than `MAX_INPUT_LIST_LENGTH` anywhere in the JSON variables,
+    in one pass over them, before graphql-core coerces them."""
+    if isinstance(value, list):
+        if len(value) > MAX_INPUT_LIST_LENGTH:
+            raise BadUserInput(
+                f"{where} lists {len(value)} items; at most {MAX_INPUT_LIST_LENGTH} are "
+                "allowed in any list argument"
+            )
+        for item in value:
+            _check_raw_lists(item, where)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_raw_lists(item, f"{where}{key}" if where == "$" else f"{where}.{key}")
 
 
 def _page_size(arguments: Mapping[str, Any]) -> int:
