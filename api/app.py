@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from api.body_limit import BodySizeLimit
-from api.database import Connection, connect
+from api.database import OUTAGES, Connection, connect
 from api.export import EXPORT_PATH, ClusterExport
 from api.graphiql import GRAPHIQL_ASSETS_DIR, GRAPHIQL_ASSETS_PATH
 from api.headers import SafeHeaders, cached_as
@@ -75,7 +75,9 @@ def create_app(
             )
         return JSONResponse({"status": "ready"})
 
-    schema = build_schema(production=settings.production, extra_extensions=[OperationRecorder])
+    schema = build_schema(
+        production=settings.production, outages=OUTAGES, extra_extensions=[OperationRecorder]
+    )
     view = GraphQLView(
         schema,
         production=settings.production,

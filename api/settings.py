@@ -12,7 +12,8 @@ is written in the class and nowhere else.
   GraphiQL, introspection and field suggestions.
 - `ECEI_MIN_GROUP_SIZE`: aggregates over fewer clusters are withheld.
 - `ECEI_MAX_BODY_BYTES`: larger request bodies get 413.
-- `ECEI_DB_TIMEOUT_MS`: server selection and per-operation timeout.
+- `ECEI_DB_TIMEOUT_MS`: server selection and per-operation timeout, for each that
+  `MONGODB_URI` does not set itself (`serverSelectionTimeoutMS`, `timeoutMS`).
 - `ECEI_CORS_ORIGINS`: comma-separated allowlist of origins, each `scheme://host[:port]`
   (or `*` alone); empty sends no CORS headers.
 - `ECEI_CORS_HEADERS`: comma-separated request headers a cross-origin client may send.
@@ -41,6 +42,9 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from pymongo.errors import PyMongoError
+from pymongo.uri_parser import parse_uri
 
 from schema.rules.limits import DEFAULT_MIN_GROUP_SIZE
 
@@ -113,6 +117,8 @@ class Settings:
                 "MONGODB_URI must start with mongodb:// or mongodb+srv:// "
                 "(the value is not shown: it may hold a password)"
             )
+        if uri is not None:
+            _check_uri(uri)
         environment = env.get("ECEI_ENV", "").strip() or default.environment
         if environment not in ("development", "production"):
             raise SettingsError(
@@ -201,6 +207,20 @@ def _origins(raw: str) -> tuple[str, ...]:
                 f"scheme://host[:port] with no path (or * alone), not {origin!r}"
             )
     return origins
+
+
+def _check_uri(uri: str) -> None:
+    """Refuse a connection string the driver would refuse, at start-up, in one line."""
+    # A mongodb+srv:// host is checked as a plain host: nothing is looked up in DNS here.
+    plain = "mongodb://" + uri.removeprefix("mongodb+srv://").removeprefix("mongodb://")
+    try:
+        parse_uri(plain)
+    except (ValueError, PyMongoError) as exc:  # InvalidURI, ConfigurationError, bad values
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise SettingsError(
+            f"MONGODB_URI is not a valid connection string: {reason} "
+            "(the value is not shown: it may hold a password)"
+        ) from None
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:

@@ -43,7 +43,12 @@ def test_serve_prints_the_line_and_lets_long_query_strings_reach_the_app(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     seen: dict[str, Any] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.update(kwargs))
+
+    # `ecei serve` runs a `uvicorn.Server` of its config (`api.server`): record, not serve.
+    def run(server: uvicorn.Server, sockets: Any = None) -> None:
+        seen.update(vars(server.config))
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
     monkeypatch.setenv("ECEI_MAX_BODY_BYTES", "65536")
     assert main(["serve", "--port", "8123"]) == 0
     assert seen["port"] == 8123

@@ -619,8 +619,14 @@ async def test_alias_limit(api: Api) -> None:
 
 async def test_token_limit(api: Api) -> None:
     def tokens(n: int) -> str:
-        # 16 tokens around the list, plus one per string.
-        return "{ clusters(where: {country: [" + '"FR" ' * (n - 16) + "]}) { totalCount } }"
+        # 16 tokens around the `or` list, 6 around each clause's list, one per string; lists
+        # of at most 100 items (MAX_INPUT_LIST_LENGTH), so that only the tokens are too many.
+        clauses, left = [], n - 16
+        while left > 0:
+            strings = min(100, left - 6)
+            clauses.append("{country: [" + '"FR" ' * strings + "]}")
+            left -= strings + 6
+        return "{ clusters(where: {or: [" + " ".join(clauses) + "]}) { totalCount } }"
 
     assert "errors" not in await api.post(tokens(MAX_TOKENS))
     error = (await api.errors(tokens(MAX_TOKENS + 1)))[0]
