@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = ["compact_key", "fold", "search_key", "slugify"]
 
@@ -40,12 +41,13 @@ def fold(text: str) -> str:
     Punctuation is not removed here; see `search_key` and `slugify`.
     """
     text = text.translate(_SPECIAL)
+    # Decomposed, accents are combining marks: never ASCII, so the encoding drops them.
     text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.replace("&", " and ").replace("@", " ")
     return text.encode("ascii", "ignore").decode("ascii").lower()
 
 
+@lru_cache(maxsize=65536)  # a load folds each name several times (key, slug, compact key)
 def search_key(text: str) -> str:
     """Words of `text`, folded, separated by single spaces: `Pôle EMC²` → `pole emc2`."""
     return _NON_ALNUM.sub(" ", fold(text)).strip()
