@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from api.embedded import embedded_client, guarded
 from api.settings import Settings
 from schema.store.documents import Database
 
@@ -33,10 +34,8 @@ class Connection:
 def connect(settings: Settings) -> Connection:
     """Build the client for `settings`. Connecting is lazy: no I/O happens here."""
     if settings.mongodb_uri is None:
-        from mongomock_motor import AsyncMongoMockClient
-
-        client: Any = AsyncMongoMockClient(tz_aware=False)
-        return Connection(client=client, db=client[settings.db_name], embedded=True)
+        client: Any = embedded_client()
+        return Connection(client=client, db=guarded(client[settings.db_name]), embedded=True)
 
     from motor.motor_asyncio import AsyncIOMotorClient
 

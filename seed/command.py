@@ -3,8 +3,8 @@ what would be loaded).
 
 Exit codes (see `api.cli`): 0 loaded; 1 rows rejected and skipped with --skip-invalid, the
 rest written; 2 unreadable or invalid input, nothing written; 3 the database could not be
-reached or refused a write. The report goes to stdout, errors and the progress bar to
-stderr.
+reached or refused a write, or other loads kept changing the same documents (run it
+again). The report goes to stdout, errors and the progress bar to stderr.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pymongo.errors import PyMongoError
 
 from schema.store.documents import Database
 from seed.catalogue import load_catalogue
-from seed.errors import InputError, RowError, ValidationFailed
+from seed.errors import InputError, LoadConflict, RowError, ValidationFailed
 from seed.interviews import InterviewInput, parse_interviews
 from seed.listing import parse_listing
 from seed.loader import LoadInput, Progress, load
@@ -66,6 +66,11 @@ async def run_seed(args: argparse.Namespace, db: Database | None) -> int:
         )
         _print_report(LoadReport(dry_run=db is None, rejected=exc.errors), args.report)
         return 2
+    except LoadConflict as exc:
+        if progress is not None:
+            print(file=sys.stderr)
+        print(f"ecei seed: {exc}", file=sys.stderr)
+        return 3
     except PyMongoError as exc:
         if progress is not None:
             print(file=sys.stderr)

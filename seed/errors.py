@@ -5,7 +5,9 @@ SeedError                 anything the loader reports as a failure of its input
 ├── InputError            a whole file is unusable: unreadable, not UTF-8, bad JSON,
 │                         no table header, unknown or missing columns
 ├── RowError              one row (or record) is rejected: names file, line, field, value
-└── ValidationFailed      some rows were rejected and skip-invalid is off: nothing written
+├── ValidationFailed      some rows were rejected and skip-invalid is off: nothing written
+└── LoadConflict          other writers kept changing the documents of this load: what
+                          was written is consistent, run the same load again to finish
 ```
 
 Messages name the file by its base name only, the line, the field, the bad value and the
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["InputError", "RowError", "SeedError", "ValidationFailed", "file_name"]
+__all__ = ["InputError", "LoadConflict", "RowError", "SeedError", "ValidationFailed", "file_name"]
 
 
 def file_name(path: str | Path) -> str:
@@ -59,3 +61,15 @@ class ValidationFailed(SeedError):
         first = f": {errors[0]}" if errors else ""
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         super().__init__(f"{len(errors)} row(s) rejected, nothing written{first}{more}")
+
+
+class LoadConflict(SeedError):
+    """Raised by the loader when, round after round, another writer changed documents this
+    load had just read; every write made is whole, and running the load again completes it."""
+
+    def __init__(self, rounds: int) -> None:
+        self.rounds = rounds
+        super().__init__(
+            f"other writers changed this load's documents in each of {rounds} rounds; "
+            "run the same load again to complete it"
+        )

@@ -9,8 +9,8 @@ from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 import pytest
-from mongomock_motor import AsyncMongoMockClient
 
+from api.embedded import embedded_client, guarded
 from schema.rules.labels import label_status
 from schema.rules.ratings import benchmark
 from schema.store.aggregates import (
@@ -45,8 +45,7 @@ def db(request: pytest.FixtureRequest) -> Database:
     pipelines must give the same answers on both."""
     if request.param == "mongodb":
         return cast(Database, request.getfixturevalue("mongodb"))
-    client: Any = AsyncMongoMockClient(tz_aware=False)
-    return cast(Database, client[f"test_{uuid.uuid4().hex[:8]}"])
+    return cast(Database, guarded(embedded_client()[f"test_{uuid.uuid4().hex[:8]}"]))
 
 
 AS_OF = date(2015, 6, 30)
