@@ -1,9 +1,10 @@
-"""Grouped counts over the cluster listing and the label history: one pipeline each.
+"""Grouped counts over the cluster listing and the label history.
 
 Every function takes the `$match` stage built from a `ClusterWhere` (see `schema.store.filters`),
-runs exactly one aggregation, and folds the rows in Python. Pipelines stay inside the
+runs one aggregation (`labelTimeline`: two finds, clusters then their labels, joined in
+Python), and folds the rows in Python. Pipelines stay inside the
 operators that MongoDB and mongomock both implement (`$match`, `$group` with `$sum`,
-`$min`, `$max`, `$first`, `$switch`, `$year`, `$lookup`, `$unwind`, `$project`), so the
+`$min`, `$max`, `$first`, `$switch`, `$year`, `$project`), so the
 embedded store and a real server give identical answers.
 
 Label status is computed inside the pipeline by a `$switch` on `label.validUntil` whose
@@ -260,30 +261,22 @@ async def label_timeline(
     """Labels awarded and expiring per period, and clusters holding a valid label at its end.
 
     Uses every label in the history of the matching clusters (renewals and earlier labels
-    included), fetched in one pipeline. Periods run without gaps from the earliest award to
-    the latest end; a label is valid at a period's end when
+    included), fetched in two reads (the clusters, then their labels). Periods run without
+    gaps from the earliest award to the latest end; a label is valid at a period's end when
     `awardedOn <= last day <= validUntil`.
     """
-    pipeline: list[dict[str, Any]] = [
-        {"$match": dict(match)},
-        {"$project": {"_id": 1}},
-        {"$lookup": {"from": LABELS, "localField": "_id", "foreignField": "cluster", "as": "l"}},
-        {"$unwind": "$l"},
-        {
-            "$project": {
-                "_id": 0,
-                "cluster": "$_id",
-                "validUntil": "$l.validUntil",
-                "awardedOn": "$l.awardedOn",
-                "inferred": "$l.awardedOnInferred",
-            }
-        },
-    ]
+    # Two linear reads joined in Python: a `$lookup` is one query per cluster, which the
+    # embedded store answers by scanning every label each time.
+    ids = {doc["_id"] async for doc in db[CLUSTERS].find(dict(match), {"_id": 1})}
+    query: dict[str, Any] = {"cluster": {"$in": sorted(ids)}} if len(ids) <= 1000 else {}
+    fields = {"_id": 0, "cluster": 1, "validUntil": 1, "awardedOn": 1, "awardedOnInferred": 1}
     labels = []
-    for doc in await db[CLUSTERS].aggregate(pipeline).to_list(None):
+    async for doc in db[LABELS].find(query if match else {}, fields):
+        if doc.get("cluster") not in ids:
+            continue
         end, start = from_stored(doc.get("validUntil")), from_stored(doc.get("awardedOn"))
         if end is not None and start is not None:
-            labels.append((doc["cluster"], start, end, bool(doc.get("inferred"))))
+            labels.append((doc["cluster"], start, end, bool(doc.get("awardedOnInferred"))))
     if not labels:
         return []
     first = _period_start(min(min(start, end) for _, start, end, _ in labels), interval)
