@@ -161,6 +161,7 @@ SEARCH = "query($s: String) { clusters(search: $s, first: 100) { totalCount node
         pytest.param("hippolia", "Flière Équine (HIPPOLIA)", id="acronym"),
         pytest.param("novlog", "Nov@log", id="compact"),
         pytest.param("nov log", "Nov@log", id="spaced"),
+        pytest.param("Nov@log", "Nov@log", id="as-published"),
         pytest.param("emc2", "Pôle EMC²", id="superscript"),
         pytest.param("l'environnement", "Technologies de l’Environnement", id="apostrophe"),
     ],
@@ -253,6 +254,13 @@ async def test_paging_forwards_and_backwards_covers_everything_once(
             break
         before = data["pageInfo"]["startCursor"]
     assert backward == everything
+
+
+async def test_an_order_no_index_serves_is_a_client_error(api: Api) -> None:
+    order = [{"field": "NAME"}, {"field": "VALID_UNTIL"}]
+    error = (await api.errors(PAGE, order=order))[0]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "PORTFOLIO then NAME" in error["message"]
 
 
 async def test_name_order_ignores_case_and_accents(api: Api) -> None:

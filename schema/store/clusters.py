@@ -1,7 +1,12 @@
 """Reads of the directory itself: pages and counts of clusters, and the portfolio list.
 
 A page of clusters is one `find` whatever its size (see `schema.store.pages`); a count is
-one `count_documents`, asked for only when a client selects `totalCount`.
+one `count_documents`, asked for only when a client selects `totalCount` (without a filter,
+the collection's `estimated_document_count`, read from its metadata).
+
+Orders are those an index serves in index order (see `schema.store.indexes`): one key,
+or PORTFOLIO then NAME or VALID_UNTIL, each way; `ORDERS` lists them and any other is a
+`BadUserInput` naming them, never a query that sorts in memory.
 """
 
 from __future__ import annotations
@@ -9,10 +14,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, cast
 
+from schema.errors import BadUserInput
 from schema.store.documents import CLUSTERS, PORTFOLIOS, ClusterDoc, Database, PortfolioDoc
 from schema.store.pages import Page, PageArgs, SortKey, fetch_page
 
 __all__ = [
+    "ORDERS",
     "ORDER_KEYS",
     "OrderKey",
     "count_clusters",
@@ -28,6 +35,14 @@ ORDER_KEYS: dict[OrderKey, tuple[str, bool]] = {
     "VALID_UNTIL": ("label.validUntil", True),
     "PORTFOLIO": ("portfolioName", False),
 }
+# The orders (keys, most significant first) that an index serves, in either direction.
+ORDERS: tuple[tuple[OrderKey, ...], ...] = (
+    ("NAME",),
+    ("VALID_UNTIL",),
+    ("PORTFOLIO",),
+    ("PORTFOLIO", "NAME"),
+    ("PORTFOLIO", "VALID_UNTIL"),
+)
 # Everything `Cluster` reads, plus the sort keys cursors are made of: no `source`.
 _PROJECTION = {
     f: 1
@@ -45,7 +60,14 @@ _PROJECTION = {
 
 
 def sort_keys(order: Sequence[tuple[OrderKey, bool]]) -> list[SortKey]:
-    """The stored sort keys of `(key, descending)` pairs, most significant first."""
+    """The stored sort keys of `(key, descending)` pairs, most significant first;
+    `BadUserInput` for an order no index serves."""
+    if tuple(key for key, _ in order) not in ORDERS:
+        known = "; ".join(" then ".join(keys) for keys in ORDERS)
+        asked = " then ".join(key for key, _ in order)
+        raise BadUserInput(
+            f"orderBy {asked} is not offered; the orders are: {known} (each ASC or DESC)"
+        )
     keys = []
     for key, descending in order:
         path, is_date = ORDER_KEYS[key]
@@ -69,6 +91,8 @@ async def fetch_clusters(
 
 
 async def count_clusters(db: Database, match: Mapping[str, Any]) -> int:
+    if not match:
+        return int(await db[CLUSTERS].estimated_document_count())
     return int(await db[CLUSTERS].count_documents(dict(match)))
 
 

@@ -5,6 +5,17 @@ The next page is "documents after these key values" in the sort order, so a page
 shifts when documents are inserted before it (unlike offsets). A cursor is only valid with
 the order it was made for; anything that does not decode to exactly that shape is a
 `BadUserInput`, never a server error.
+
+Shaped for the index (see `schema.store.indexes`): the `_id` tie-breaker takes the
+direction of the last sort key, so `{k: -1, _id: -1}` is the index `{k: 1, _id: 1}` read
+backwards, never an in-memory sort. The keyset predicate leads with a plain bound on the
+first sort key (`k >= v`) so that the planner gets index bounds, the exact position being
+an `$or` checked within them; the `hasPreviousPage` probe is the same predicate the other
+way round (at or behind the cursor), read in the opposite direction, limit 1.
+
+Stored values of another type than the order expects (a missing or null name, a number,
+written outside the loader) are left out of the pages of that order: the window requires
+each sort key to be of its type, so cursors always hold strings and paging never fails.
 """
 
 from __future__ import annotations
@@ -23,7 +34,17 @@ from schema.errors import BadUserInput
 from schema.rules.limits import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from schema.store.documents import Database
 
-__all__ = ["Page", "PageArgs", "SortKey", "decode_cursor", "encode_cursor", "fetch_page"]
+__all__ = [
+    "Page",
+    "PageArgs",
+    "PageQuery",
+    "SortKey",
+    "decode_cursor",
+    "encode_cursor",
+    "fetch_page",
+    "page_query",
+    "sort_spec",
+]
 
 _MAX_CURSOR_LENGTH = 1024
 
@@ -116,16 +137,44 @@ def decode_cursor(keys: Sequence[SortKey], cursor: str) -> list[Any]:
     return values
 
 
-def _beyond(keys: Sequence[SortKey], values: list[Any], *, forward: bool) -> dict[str, Any]:
-    """Documents strictly after (`forward`) or before the position `values` in the order."""
-    paths = [(k.path, k.descending) for k in keys] + [("_id", False)]
+def _paths(keys: Sequence[SortKey]) -> list[tuple[str, bool]]:
+    """Stored paths and directions of the order, `_id` last in the last key's direction."""
+    last = keys[-1].descending if keys else False
+    return [(k.path, k.descending) for k in keys] + [("_id", last)]
+
+
+def sort_spec(keys: Sequence[SortKey], *, forward: bool = True) -> list[tuple[str, int]]:
+    """The `sort` of a page in the order of `keys`, read forwards or backwards."""
+    return [
+        (path, DESCENDING if descending == forward else ASCENDING)
+        for path, descending in _paths(keys)
+    ]
+
+
+def _beyond(
+    keys: Sequence[SortKey], values: list[Any], *, forward: bool, inclusive: bool = False
+) -> dict[str, Any]:
+    """Documents strictly after (`forward`) or before the position `values` in the order;
+    with `inclusive`, the document at the position too."""
+    paths = _paths(keys)
     alternatives = []
     for i, (path, descending) in enumerate(paths):
-        op = "$gt" if forward != descending else "$lt"
+        up = forward != descending
+        last = i == len(paths) - 1
+        op = ("$gte" if up else "$lte") if inclusive and last else ("$gt" if up else "$lt")
         clause = {p: values[j] for j, (p, _) in enumerate(paths[:i])}
         clause[path] = {op: values[i]}
         alternatives.append(clause)
-    return {"$or": alternatives}
+    # A plain bound on the first key, implied by the $or, gives the planner index bounds.
+    first, descending = paths[0]
+    bound = {first: {"$gte" if forward != descending else "$lte": values[0]}}
+    return {"$and": [bound, {"$or": alternatives}]}
+
+
+def _typed(keys: Sequence[SortKey]) -> dict[str, Any]:
+    """Only documents whose sort keys have the type the order and its cursors expect."""
+    typed = [{k.path: {"$type": "date" if k.is_date else "string"}} for k in keys]
+    return _and(*typed, {"_id": {"$type": "string"}})
 
 
 def _and(*clauses: dict[str, Any]) -> dict[str, Any]:
@@ -133,6 +182,44 @@ def _and(*clauses: dict[str, Any]) -> dict[str, Any]:
     if not present:
         return {}
     return present[0] if len(present) == 1 else {"$and": present}
+
+
+@dataclass(frozen=True)
+class PageQuery:
+    """The reads of one page: its `find` (`filter`, `sort`) and, for the flag of the side
+    the client came from, the probe (`behind`, `behind_sort`; None without a cursor)."""
+
+    filter: dict[str, Any]
+    sort: list[tuple[str, int]]
+    behind: dict[str, Any] | None
+    behind_sort: list[tuple[str, int]]
+
+
+def page_query(match: dict[str, Any], keys: Sequence[SortKey], args: PageArgs) -> PageQuery:
+    """What `fetch_page` sends for `args`; `BadUserInput` for a cursor that is not ours."""
+    after = decode_cursor(keys, args.after) if args.after is not None else None
+    before = decode_cursor(keys, args.before) if args.before is not None else None
+    forward = args.last is None
+    scope = _and(match, _typed(keys))
+    window = _and(
+        scope,
+        _beyond(keys, after, forward=True) if after is not None else {},
+        _beyond(keys, before, forward=False) if before is not None else {},
+    )
+    edge = after if forward else before
+    # Anything at or behind the cursor, its own document included, read from the cursor
+    # backwards on the same index.
+    behind = (
+        _and(scope, _beyond(keys, edge, forward=not forward, inclusive=True))
+        if edge is not None
+        else None
+    )
+    return PageQuery(
+        filter=window,
+        sort=sort_spec(keys, forward=forward),
+        behind=behind,
+        behind_sort=sort_spec(keys, forward=not forward),
+    )
 
 
 async def fetch_page(
@@ -150,21 +237,13 @@ async def fetch_page(
     The flag for the side the client came from (`hasPreviousPage` when paging forward
     after a cursor) takes one more `find` with limit 1, and only when `need_opposite`.
     """
-    after = decode_cursor(keys, args.after) if args.after is not None else None
-    before = decode_cursor(keys, args.before) if args.before is not None else None
+    query = page_query(match, keys, args)
     forward = args.last is None
     limit = args.first if forward else args.last
     assert limit is not None
-    window = _and(
-        match,
-        _beyond(keys, after, forward=True) if after is not None else {},
-        _beyond(keys, before, forward=False) if before is not None else {},
-    )
-    sort = [(k.path, DESCENDING if k.descending != (not forward) else ASCENDING) for k in keys]
-    sort.append(("_id", ASCENDING if forward else DESCENDING))
     docs: list[dict[str, Any]] = []
     if limit > 0:
-        cursor = db[collection].find(window, projection).sort(sort).limit(limit + 1)
+        cursor = db[collection].find(query.filter, projection).sort(query.sort).limit(limit + 1)
         docs = await cursor.to_list(length=limit + 1)
         more = len(docs) > limit
         docs = docs[:limit]
@@ -172,15 +251,12 @@ async def fetch_page(
             docs.reverse()
     else:
         # An empty page still says whether anything lies ahead in its direction.
-        probe = db[collection].find(window, {"_id": 1}).limit(1)
+        probe = db[collection].find(query.filter, {"_id": 1}).sort(query.sort).limit(1)
         more = bool(await probe.to_list(length=1))
     opposite = False
-    edge = after if forward else before
-    if need_opposite and edge is not None:
-        # Anything at or behind the cursor, the cursor's own document included.
-        behind = _and(match, {"$nor": [_beyond(keys, edge, forward=forward)]})
-        found = await db[collection].find(behind, {"_id": 1}).limit(1).to_list(length=1)
-        opposite = bool(found)
+    if need_opposite and query.behind is not None:
+        behind = db[collection].find(query.behind, {"_id": 1}).sort(query.behind_sort)
+        opposite = bool(await behind.limit(1).to_list(length=1))
     return Page(
         docs=docs,
         cursors=[encode_cursor(keys, d) for d in docs],
@@ -192,5 +268,5 @@ async def fetch_page(
 def _get(doc: dict[str, Any], path: str) -> Any:
     value: Any = doc
     for part in path.split("."):
-        value = value[part]
+        value = value.get(part) if isinstance(value, dict) else None
     return value

@@ -1,0 +1,230 @@
+"""Every directory query is served by a declared index in index order.
+
+The shapes are enumerated from what the store can emit: `ClusterFilter` fields (alone and
+in pairs, one value and several), search, the portfolio scope of `Portfolio.clusters`,
+every offered order in every direction, forwards and backwards, with and without a
+cursor, and the `hasPreviousPage` probe. Each is held against `INDEXES` by the
+equality-sort-range rule: some index must be equality fields of the query, then exactly
+the sort (or the sort reversed), so MongoDB reads it in order, never sorting in memory.
+On a real server (`mongodb` marker) the same shapes go through `explain`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+
+from schema.errors import BadUserInput
+from schema.store.clusters import ORDERS, OrderKey, sort_keys
+from schema.store.documents import CLUSTERS, Database
+from schema.store.filters import ClusterFilter, cluster_match
+from schema.store.indexes import INDEXES, ensure_indexes
+from schema.store.pages import PageArgs, SortKey, encode_cursor, page_query
+from seed.generate import generated_input
+from seed.loader import load
+
+ON = date(2014, 2, 20)
+
+FILTERS: dict[str, ClusterFilter | None] = {
+    "none": None,
+    "portfolio": ClusterFilter(portfolio=["ict"]),
+    "portfolios": ClusterFilter(portfolio=["ict", "biotechnology"]),
+    "level": ClusterFilter(label_level=["GOLD"]),
+    "status": ClusterFilter(label_status=["VALID", "EXPIRING_SOON"]),
+    "valid-until": ClusterFilter(valid_until=(date(2014, 1, 1), date(2016, 1, 1))),
+    "country": ClusterFilter(country=["DE"]),
+    "and": ClusterFilter(and_=[ClusterFilter(portfolio=["ict"]), ClusterFilter(country=["FR"])]),
+    "or": ClusterFilter(or_=[ClusterFilter(country=["DE"]), ClusterFilter(portfolio=["ict"])]),
+    "not": ClusterFilter(not_=ClusterFilter(portfolio=["ict"])),
+}
+SINGLE = [name for name in FILTERS if name not in ("none", "and", "or", "not")]
+
+
+def _combined(a: ClusterFilter, b: ClusterFilter) -> ClusterFilter:
+    return ClusterFilter(and_=[a, b])
+
+
+def _filters() -> Iterator[tuple[str, ClusterFilter | None]]:
+    yield from FILTERS.items()
+    for a, b in itertools.combinations(SINGLE, 2):
+        first, second = FILTERS[a], FILTERS[b]
+        assert first is not None
+        assert second is not None
+        yield f"{a}+{b}", _combined(first, second)
+
+
+def _orders() -> Iterator[list[tuple[OrderKey, bool]]]:
+    for order in ORDERS:
+        for directions in itertools.product((False, True), repeat=len(order)):
+            yield list(zip(order, directions, strict=True))
+
+
+@dataclass(frozen=True)
+class Shape:
+    name: str
+    filter: dict[str, Any]
+    sort: list[tuple[str, int]]
+
+
+def _sample(keys: list[SortKey]) -> dict[str, Any]:
+    """A stored cluster to make a cursor of, for the keys of an order."""
+    doc: dict[str, Any] = {"_id": "m", "label": {"validUntil": datetime(2014, 1, 1)}}
+    doc.update(nameKey="m", portfolioName="M")
+    assert all(key.path in ("nameKey", "portfolioName", "label.validUntil") for key in keys)
+    return doc
+
+
+def shapes() -> Iterator[Shape]:
+    for (fname, where), search, scope in itertools.product(
+        _filters(), (None, "nov log"), (None, "ict")
+    ):
+        match = cluster_match(where, ON, search, portfolio=scope)
+        for order in _orders():
+            keys = sort_keys(order)
+            cursor = encode_cursor(keys, _sample(keys))
+            label = f"{fname}|{search}|{scope}|{order}"
+            for args in (
+                PageArgs(20, None, None, None),
+                PageArgs(20, cursor, None, None),
+                PageArgs(None, None, 20, None),
+                PageArgs(None, None, 20, cursor),
+            ):
+                query = page_query(match, keys, args)
+                yield Shape(f"{label}|{args}", query.filter, query.sort)
+                if query.behind is not None:
+                    yield Shape(f"{label}|{args}|behind", query.behind, query.behind_sort)
+
+
+def _clauses(query: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    if set(query) == {"$and"}:
+        for clause in query["$and"]:
+            yield from _clauses(clause)
+    elif query:
+        yield query
+
+
+def equality_fields(query: dict[str, Any]) -> set[str]:
+    """Fields the query holds equal to one value or to one of a list (`$in`): MongoDB
+    reads an index prefix of them in sort order (several values merge sorted runs)."""
+    fields = set()
+    for clause in _clauses(query):
+        for field, condition in clause.items():
+            if field.startswith("$"):
+                continue
+            if not isinstance(condition, dict) or set(condition) == {"$in"}:
+                fields.add(field)
+    return fields
+
+
+def serving_indexes(shape: Shape) -> list[tuple[str, int]]:
+    """(index name, number of equality fields it leads with) for every index that reads
+    the shape in its sort order."""
+    equal = equality_fields(shape.filter)
+    reverse = [(field, -direction) for field, direction in shape.sort]
+    found = []
+    for model in INDEXES[CLUSTERS]:
+        keys = list(model.document["key"].items())
+        for prefix in range(len(keys) + 1):
+            if not {field for field, _ in keys[:prefix]} <= equal:
+                break
+            rest = keys[prefix : prefix + len(shape.sort)]
+            if rest in (shape.sort, reverse):
+                found.append((model.document["name"], prefix))
+    return found
+
+
+ALL_SHAPES = list(shapes())
+
+
+def test_the_enumeration_covers_the_store() -> None:
+    assert len(ALL_SHAPES) > 5000
+    sorts = {tuple(shape.sort) for shape in ALL_SHAPES}
+    # Every order in every direction (reading backwards is the opposite direction's sort).
+    assert len(sorts) == sum(2 ** len(order) for order in ORDERS)
+
+
+def test_every_shape_is_read_in_index_order() -> None:
+    unserved = [shape.name for shape in ALL_SHAPES if not serving_indexes(shape)]
+    assert unserved == []
+
+
+@pytest.mark.parametrize(
+    ("where", "order", "index"),
+    [
+        pytest.param("portfolio", "NAME", "in_portfolio_by_name", id="portfolio+name"),
+        pytest.param(
+            "portfolio", "VALID_UNTIL", "in_portfolio_by_valid_until", id="portfolio+valid-until"
+        ),
+        pytest.param("country", "NAME", "in_country_by_name", id="country+name"),
+    ],
+)
+def test_equality_filters_lead_their_index(where: str, order: OrderKey, index: str) -> None:
+    for descending in (False, True):
+        keys = sort_keys([(order, descending)])
+        match = cluster_match(FILTERS[where], ON)
+        query = page_query(match, keys, PageArgs(20, None, None, None))
+        assert (index, 1) in serving_indexes(Shape(where, query.filter, query.sort))
+
+
+def test_every_declared_cluster_index_serves_some_shape() -> None:
+    used = {name for shape in ALL_SHAPES for name, _ in serving_indexes(shape)}
+    declared = {model.document["name"] for model in INDEXES[CLUSTERS]}
+    assert declared - used == {"natural_key_unique"}  # the loader's lookups, not a page
+
+
+def test_the_tie_breaker_follows_the_last_key() -> None:
+    keys = sort_keys([("VALID_UNTIL", True)])
+    query = page_query({}, keys, PageArgs(20, None, None, None))
+    assert query.sort == [("label.validUntil", -1), ("_id", -1)]
+    backwards = page_query({}, keys, PageArgs(None, None, 20, None))
+    assert backwards.sort == [("label.validUntil", 1), ("_id", 1)]
+
+
+def test_an_order_no_index_serves_is_refused() -> None:
+    with pytest.raises(BadUserInput, match="orderBy NAME then PORTFOLIO is not offered"):
+        sort_keys([("NAME", False), ("PORTFOLIO", False)])
+
+
+# --- on a real server ----------------------------------------------------------------------
+
+
+def _stages(plan: dict[str, Any]) -> Iterator[str]:
+    yield plan.get("stage", "")
+    for child in ("inputStage", "queryPlan"):
+        if isinstance(plan.get(child), dict):
+            yield from _stages(plan[child])
+    for sub in plan.get("inputStages", []):
+        yield from _stages(sub)
+
+
+@pytest.mark.anyio
+@pytest.mark.mongodb
+async def test_explain_shows_an_index_scan_and_no_blocking_sort(mongodb: Database) -> None:
+    await load(mongodb, generated_input(300, sample_interviews=False))
+    await ensure_indexes(mongodb)
+    # One shape per (filter, order, direction, cursor side): the search and scope
+    # variants change only the residual filter.
+    seen: set[str] = set()
+    for shape in ALL_SHAPES:
+        key = shape.name.split("|")[0] + "|".join(shape.name.split("|")[3:])
+        if key in seen:
+            continue
+        seen.add(key)
+        explained = await mongodb[CLUSTERS].find(shape.filter).sort(shape.sort).limit(21).explain()
+        stages = list(_stages(explained["queryPlanner"]["winningPlan"]))
+        assert "IXSCAN" in stages, (shape.name, stages)
+        assert "SORT" not in stages, (shape.name, stages)
+
+
+@pytest.mark.anyio
+async def test_ensure_indexes_drops_the_ones_no_query_uses(db: Database) -> None:
+    await db[CLUSTERS].create_index([("label.level", 1)], name="by_label_level")
+    await ensure_indexes(db)
+    await ensure_indexes(db)  # idempotent
+    names = {index["name"] async for index in db[CLUSTERS].list_indexes()}
+    assert names == {"_id_"} | {model.document["name"] for model in INDEXES[CLUSTERS]}
