@@ -39,10 +39,15 @@ def connect(settings: Settings) -> Connection:
 
     from motor.motor_asyncio import AsyncIOMotorClient
 
+    # `timeoutMS` bounds every operation (PyMongo's client-side operation timeout): the
+    # driver sends the remaining time as `maxTimeMS`, so the server gives up on a query
+    # when the client does. Motor runs each operation on a thread of its pool, which the
+    # request deadline cannot cancel; this timeout is what frees the thread.
     client = AsyncIOMotorClient(
         settings.mongodb_uri,
         serverSelectionTimeoutMS=settings.db_timeout_ms,
         timeoutMS=settings.db_timeout_ms,
+        maxPoolSize=settings.db_pool_size,
         tz_aware=False,
         appname="ecei-api",
     )

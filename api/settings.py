@@ -8,7 +8,13 @@
   suggestions.
 - `ECEI_MIN_GROUP_SIZE` (`3`): aggregates over fewer clusters are withheld.
 - `ECEI_MAX_BODY_BYTES` (`65536`): larger request bodies get 413.
-- `ECEI_DB_TIMEOUT_MS` (`5000`): server selection and per-operation timeout.
+- `ECEI_DB_TIMEOUT_MS` (`5000`): server selection and per-operation timeout: the client's
+  `timeoutMS`, from which the driver sets `maxTimeMS` on every command, so the server
+  stops an operation the request no longer waits for.
+- `ECEI_DB_POOL_SIZE` (`50`): connections per server (`maxPoolSize`).
+- `MOTOR_MAX_WORKERS` (CPUs × 5): Motor's threads, read by Motor itself when it is first
+  imported; validated here so that a bad value is a clear error. Every operation in flight
+  holds one thread, so keep it at least `ECEI_DB_POOL_SIZE`.
 - `ECEI_CORS_ORIGINS` (empty: no CORS headers): comma-separated allowlist of origins.
 - `ECEI_PUBLISH_RESULTS` (`false`): serve the individual results of real (non-sample)
   interviews. They are confidential: by default only aggregates over at least
@@ -38,6 +44,8 @@ class Settings:
     min_group_size: int = 3
     max_body_bytes: int = 65536
     db_timeout_ms: int = 5000
+    db_pool_size: int = 50
+    motor_workers: int | None = None  # None: Motor's default
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
     publish_results: bool = False
 
@@ -80,6 +88,12 @@ class Settings:
             min_group_size=_int(env, "ECEI_MIN_GROUP_SIZE", 3, 1, 1000),
             max_body_bytes=_int(env, "ECEI_MAX_BODY_BYTES", 65536, 1024, 16 * 1024 * 1024),
             db_timeout_ms=_int(env, "ECEI_DB_TIMEOUT_MS", 5000, 100, 600_000),
+            db_pool_size=_int(env, "ECEI_DB_POOL_SIZE", 50, 1, 1000),
+            motor_workers=(
+                _int(env, "MOTOR_MAX_WORKERS", 1, 1, 1000)
+                if env.get("MOTOR_MAX_WORKERS", "").strip()
+                else None
+            ),
             cors_origins=origins,
             publish_results=_bool(env, "ECEI_PUBLISH_RESULTS", False),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from api.cli import main
+from api.database import connect
 from api.settings import Settings, SettingsError
 from schema.sdl import SDL_PATH
 
@@ -29,6 +30,8 @@ def test_every_variable_is_read() -> None:
             "ECEI_MIN_GROUP_SIZE": "5",
             "ECEI_MAX_BODY_BYTES": "2048",
             "ECEI_DB_TIMEOUT_MS": "1500",
+            "ECEI_DB_POOL_SIZE": "30",
+            "MOTOR_MAX_WORKERS": "40",
             "ECEI_CORS_ORIGINS": "https://a.example, https://b.example",
             "ECEI_PUBLISH_RESULTS": "yes",
         }
@@ -42,6 +45,8 @@ def test_every_variable_is_read() -> None:
         min_group_size=5,
         max_body_bytes=2048,
         db_timeout_ms=1500,
+        db_pool_size=30,
+        motor_workers=40,
         cors_origins=("https://a.example", "https://b.example"),
         publish_results=True,
     )
@@ -62,6 +67,8 @@ def test_every_variable_is_read() -> None:
             "ECEI_DB_NAME", "a.b", "ECEI_DB_NAME must be a MongoDB database name", id="db"
         ),
         pytest.param("ECEI_PUBLISH_RESULTS", "maybe", "true or false, not 'maybe'", id="bool"),
+        pytest.param("MOTOR_MAX_WORKERS", "many", "MOTOR_MAX_WORKERS must be a whole", id="w"),
+        pytest.param("ECEI_DB_POOL_SIZE", "0", "between 1 and 1000, not 0", id="pool"),
     ],
 )
 def test_a_bad_value_names_the_variable_and_the_expected_form(
@@ -94,3 +101,16 @@ def test_cli_export_schema_prints_the_committed_sdl(
     monkeypatch.delenv("ECEI_PORT", raising=False)
     assert main(["export-schema", "--output", "-"]) == 0
     assert capsys.readouterr().out == SDL_PATH.read_text(encoding="utf-8")
+
+
+@pytest.mark.anyio
+async def test_the_server_client_bounds_every_operation_and_its_pool() -> None:
+    settings = Settings(mongodb_uri="mongodb://db.invalid:27017", db_timeout_ms=1500)
+    connection = connect(settings)  # lazy: nothing is reached
+    try:
+        options = connection.client.options
+        assert options.timeout == 1.5  # timeoutMS: maxTimeMS on every command
+        assert options.server_selection_timeout == 1.5
+        assert options.pool_options.max_pool_size == settings.db_pool_size
+    finally:
+        connection.close()
