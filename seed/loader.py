@@ -311,12 +311,14 @@ async def _assign_ids(
     start, stop = 2, 10
     pending = [key for key in groups if key not in ids]
     while pending:
-        wanted = [c for key in pending for c in candidates(key, start, stop)]
-        found = await _find_in(db, CLUSTERS, "_id", wanted, projection={"_id": 1})
-        taken |= {doc["_id"] for doc in found}
+        wanted = {key: candidates(key, start, stop) for key in pending}
+        if db is not None:
+            every = (c for key in pending for c in wanted[key])
+            found = await _find_in(db, CLUSTERS, "_id", every, projection={"_id": 1})
+            taken |= {doc["_id"] for doc in found}
         still: list[NaturalKey] = []
         for key in pending:
-            free = next((c for c in candidates(key, start, stop) if c not in taken), None)
+            free = next((c for c in wanted[key] if c not in taken), None)
             if free is None:
                 still.append(key)
                 continue

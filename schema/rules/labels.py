@@ -13,7 +13,6 @@ same rules, so filtering and display never disagree.
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, datetime, timedelta
 from typing import Literal
 
@@ -42,9 +41,10 @@ BRONZE_RENEWAL_YEARS = 3
 
 def add_years(day: date, years: int) -> date:
     """`day` moved by whole calendar years; 29 February becomes 28 February when needed."""
-    year = day.year + years
-    last = calendar.monthrange(year, day.month)[1]
-    return day.replace(year=year, day=min(day.day, last))
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a common year, the only day that can fail
+        return day.replace(year=day.year + years, day=28)
 
 
 def as_date(value: date | datetime) -> date:
