@@ -24,7 +24,7 @@ from seed.loader import LoadInput
 from seed.rows import ListingRow
 from seed.vocabulary import load_portfolios
 
-__all__ = ["GENERATED_FILE", "generate_rows", "generated_input"]
+__all__ = ["GENERATED_FILE", "GENERATE_SEED", "generate_rows", "generated_input"]
 
 GENERATED_FILE = "generated"
 GENERATE_SEED = 2024
