@@ -64,5 +64,5 @@ vendor-graphiql: $(STAMP) ## refresh GraphiQL's vendored files after a Strawberr
 	$(BIN)/python scripts/vendor_graphiql.py
 
 .PHONY: bench
-bench: $(STAMP) ## measure request latency on the embedded store
-	$(BIN)/python scripts/bench.py
+bench: $(STAMP) ## measure latency on the embedded store (BENCH_ARGS="--clusters 10000")
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
