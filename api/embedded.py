@@ -64,7 +64,13 @@ def _check(collection: str, command: str, *parts: Any) -> None:
 
 
 class GuardedDatabase:
-    """A mongomock-motor database whose collections refuse commands over 16 MiB."""
+    """A mongomock-motor database whose collections refuse commands over 16 MiB.
+
+    `in_process` tells the store that this engine has no indexes and copies every whole
+    document into an `aggregate`, so that it may choose a `find` with a projection where
+    a server would run a pipeline (same answers, see `schema.store.interviews`)."""
+
+    in_process = True
 
     def __init__(self, inner: Any) -> None:
         self._inner = inner

@@ -19,7 +19,7 @@ MongoDB and on the embedded store alike (a `$lookup` per cluster was quadratic t
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,8 +73,32 @@ async def latest_interviews(
     if not clusters:
         return []
     stage: dict[str, Any] = {} if include_sample else {"isSample": False}
-    if match and len(clusters) <= IN_LIMIT:
-        stage["cluster"] = {"$in": sorted(clusters)}
+    if getattr(db, "in_process", False):
+        found = _latest_by_find(db, stage, code)
+    else:
+        if match and len(clusters) <= IN_LIMIT:
+            stage["cluster"] = {"$in": sorted(clusters)}
+        found = db[INTERVIEWS].aggregate(_latest_pipeline(stage, code))
+    rows = []
+    async for row in found:
+        cluster = clusters.get(row["_id"])
+        if cluster is None:
+            continue
+        rows.append(
+            LatestResults(
+                cluster=row["_id"],
+                portfolio=cluster.get("portfolio") or "",
+                portfolio_name=cluster.get("portfolioName") or "",
+                catalogue_version=row.get("version") or "",
+                conducted_on=from_stored(row.get("conductedOn")),
+                is_sample=bool(row.get("isSample")),
+                values={r["code"]: r.get("value") for r in row.get("results") or ()},
+            )
+        )
+    return sorted(rows, key=lambda r: str(r.cluster))
+
+
+def _latest_pipeline(stage: dict[str, Any], code: str | None) -> list[dict[str, Any]]:
     pipeline: list[dict[str, Any]] = [{"$match": stage}] if stage else []
     pipeline += [
         {"$sort": {"cluster": 1, "conductedOn": 1}},
@@ -93,23 +117,30 @@ async def latest_interviews(
         pipeline.append(
             {"$project": {"version": 1, "conductedOn": 1, "isSample": 1, "results": only}}
         )
-    rows = []
-    async for row in db[INTERVIEWS].aggregate(pipeline):
-        cluster = clusters.get(row["_id"])
-        if cluster is None:
-            continue
-        rows.append(
-            LatestResults(
-                cluster=row["_id"],
-                portfolio=cluster.get("portfolio") or "",
-                portfolio_name=cluster.get("portfolioName") or "",
-                catalogue_version=row.get("version") or "",
-                conducted_on=from_stored(row.get("conductedOn")),
-                is_sample=bool(row.get("isSample")),
-                values={r["code"]: r.get("value") for r in row.get("results") or ()},
-            )
-        )
-    return sorted(rows, key=lambda r: str(r.cluster))
+    return pipeline
+
+
+async def _latest_by_find(
+    db: Database, stage: dict[str, Any], code: str | None
+) -> AsyncIterator[dict[str, Any]]:
+    """The pipeline's rows, from a `find` in the same order folded in Python: for the
+    in-process store, whose `aggregate` copies every whole document of the collection
+    and evaluates `$filter` element by element, where a projection copies only what is
+    asked for (`$elemMatch`: the one result of `code`)."""
+    results: Any = 1 if code is None else {"$elemMatch": {"code": code}}
+    projection = {"cluster": 1, "conductedOn": 1, "catalogueVersion": 1, "isSample": 1}
+    cursor = db[INTERVIEWS].find(stage, {**projection, "results": results})
+    latest: dict[str, dict[str, Any]] = {}
+    async for doc in cursor.sort([("cluster", 1), ("conductedOn", 1)]):
+        latest[doc["cluster"]] = doc  # ascending: the last one seen is the latest
+    for cluster, doc in latest.items():
+        yield {
+            "_id": cluster,
+            "version": doc.get("catalogueVersion"),
+            "conductedOn": doc.get("conductedOn"),
+            "isSample": doc.get("isSample"),
+            "results": doc.get("results") or [],
+        }
 
 
 def _label(value: Any) -> str:
