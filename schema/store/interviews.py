@@ -73,11 +73,11 @@ async def latest_interviews(
     if not clusters:
         return []
     stage: dict[str, Any] = {} if include_sample else {"isSample": False}
+    if match and len(clusters) <= IN_LIMIT:
+        stage["cluster"] = {"$in": sorted(clusters)}
     if getattr(db, "in_process", False):
         found = _latest_by_find(db, stage, code)
     else:
-        if match and len(clusters) <= IN_LIMIT:
-            stage["cluster"] = {"$in": sorted(clusters)}
         found = db[INTERVIEWS].aggregate(_latest_pipeline(stage, code))
     rows = []
     async for row in found:
