@@ -42,6 +42,10 @@ serve: $(STAMP) ## run the API on the embedded store (or on MONGODB_URI when set
 test: $(STAMP) ## run the test suite (MongoDB-server tests only when MONGODB_URI is set)
 	$(BIN)/pytest
 
+.PHONY: test-slow
+test-slow: $(STAMP) ## run the large-volume tests (100,000 clusters; a few minutes)
+	$(BIN)/pytest -m slow
+
 .PHONY: lint
 lint: $(STAMP) ## ruff format check and lint
 	$(BIN)/ruff format --check .
@@ -88,5 +92,5 @@ load: $(STAMP) ## load test: concurrent clients against `ecei serve` on loopback
 	$(BIN)/python scripts/load.py $(LOAD_ARGS)
 
 .PHONY: bench
-bench: $(STAMP) ## measure request latency on the embedded store
-	$(BIN)/python scripts/bench.py
+bench: $(STAMP) ## measure latency on the embedded store (BENCH_ARGS="--clusters 10000")
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)

@@ -54,7 +54,7 @@ def create_app(
             if connection.embedded:
                 from seed.shipped import load_shipped
 
-                await load_shipped(connection.db)
+                await load_shipped(connection.db, bulk=True)
             yield
         finally:
             connection.close()

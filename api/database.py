@@ -28,7 +28,7 @@ from pymongo.read_preferences import make_read_preference, read_pref_mode_from_n
 from pymongo.uri_parser import parse_uri
 
 from api.commands import CommandTimer
-from api.embedded import ThreadedDatabase
+from api.embedded import ThreadedDatabase, embedded_client, guarded
 from api.settings import Settings
 from schema.store.documents import Database
 
@@ -69,15 +69,19 @@ class Connection:
 def connect(settings: Settings) -> Connection:
     """Build the client for `settings`. Connecting is lazy: no I/O happens here."""
     if settings.mongodb_uri is None:
-        from mongomock_motor import AsyncMongoMockClient
-
-        client: Any = AsyncMongoMockClient(tz_aware=False)
-        # Off the event loop: mongomock does its work synchronously (`api.embedded`).
-        db: Any = ThreadedDatabase(client[settings.db_name])
+        client: Any = embedded_client()
+        # Refusing commands over 16 MiB as a server would (`guarded`), and off the event
+        # loop: mongomock does its work synchronously (`ThreadedDatabase`).
+        db: Any = ThreadedDatabase(guarded(client[settings.db_name]))
         return Connection(client=client, db=db, embedded=True)
 
     from motor.motor_asyncio import AsyncIOMotorClient
 
+    # `timeoutMS` bounds every operation (PyMongo's client-side operation timeout): the
+    # driver sends the remaining time as `maxTimeMS`, so the server gives up on a query
+    # when the client does. Motor runs each operation on a thread of its pool, which the
+    # request deadline cannot cancel; this timeout is what frees the thread. The
+    # connection string's own timeouts win over ECEI_DB_TIMEOUT_MS.
     given = {key.lower() for key in uri_options(settings.mongodb_uri)}
     timeouts: dict[str, Any] = {}
     if "serverselectiontimeoutms" not in given:
@@ -90,6 +94,7 @@ def connect(settings: Settings) -> Connection:
         timeouts["socketTimeoutMS"] = settings.db_timeout_ms
     client = AsyncIOMotorClient(
         settings.mongodb_uri,
+        maxPoolSize=settings.db_pool_size,
         tz_aware=False,
         appname="ecei-api",
         event_listeners=[CommandTimer()],

@@ -13,7 +13,13 @@ is written in the class and nowhere else.
 - `ECEI_MIN_GROUP_SIZE`: aggregates over fewer clusters are withheld.
 - `ECEI_MAX_BODY_BYTES`: larger request bodies get 413.
 - `ECEI_DB_TIMEOUT_MS`: server selection and per-operation timeout, for each that
-  `MONGODB_URI` does not set itself (`serverSelectionTimeoutMS`, `timeoutMS`).
+  `MONGODB_URI` does not set itself (`serverSelectionTimeoutMS`, `timeoutMS`): the client's
+  `timeoutMS`, from which the driver sets `maxTimeMS` on every command, so the server
+  stops an operation the request no longer waits for.
+- `ECEI_DB_POOL_SIZE`: connections per server (`maxPoolSize`).
+- `MOTOR_MAX_WORKERS` (`motor_workers`; default CPUs × 5): Motor's threads, read by Motor
+  itself when it is first imported; validated here so that a bad value is a clear error.
+  Every operation in flight holds one thread, so keep it at least `ECEI_DB_POOL_SIZE`.
 - `ECEI_CORS_ORIGINS`: comma-separated allowlist of origins, each `scheme://host[:port]`
   (or `*` alone); empty sends no CORS headers.
 - `ECEI_CORS_HEADERS`: comma-separated request headers a cross-origin client may send.
@@ -83,6 +89,8 @@ class Settings:
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE
     max_body_bytes: int = 65536
     db_timeout_ms: int = 5000
+    db_pool_size: int = 50
+    motor_workers: int | None = None  # None: Motor's default
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
     cors_headers: tuple[str, ...] = DEFAULT_CORS_HEADERS
     cache_max_age: int = 60
@@ -164,6 +172,12 @@ class Settings:
                 env, "ECEI_MAX_BODY_BYTES", default.max_body_bytes, 1024, 16 * 1024 * 1024
             ),
             db_timeout_ms=_int(env, "ECEI_DB_TIMEOUT_MS", default.db_timeout_ms, 100, 600_000),
+            db_pool_size=_int(env, "ECEI_DB_POOL_SIZE", default.db_pool_size, 1, 1000),
+            motor_workers=(
+                _int(env, "MOTOR_MAX_WORKERS", 1, 1, 1000)
+                if env.get("MOTOR_MAX_WORKERS", "").strip()
+                else None
+            ),
             cors_origins=origins or default.cors_origins,
             cors_headers=headers or default.cors_headers,
             cache_max_age=_int(env, "ECEI_CACHE_MAX_AGE", default.cache_max_age, 0, 31_536_000),

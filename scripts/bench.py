@@ -1,67 +1,122 @@
-"""Measure request latency of a few typical queries, in-process, on the embedded store.
+"""Measure request latency of typical queries, in-process, on the embedded store.
 
-Starts the app (its lifespan seeds the embedded store), sends each query a fixed number of
-times through httpx's ASGI transport, and prints requests/s with p50/p95 latency. No
+Starts the app on the embedded store, seeded with the shipped data or, with `--clusters N`,
+with N generated clusters and a sample interview each (`seed.generate`, loaded in bulk),
+then sends each query a fixed number of times through httpx's ASGI transport and prints
+requests/s, p50 and p95 latency, and p50 as a multiple of `{ __typename }` measured in the
+same run (the HTTP + GraphQL floor, so that runs on different machines compare). No
 network and no server: this measures the application, not uvicorn.
 
-    python scripts/bench.py [REQUESTS_PER_QUERY]
+    python scripts/bench.py [--clusters N] [--requests R]
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import dataclasses
 import statistics
 import sys
 import time
+from typing import Any
 
 import httpx
 
 from api.app import create_app
+from api.database import Connection, connect
 from api.settings import Settings
+from seed.generate import generated_input
+from seed.loader import load
 
 QUERIES = {
-    "one cluster by slug": '{ cluster(slug: "nov-log") { name label { status } } }',
-    "page of 20 names": "{ clusters { totalCount nodes { name } } }",
-    "page of 100, nested": """{ clusters(first: 100) { edges { cursor node {
-        name portfolio { name } label { validUntil status daysRemaining }
-    } } pageInfo { hasNextPage endCursor } } }""",
-    "search + filter": """{ clusters(search: "pole", asOf: "2014-02-20",
-        where: {labelStatus: [VALID, EXPIRING_SOON]}) { totalCount nodes { slug } } }""",
-    "interview results of 20": """{ clusters { nodes { latestInterview {
-        results { code value rating indicator { name } } } } } }""",
+    "{ __typename }": "{ __typename }",
+    "directory page of 20": """{ clusters(first: 20) { totalCount
+        nodes { slug name portfolio { name } label { validUntil status } } } }""",
+    "filtered DESC page": """{ clusters(first: 20, where: {portfolio: ["ict"]},
+        orderBy: [{field: VALID_UNTIL, direction: DESC}]) {
+        nodes { slug } pageInfo { hasNextPage endCursor } } }""",
+    "search": '{ clusters(search: "pole", first: 20) { totalCount nodes { slug } } }',
     "portfolioStats": """{ portfolioStats(asOf: "2014-03-01") {
         portfolio { slug } clusterCount byStatus { valid expiringSoon renewable expired } } }""",
+    "labelTimeline": """{ labelTimeline(interval: YEAR) {
+        start awarded expiring clustersValidAtEnd } }""",
     "indicatorStats by portfolio": """{ indicatorStats(code: "participants", groupBy: PORTFOLIO) {
         n median p25 p75 } }""",
-    "benchmark of 20": """{ clusters { nodes { benchmark {
-        overall { green yellow red } indicators { percentileRank rating } } } } }""",
+    "one cluster's benchmark": """query ($slug: String!) { cluster(slug: $slug) {
+        benchmark(peerGroup: PORTFOLIO) { overall { green yellow red } } } }""",
 }
 
 
-async def main(requests: int) -> None:
-    app = create_app(Settings())
+async def _seeded(clusters: int | None) -> tuple[Connection, float]:
+    """The embedded connection, seeded (with the shipped data by the app itself when
+    `clusters` is None); and the seconds the generated load took."""
+    connection = connect(Settings())
+    if clusters is None:
+        return connection, 0.0
+    data = generated_input(clusters)
+    started = time.perf_counter()
+    await load(connection.db, data, bulk=True)
+    loaded = time.perf_counter() - started
+    # Seeded here: the app must not add the shipped listing on top.
+    return dataclasses.replace(connection, embedded=False), loaded
+
+
+async def main(clusters: int | None, requests: int) -> None:
+    connection, loaded = await _seeded(clusters)
+    app = create_app(Settings(), connect=lambda settings: connection)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-            print(f"{'query':<26} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8}")
+
+            async def post(query: str, variables: dict[str, Any]) -> httpx.Response:
+                return await client.post("/graphql", json={"query": query, "variables": variables})
+
+            first = await post("{ clusters(first: 1) { nodes { slug } } }", {})
+            slug = first.json()["data"]["clusters"]["nodes"][0]["slug"]
+            count = await post("{ clusters { totalCount } }", {})
+            total = count.json()["data"]["clusters"]["totalCount"]
+            print(f"{total} clusters" + (f", loaded in {loaded:.1f} s" if clusters else ""))
+            print(f"{'query':<28} {'req/s':>8} {'p50 ms':>9} {'p95 ms':>9} {'× floor':>8}")
+            floor = None
             for name, query in QUERIES.items():
-                await client.post("/graphql", json={"query": query})  # warm caches
+                variables = {"slug": slug} if "$slug" in query else {}
+                await post(query, variables)  # warm caches
                 latencies = []
                 started = time.perf_counter()
                 for _ in range(requests):
                     t0 = time.perf_counter()
-                    response = await client.post("/graphql", json={"query": query})
+                    response = await post(query, variables)
                     latencies.append((time.perf_counter() - t0) * 1000)
                     if response.status_code != 200 or "errors" in response.json():
-                        print(f"{name}: unexpected response {response.text[:200]}")
-                        break
+                        sys.exit(f"{name}: unexpected response {response.text[:300]}")
                 elapsed = time.perf_counter() - started
-                quantiles = statistics.quantiles(latencies, n=20)
+                p50 = statistics.median(latencies)
+                p95 = statistics.quantiles(latencies, n=20)[18] if len(latencies) > 1 else p50
+                floor = floor or p50
                 print(
-                    f"{name:<26} {len(latencies) / elapsed:>8.0f} "
-                    f"{statistics.median(latencies):>8.2f} {quantiles[18]:>8.2f}"
+                    f"{name:<28} {len(latencies) / elapsed:>8.1f} {p50:>9.2f} {p95:>9.2f} "
+                    f"{p50 / floor:>8.1f}"
                 )
 
 
+def _arguments(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--clusters",
+        type=int,
+        default=None,
+        help="load N generated clusters (with sample interviews) instead of the shipped data",
+    )
+    parser.add_argument(
+        "--requests",
+        type=int,
+        default=None,
+        help="requests per query (default 100, or 10 for --clusters over 1000)",
+    )
+    return parser.parse_args(argv)
+
+
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 200))
+    arguments = _arguments(sys.argv[1:])
+    default = 10 if (arguments.clusters or 0) > 1000 else 100
+    asyncio.run(main(arguments.clusters, arguments.requests or default))

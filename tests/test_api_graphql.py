@@ -161,6 +161,7 @@ SEARCH = "query($s: String) { clusters(search: $s, first: 100) { totalCount node
         pytest.param("hippolia", "Flière Équine (HIPPOLIA)", id="acronym"),
         pytest.param("novlog", "Nov@log", id="compact"),
         pytest.param("nov log", "Nov@log", id="spaced"),
+        pytest.param("Nov@log", "Nov@log", id="as-published"),
         pytest.param("emc2", "Pôle EMC²", id="superscript"),
         pytest.param("l'environnement", "Technologies de l’Environnement", id="apostrophe"),
     ],

@@ -17,7 +17,6 @@ same rules, so filtering and display never disagree.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -75,8 +74,10 @@ def add_years(day: date, years: int) -> date:
         return date.min
     if year > date.max.year:
         return date.max
-    last = calendar.monthrange(year, day.month)[1]
-    return day.replace(year=year, day=min(day.day, last))
+    try:
+        return day.replace(year=year)
+    except ValueError:  # 29 February in a common year, the only day that can fail
+        return day.replace(year=year, day=28)
 
 
 def add_days(day: date, days: int) -> date:
