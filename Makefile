@@ -42,6 +42,10 @@ serve: $(STAMP) ## run the API on the embedded store (or on MONGODB_URI when set
 test: $(STAMP) ## run the test suite (MongoDB-server tests only when MONGODB_URI is set)
 	$(BIN)/pytest
 
+.PHONY: test-slow
+test-slow: $(STAMP) ## run the large-volume tests (100,000 clusters; a few minutes)
+	$(BIN)/pytest -m slow
+
 .PHONY: lint
 lint: $(STAMP) ## ruff format check and lint
 	$(BIN)/ruff format --check .

@@ -24,7 +24,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from api.body_limit import BodySizeLimit
-from api.database import Connection, connect
+from api.database import OUTAGES, Connection, connect
 from api.export import EXPORT_PATH, ClusterExport
 from api.graphiql import GRAPHIQL_ASSETS_DIR, GRAPHIQL_ASSETS_PATH
 from api.headers import SafeHeaders, cached_as
@@ -64,7 +64,7 @@ def create_app(
                 if settings.embedded_listing is not None:
                     await load_listing(connection.db, settings.embedded_listing)
                 else:
-                    await load_shipped(connection.db)
+                    await load_shipped(connection.db, bulk=True)
             yield
         finally:
             connection.close()
@@ -85,7 +85,9 @@ def create_app(
             )
         return JSONResponse({"status": "ready"})
 
-    schema = build_schema(production=settings.production, extra_extensions=[OperationRecorder])
+    schema = build_schema(
+        production=settings.production, outages=OUTAGES, extra_extensions=[OperationRecorder]
+    )
     response_cache = ResponseCache(
         settings.response_cache_bytes, Generation(settings.cache_check_seconds, clock=clock)
     )

@@ -8,20 +8,44 @@ Without it, an in-process mongomock-motor store is created and the caller seeds 
 reads. Writes (`ecei seed`) use the write concern of the connection string: `w=majority`
 on a replica set, as docker-compose.yml's does. On a real server every command is timed by
 `api.commands.CommandTimer` (metrics, and spans when tracing is on).
+
+Timeouts: the connection string's own `serverSelectionTimeoutMS`, `timeoutMS` and
+`socketTimeoutMS` win; `ECEI_DB_TIMEOUT_MS` is the default for those it does not set. The
+driver lets `timeoutMS` override `serverSelectionTimeoutMS`, so when the string sets only
+the latter, operations are bounded by `socketTimeoutMS` rather than by `timeoutMS`.
+`OUTAGES` are the driver's errors for a server that cannot be reached: a request that meets
+one is answered 503 with `Retry-After` (`schema.guards.masking`, `api.view`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pymongo.errors import ConnectionFailure
 from pymongo.read_preferences import make_read_preference, read_pref_mode_from_name
+from pymongo.uri_parser import parse_uri
 
 from api.commands import CommandTimer
+from api.embedded import ThreadedDatabase, embedded_client, guarded
 from api.settings import Settings
 from schema.store.documents import Database
 
-__all__ = ["Connection", "connect"]
+__all__ = ["OUTAGES", "Connection", "connect", "uri_options"]
+
+# ServerSelectionTimeoutError, AutoReconnect and NetworkTimeout are all ConnectionFailures.
+OUTAGES: tuple[type[BaseException], ...] = (ConnectionFailure,)
+
+
+def uri_options(uri: str) -> Mapping[str, Any]:
+    """The options of connection string `uri` (keys case-insensitive), without resolving a
+    `mongodb+srv://` host in DNS. Raises pymongo's `InvalidURI` or `ConfigurationError`, or
+    a `ValueError`, for a malformed string (`api.settings` refuses those at start-up)."""
+    if uri.startswith("mongodb+srv://"):
+        uri = "mongodb://" + uri.removeprefix("mongodb+srv://")
+    options: Mapping[str, Any] = parse_uri(uri)["options"]
+    return options
 
 
 @dataclass
@@ -37,26 +61,44 @@ class Connection:
         await self.db.command("ping")
 
     def close(self) -> None:
+        if self.embedded:
+            self.db.close()  # the ThreadedDatabase's worker thread
         self.client.close()
 
 
 def connect(settings: Settings) -> Connection:
     """Build the client for `settings`. Connecting is lazy: no I/O happens here."""
     if settings.mongodb_uri is None:
-        from mongomock_motor import AsyncMongoMockClient
-
-        client: Any = AsyncMongoMockClient(tz_aware=False)
-        return Connection(client=client, db=client[settings.db_name], embedded=True)
+        client: Any = embedded_client()
+        # Refusing commands over 16 MiB as a server would (`guarded`), and off the event
+        # loop: mongomock does its work synchronously (`ThreadedDatabase`).
+        db: Any = ThreadedDatabase(guarded(client[settings.db_name]))
+        return Connection(client=client, db=db, embedded=True)
 
     from motor.motor_asyncio import AsyncIOMotorClient
 
+    # `timeoutMS` bounds every operation (PyMongo's client-side operation timeout): the
+    # driver sends the remaining time as `maxTimeMS`, so the server gives up on a query
+    # when the client does. Motor runs each operation on a thread of its pool, which the
+    # request deadline cannot cancel; this timeout is what frees the thread. The
+    # connection string's own timeouts win over ECEI_DB_TIMEOUT_MS.
+    given = {key.lower() for key in uri_options(settings.mongodb_uri)}
+    timeouts: dict[str, Any] = {}
+    if "serverselectiontimeoutms" not in given:
+        timeouts["serverSelectionTimeoutMS"] = settings.db_timeout_ms
+    if not given & {"timeoutms", "serverselectiontimeoutms"}:
+        timeouts["timeoutMS"] = settings.db_timeout_ms
+    elif "timeoutms" not in given and "sockettimeoutms" not in given:
+        # The driver's timeoutMS would override the string's serverSelectionTimeoutMS, so
+        # operations are bounded by the socket timeout instead.
+        timeouts["socketTimeoutMS"] = settings.db_timeout_ms
     client = AsyncIOMotorClient(
         settings.mongodb_uri,
-        serverSelectionTimeoutMS=settings.db_timeout_ms,
-        timeoutMS=settings.db_timeout_ms,
+        maxPoolSize=settings.db_pool_size,
         tz_aware=False,
         appname="ecei-api",
         event_listeners=[CommandTimer()],
+        **timeouts,
     )
     db = client[settings.db_name]
     aggregate_db = db.with_options(read_preference=read_preference(settings.read_preference))

@@ -8,15 +8,19 @@ itself, as the variables of an operation, then turned into a `$match` and sort k
 exactly the clusters, in the order, that paging through `clusters` with the same arguments
 gives. A parameter that is unknown, repeated, not JSON or refused by those rules (an
 unknown portfolio slug or country code included) gets a 400 JSON error with code
-BAD_USER_INPUT naming it or the bad value, before any cluster is read.
+BAD_USER_INPUT naming it or the bad value, before any cluster is read. The parameters go
+through the limits of the operation they stand for, `clusters(first: 100)` with the same
+arguments (`schema.guards.cost`): a list over 100 items is a 400 BAD_USER_INPUT (checked
+before coercion, as for variables), and a filter whose items make that operation cost more
+than the limit a 400 COST_LIMIT_EXCEEDED; `Date` values are the schema's, 1900..2200.
 
 The file is UTF-8 with a byte order mark (so that spreadsheets read accents right), CRLF
 line ends, a header row, then one row per cluster: `COLUMNS`, as the cluster stood on
 `asOf` (level and end of the label in force then, empty when none was yet). It is streamed in keyset
 pages of `PAGE_SIZE` through the store (one `find` a page, each the work of a
 `clusters(first: 100)` page), so the server's memory stays flat whatever the size. The
-first page is read before the answer starts, so an unreachable database is still a 503;
-a failure later can only cut the file short.
+first page is read before the answer starts, so an unreachable database is still a 503
+with `Retry-After`, as for `/graphql`; a failure later can only cut the file short.
 
 A cell that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab or
 a carriage return) is written with a leading `'`, which spreadsheets show as text.
@@ -44,8 +48,10 @@ from starlette.responses import Response, StreamingResponse
 from strawberry.types.arguments import convert_arguments
 
 from api.http_errors import json_error
-from schema.errors import BAD_USER_INPUT, BadUserInput
-from schema.rules.limits import MAX_PAGE_SIZE
+from api.view import RETRY_AFTER_SECONDS
+from schema.errors import BAD_USER_INPUT, COST_LIMIT_EXCEEDED, SERVICE_UNAVAILABLE, BadUserInput
+from schema.guards.cost import requested_nodes
+from schema.rules.limits import MAX_PAGE_SIZE, MAX_REQUESTED_NODES
 from schema.store.clusters import SortPlan, fetch_clusters
 from schema.store.documents import ClusterDoc, Database
 from schema.store.pages import Page, PageArgs
@@ -69,9 +75,11 @@ COLUMNS = (
     "id",
 )
 # The parameters, as the variables of an operation on the `clusters` arguments they fill.
+# The operation each page of the file is, for its cost: a page of `clusters`.
 _VARIABLES = parse(
     "query($search: String, $where: ClusterWhere, $orderBy: [ClusterOrder!], $asOf: Date) "
-    "{ __typename }"
+    "{ clusters(search: $search, where: $where, orderBy: $orderBy, asOf: $asOf, "
+    f"first: {PAGE_SIZE}) {{ nodes {{ id }} }} }}"
 )
 _JSON_PARAMETERS = frozenset({"where", "orderBy"})
 _PARAMETERS = ("search", "where", "orderBy", "asOf")
@@ -80,6 +88,10 @@ _VARIABLE = re.compile(r"^Variable '\$(\w+)'")
 
 
 class _BadParameter(Exception):
+    pass
+
+
+class _TooCostly(Exception):
     pass
 
 
@@ -116,9 +128,16 @@ class ClusterExport:
             first = await self._page(db, match, plan, None)
         except (_BadParameter, BadUserInput) as exc:
             return json_error(400, str(exc.args[0]), code=BAD_USER_INPUT)
+        except _TooCostly as exc:
+            return json_error(400, str(exc.args[0]), code=COST_LIMIT_EXCEEDED)
         except PyMongoError as exc:
             logger.warning("export: the database failed: %s", type(exc).__name__)
-            return json_error(503, "the database did not answer; try again later")
+            return json_error(
+                503,
+                "the database did not answer; try again later",
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+                code=SERVICE_UNAVAILABLE,
+            )
         return StreamingResponse(
             self._file(db, match, plan, first, on),
             media_type="text/csv; charset=utf-8",
@@ -148,6 +167,16 @@ class ClusterExport:
                     raise _BadParameter(f"parameter {name} is not valid JSON") from None
         # graphql-core's schema, which Strawberry keeps without a public accessor.
         graphql_schema: GraphQLSchema = self.schema._schema
+        # The limits of `/graphql`: lists before coercion, then the cost of a page.
+        try:
+            cost = requested_nodes(graphql_schema, _VARIABLES, None, inputs)
+        except BadUserInput as exc:
+            raise _BadParameter(str(exc.args[0]).replace("$", "parameter ", 1)) from None
+        if cost > MAX_REQUESTED_NODES:
+            raise _TooCostly(
+                f"these parameters make each page cost {cost}; at most {MAX_REQUESTED_NODES} "
+                "is allowed (give fewer values in `where`)"
+            )
         coerced = get_variable_values(
             graphql_schema, self._definitions, inputs, hide_suggestions=self.production
         )

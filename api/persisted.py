@@ -3,7 +3,9 @@ instead of the whole document and run queries over cacheable GET requests.
 
 A request whose `extensions` carry `{"persistedQuery": {"version": 1, "sha256Hash": H}}`:
 
-- with a `query`: the query must hash to H (else 400); it is remembered under H and run;
+- with a `query`: the query must hash to H (else 400); it is run, and remembered under H
+  only once it has parsed and validated (`confirm`), so that documents that never run
+  cannot fill the store;
 - without one: the query remembered under H is run, or, when none is, the response is
   the GraphQL error `PersistedQueryNotFound` (code PERSISTED_QUERY_NOT_FOUND, HTTP 200),
   on which a client sends the query once more with its hash.
@@ -60,8 +62,6 @@ class PersistedQueries:
         if request.query is not None:
             if hashlib.sha256(request.query.encode("utf-8")).hexdigest() != digest:
                 raise HTTPException(400, "persistedQuery: sha256Hash does not match the query")
-            self._remember(digest, request.query)
-            PERSISTED_QUERIES.labels("registered").inc()
             return request
         query = self._queries.get(digest)
         if query is None:
@@ -79,6 +79,14 @@ class PersistedQueries:
             return None
         digest = entry.get("sha256Hash")
         return self._queries.get(digest) if isinstance(digest, str) else None
+
+    def confirm(self, request: GraphQLRequestData, *, validated: bool) -> None:
+        """Remember the query of a `request` that sent one with its hash (already checked by
+        `resolve`), when it `validated`."""
+        extension = (request.extensions or {}).get("persistedQuery")
+        if validated and request.query is not None and isinstance(extension, dict):
+            self._remember(str(extension["sha256Hash"]), request.query)
+            PERSISTED_QUERIES.labels("registered").inc()
 
     def _remember(self, digest: str, query: str) -> None:
         self._queries[digest] = query

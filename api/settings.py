@@ -12,7 +12,14 @@ is written in the class and nowhere else.
   GraphiQL, introspection and field suggestions.
 - `ECEI_MIN_GROUP_SIZE`: aggregates over fewer clusters are withheld.
 - `ECEI_MAX_BODY_BYTES`: larger request bodies get 413.
-- `ECEI_DB_TIMEOUT_MS`: server selection and per-operation timeout.
+- `ECEI_DB_TIMEOUT_MS`: server selection and per-operation timeout, for each that
+  `MONGODB_URI` does not set itself (`serverSelectionTimeoutMS`, `timeoutMS`): the client's
+  `timeoutMS`, from which the driver sets `maxTimeMS` on every command, so the server
+  stops an operation the request no longer waits for.
+- `ECEI_DB_POOL_SIZE`: connections per server (`maxPoolSize`).
+- `MOTOR_MAX_WORKERS` (`motor_workers`; default CPUs × 5): Motor's threads, read by Motor
+  itself when it is first imported; validated here so that a bad value is a clear error.
+  Every operation in flight holds one thread, so keep it at least `ECEI_DB_POOL_SIZE`.
 - `ECEI_CORS_ORIGINS`: comma-separated allowlist of origins, each `scheme://host[:port]`
   (or `*` alone); empty sends no CORS headers.
 - `ECEI_CORS_HEADERS`: comma-separated request headers a cross-origin client may send.
@@ -52,6 +59,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pymongo.errors import PyMongoError
+from pymongo.uri_parser import parse_uri
+
 from schema.rules.limits import DEFAULT_MIN_GROUP_SIZE
 
 __all__ = ["DEFAULT_CORS_HEADERS", "READ_PREFERENCES", "Settings", "SettingsError"]
@@ -89,6 +99,8 @@ class Settings:
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE
     max_body_bytes: int = 65536
     db_timeout_ms: int = 5000
+    db_pool_size: int = 50
+    motor_workers: int | None = None  # None: Motor's default
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
     cors_headers: tuple[str, ...] = DEFAULT_CORS_HEADERS
     cache_max_age: int = 60
@@ -126,6 +138,8 @@ class Settings:
                 "MONGODB_URI must start with mongodb:// or mongodb+srv:// "
                 "(the value is not shown: it may hold a password)"
             )
+        if uri is not None:
+            _check_uri(uri)
         environment = env.get("ECEI_ENV", "").strip() or default.environment
         if environment not in ("development", "production"):
             raise SettingsError(
@@ -174,6 +188,12 @@ class Settings:
                 env, "ECEI_MAX_BODY_BYTES", default.max_body_bytes, 1024, 16 * 1024 * 1024
             ),
             db_timeout_ms=_int(env, "ECEI_DB_TIMEOUT_MS", default.db_timeout_ms, 100, 600_000),
+            db_pool_size=_int(env, "ECEI_DB_POOL_SIZE", default.db_pool_size, 1, 1000),
+            motor_workers=(
+                _int(env, "MOTOR_MAX_WORKERS", 1, 1, 1000)
+                if env.get("MOTOR_MAX_WORKERS", "").strip()
+                else None
+            ),
             cors_origins=origins or default.cors_origins,
             cors_headers=headers or default.cors_headers,
             cache_max_age=_int(env, "ECEI_CACHE_MAX_AGE", default.cache_max_age, 0, 31_536_000),
@@ -224,6 +244,20 @@ def _origins(raw: str) -> tuple[str, ...]:
                 f"scheme://host[:port] with no path (or * alone), not {origin!r}"
             )
     return origins
+
+
+def _check_uri(uri: str) -> None:
+    """Refuse a connection string the driver would refuse, at start-up, in one line."""
+    # A mongodb+srv:// host is checked as a plain host: nothing is looked up in DNS here.
+    plain = "mongodb://" + uri.removeprefix("mongodb+srv://").removeprefix("mongodb://")
+    try:
+        parse_uri(plain)
+    except (ValueError, PyMongoError) as exc:  # InvalidURI, ConfigurationError, bad values
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise SettingsError(
+            f"MONGODB_URI is not a valid connection string: {reason} "
+            "(the value is not shown: it may hold a password)"
+        ) from None
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:

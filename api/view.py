@@ -54,7 +54,8 @@ from api.http_errors import json_error
 from api.observe import note_cache_hit, note_result
 from api.persisted import NOT_FOUND, PersistedQueries, PersistedQueryNotFound
 from api.response_cache import CacheKey, ResponseCache
-from schema.errors import with_public_code
+from schema.errors import SERVICE_UNAVAILABLE, with_public_code
+from schema.guards.documents import DocumentCache
 from schema.store.documents import Database
 from schema.types.context import Context, today_utc
 
@@ -64,6 +65,8 @@ GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 APPLICATION_JSON = "application/json"
 # A whole operation, database calls included, is abandoned after this long (503).
 EXECUTION_DEADLINE_SECONDS = 10.0
+# What a 503 for an unreachable database asks the client to wait, in seconds.
+RETRY_AFTER_SECONDS = 5
 
 
 class _SubResponse(Response):
@@ -76,6 +79,8 @@ class _SubResponse(Response):
     persisted_query_not_found: bool = False
     # The answer carries errors: it is never cached.
     has_errors: bool = False
+    # A database call could not reach the server: 503 with Retry-After.
+    service_unavailable: bool = False
 
 
 def _accepts_graphql_response(accept: str) -> bool:
@@ -122,6 +127,7 @@ class GraphQLView(GraphQL[Context, None]):
         self.persisted_queries = PersistedQueries()
         self.response_cache = response_cache
         self.cache_max_age = cache_max_age
+        self.documents: DocumentCache = schema.documents
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # no subscriptions: nothing to serve over WebSocket
@@ -283,6 +289,7 @@ class GraphQLView(GraphQL[Context, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
+        sent = request_data
         try:
             request_data = self.persisted_queries.resolve(request_data)
         except PersistedQueryNotFound:
@@ -292,9 +299,13 @@ class GraphQLView(GraphQL[Context, None]):
             return ExecutionResult(data=None, errors=[error])
         try:
             async with asyncio.timeout(EXECUTION_DEADLINE_SECONDS):
-                return await super().execute_single(
+                result = await super().execute_single(
                     request, request_adapter, sub_response, context, root_value, request_data
                 )
+            # The schema's document cache holds a document once it has parsed and validated.
+            validated = request_data.query in self.documents
+            self.persisted_queries.confirm(sent, validated=validated)
+            return result
         except TimeoutError:
             raise HTTPException(503, "The operation took too long and was abandoned.") from None
         except HTTPException as exc:
@@ -314,14 +325,14 @@ class GraphQLView(GraphQL[Context, None]):
             if not errors and result.data is not None:
                 self.response_cache.put(key, result.data, response.get("extensions") or {})
             response["extensions"] = {**(response.get("extensions") or {}), "cache": "MISS"}
+        sub: _SubResponse = request.state.sub_response
         if errors:
-            sub_response = request.state.sub_response
-            if isinstance(sub_response, _SubResponse):
-                sub_response.has_errors = True
+            sub.has_errors = True
         if result.data is None and errors and all(e.path is None for e in errors):
-            sub: _SubResponse = request.state.sub_response
             sub.request_error = True
             response.pop("data", None)
+        if any((e.extensions or {}).get("code") == SERVICE_UNAVAILABLE for e in errors):
+            sub.service_unavailable = True
         return response
 
     def create_response(
@@ -329,6 +340,7 @@ class GraphQLView(GraphQL[Context, None]):
     ) -> Response:
         media_type = APPLICATION_JSON
         status = 200
+        headers: dict[str, str] = {}
         if isinstance(sub_response, _SubResponse):
             media_type = sub_response.media_type_chosen
             if (
@@ -337,7 +349,15 @@ class GraphQLView(GraphQL[Context, None]):
                 and not sub_response.persisted_query_not_found
             ):
                 status = 400
-        return Response(self.encode_json(response_data), status_code=status, media_type=media_type)
+            if sub_response.service_unavailable:
+                status = 503
+                headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return Response(
+            self.encode_json(response_data),
+            status_code=status,
+            media_type=media_type,
+            headers=headers,
+        )
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

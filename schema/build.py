@@ -10,6 +10,7 @@ from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from schema.guards.documents import DocumentCache
 from schema.guards.extensions import schema_extensions
 from schema.query import Query
 from schema.types.directory import Cluster, Interview, Label, Portfolio
@@ -20,6 +21,9 @@ __all__ = ["DirectorySchema", "build_schema"]
 
 
 class DirectorySchema(strawberry.Schema):
+    documents: DocumentCache
+    """Parsed and validated documents of this schema (`schema.guards.documents`)."""
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -28,16 +32,27 @@ class DirectorySchema(strawberry.Schema):
 
 
 def build_schema(
-    *, production: bool, extra_extensions: Sequence[Callable[[], Any] | type[Any]] = ()
-) -> strawberry.Schema:
-    """The schema; `production` turns off introspection and "Did you mean" suggestions.
-    `extra_extensions` run after the guards (the server's metrics and logs add theirs)."""
-    return DirectorySchema(
+    *,
+    production: bool,
+    outages: tuple[type[BaseException], ...] = (),
+    extra_extensions: Sequence[Callable[[], Any] | type[Any]] = (),
+) -> DirectorySchema:
+    """The schema; `production` turns off introspection and "Did you mean" suggestions;
+    errors of the `outages` classes (the database cannot be reached) are answered with
+    SERVICE_UNAVAILABLE. `extra_extensions` run after the guards (the server's metrics and
+    logs add theirs)."""
+    documents = DocumentCache()
+    schema = DirectorySchema(
         query=Query,
         types=[Cluster, Portfolio, Label, Indicator, Interview],
-        extensions=[*schema_extensions(production=production), *extra_extensions],
+        extensions=[
+            *schema_extensions(production=production, documents=documents, outages=outages),
+            *extra_extensions,
+        ],
         config=StrawberryConfig(
             disable_field_suggestions=production,
             scalar_map=SCALAR_MAP,
         ),
     )
+    schema.documents = documents
+    return schema

@@ -21,7 +21,8 @@ Every error a client receives carries a stable `extensions.code`:
 | GRAPHQL_VALIDATION_FAILED   | the document does not fit the schema or a limit (depth, aliases) |
 | BAD_USER_INPUT              | a variable of the wrong type, or an argument a resolver refuses |
 | COST_LIMIT_EXCEEDED         | the operation may request too many objects (`schema.guards.cost`) |
-| INTERNAL_SERVER_ERROR       | anything else: a bug or an outage, masked                 |
+| SERVICE_UNAVAILABLE         | the database cannot be reached: HTTP 503 with Retry-After |
+| INTERNAL_SERVER_ERROR       | anything else: a bug, masked                              |
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ __all__ = [
     "GRAPHQL_VALIDATION_FAILED",
     "INTERNAL_SERVER_ERROR",
     "INTERNAL_SERVER_ERROR_MESSAGE",
+    "SERVICE_UNAVAILABLE",
+    "SERVICE_UNAVAILABLE_MESSAGE",
     "BadUserInput",
     "CostLimitExceeded",
     "PublicError",
@@ -48,6 +51,8 @@ GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 INTERNAL_SERVER_ERROR_MESSAGE = "Internal server error"
+SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+SERVICE_UNAVAILABLE_MESSAGE = "The database is unavailable; retry later"
 
 
 class PublicError(GraphQLError):

@@ -1,8 +1,9 @@
 """`ecei seed`: parse and validate every input, then load it (or, with --dry-run, report
 what would be loaded).
 
-Takes a `SeedOptions` and returns an `ExitCode` (`seed.exit_codes`). The report goes to
-stdout, errors and the progress bar to stderr.
+Takes a `SeedOptions` and returns an `ExitCode` (`seed.exit_codes`): 3
+(DATABASE_UNAVAILABLE) also when other loads kept changing the same documents (run it
+again). The report goes to stdout, errors and the progress bar to stderr.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pymongo.errors import PyMongoError
 
 from schema.store.documents import Database
 from seed.catalogue import load_catalogue
-from seed.errors import InputError, RowError, ValidationFailed
+from seed.errors import InputError, LoadConflict, RowError, ValidationFailed
 from seed.exit_codes import ExitCode
 from seed.interviews import InterviewInput, parse_interviews
 from seed.listing import parse_listing
@@ -64,6 +65,11 @@ async def run_seed(options: SeedOptions, db: Database | None) -> ExitCode:
         )
         _print_report(LoadReport(dry_run=db is None, rejected=exc.errors), options.report)
         return ExitCode.BAD_INPUT
+    except LoadConflict as exc:
+        if progress is not None:
+            print(file=sys.stderr)
+        print(f"ecei seed: {exc}", file=sys.stderr)
+        return ExitCode.DATABASE_UNAVAILABLE
     except PyMongoError as exc:
         if progress is not None:
             print(file=sys.stderr)

@@ -5,7 +5,9 @@ SeedError                 anything the loader reports as a failure of its input
 ├── InputError            a whole file is unusable: unreadable, too large, not UTF-8, bad
 │                         JSON or CSV, no table header, unknown or missing columns
 ├── RowError              one row (or record) is rejected: names file, line, field, value
-└── ValidationFailed      some rows were rejected and skip-invalid is off: nothing written
+├── ValidationFailed      some rows were rejected and skip-invalid is off: nothing written
+└── LoadConflict          other writers kept changing the documents of this load: what
+                          was written is consistent, run the same load again to finish
 ```
 
 Messages name the file by its base name only, the line, the field, the bad value and the
@@ -21,6 +23,7 @@ from pathlib import Path
 __all__ = [
     "SHOWN_CHARS",
     "InputError",
+    "LoadConflict",
     "RowError",
     "SeedError",
     "ValidationFailed",
@@ -86,3 +89,15 @@ class ValidationFailed(SeedError):
         first = f": {errors[0]}" if errors else ""
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         super().__init__(f"{len(errors)} row(s) rejected, nothing written{first}{more}")
+
+
+class LoadConflict(SeedError):
+    """Raised by the loader when, round after round, another writer changed documents this
+    load had just read; every write made is whole, and running the load again completes it."""
+
+    def __init__(self, rounds: int) -> None:
+        self.rounds = rounds
+        super().__init__(
+            f"other writers changed this load's documents in each of {rounds} rounds; "
+            "run the same load again to complete it"
+        )

@@ -30,7 +30,7 @@ _MEANINGS = {
     ),
     ExitCode.BAD_INPUT: ("usage error, bad setting, unreadable or invalid input: nothing written"),
     ExitCode.DATABASE_UNAVAILABLE: (
-        "the database could not be reached or refused a write: run the same command again "
-        "to complete the load"
+        "the database could not be reached or refused a write, or other loads kept changing "
+        "the same documents: run the same command again to complete the load"
     ),
 }

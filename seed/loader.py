@@ -18,11 +18,26 @@ Semantics:
   last one awarded (`schema.store.documents.embedded_labels`). Award dates are inferred
   (`awardedOnInferred`), as a renewal when the cluster holds an earlier BRONZE label. A
   load never deletes.
-- **Idempotent writes.** Existing documents are read with one `find` per collection and
-  compared in Python; only new documents are inserted and changed ones replaced, so a second
-  identical load writes nothing. There are no transactions: writes go in the order
-  portfolios, indicators, clusters, labels, interviews, and a load interrupted mid-write
+- **Idempotent writes.** Existing documents are read in batches (`seed.bulk`: no command
+  over the 16 MiB BSON limit, whatever the input size) and compared in Python; only new
+  documents are inserted and changed ones replaced, so a second identical load writes
+  nothing. There are no transactions: writes go in the order portfolios, indicators,
+  clusters, labels, interviews, as unordered bulk writes, and a load interrupted mid-write
   (say, the server went away) is completed by running the same load again.
+- **Concurrent loads.** Documents whose content depends on the input alone (portfolios,
+  indicators, imported interviews) are upserts keyed on their natural key. Documents a
+  read decided (a cluster's slug and current label, a label's inferred award date, a
+  sample interview) are compare-and-set: an insert that a unique index refuses if another
+  load created the document first, or a replace filtered on the document as it was read.
+  A conflict stops the load before the collections that depend on it; the load then plans
+  again from what the database now holds and writes the difference. Unless `bulk`, a load
+  ends only when planning again finds nothing to write, so of two loads running at once
+  the one that finishes last has seen everything the other wrote: the result is that of
+  the two loads run one after the other. Writes use `w: majority` on a replica set.
+- **Bulk mode** (`bulk=True`, for a store private to this process such as the embedded
+  one): unique indexes are built after the writes instead of before, since mongomock
+  checks a unique index by scanning the collection on every insert. Uniqueness is still
+  checked: natural keys in Python while planning, then by the index build itself.
 """
 
 from __future__ import annotations
@@ -30,7 +45,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
+
+from pymongo import InsertOne, ReplaceOne
+from pymongo.write_concern import WriteConcern
 
 from schema.rules.labels import in_force_order, inferred_award_date
 from schema.rules.text import compact_key, search_key, slugify
@@ -51,16 +69,18 @@ from schema.store.documents import (
 )
 from schema.store.generation import bump_generation
 from schema.store.indexes import ensure_indexes
+from seed.bulk import Write, find_in, write
 from seed.catalogue import Catalogue
-from seed.errors import RowError, ValidationFailed
+from seed.errors import LoadConflict, RowError, ValidationFailed
 from seed.interviews import SAMPLE_SEED, InterviewInput, interview_doc, sample_interview
 from seed.report import COLLECTIONS, LoadReport
 from seed.rows import ListingRow
 from seed.vocabulary import Portfolios, load_portfolios
 
-__all__ = ["BATCH_SIZE", "LoadInput", "Progress", "load"]
+__all__ = ["MAX_ROUNDS", "LoadInput", "Progress", "load"]
 
-BATCH_SIZE = 500
+# Plan-and-write rounds before a load gives up on a database that keeps changing under it.
+MAX_ROUNDS = 5
 # Called after each written batch with (documents written so far, documents to write).
 Progress = Callable[[int, int], None]
 _LEVEL_RANK = {"BRONZE": 0, "SILVER": 1, "GOLD": 2}
@@ -87,12 +107,6 @@ def _where(row: ListingRow, other: ListingRow) -> str:
     return f"line {other.line}" if other.file == row.file else f"{other.file}:{other.line}"
 
 
-async def _find(db: Database | None, collection: str, query: Mapping[str, Any]) -> list[Any]:
-    if db is None:
-        return []
-    return [doc async for doc in db[collection].find(query)]
-
-
 async def load(
     db: Database | None,
     data: LoadInput,
@@ -100,20 +114,73 @@ async def load(
     skip_invalid: bool = False,
     progress: Progress | None = None,
     sample_seed: int = SAMPLE_SEED,
+    bulk: bool = False,
 ) -> LoadReport:
     """Validate `data`, then write it to `db`; with `db` None, validate only (a dry run).
 
     Raises `ValidationFailed` (nothing written) when rows were rejected and not
-    `skip_invalid`; database errors propagate as PyMongo exceptions.
+    `skip_invalid`; `LoadConflict` when other writers kept changing the documents of this
+    load for `MAX_ROUNDS` rounds; database errors propagate as PyMongo exceptions.
     """
+    plan = await _plan(db, data, skip_invalid=skip_invalid, sample_seed=sample_seed)
+    report = plan.report
+    if db is None:
+        return report
+    if not bulk:
+        await ensure_indexes(db)
+    concern = await _write_concern(db)
+    wrote = False
+    try:
+        for round_ in range(1, MAX_ROUNDS + 1):
+            if round_ > 1:
+                plan = await _plan(db, data, skip_invalid=skip_invalid, sample_seed=sample_seed)
+            conflicted = await _write(db, plan, report, progress, concern, first=round_ == 1)
+            wrote = wrote or plan.writes > 0
+            if bulk and not conflicted:
+                await ensure_indexes(db)
+                return report
+            if not conflicted and not plan.writes:
+                return report
+        raise LoadConflict(MAX_ROUNDS)
+    finally:
+        if wrote or plan.writes:
+            # Caches of answers (the API's response cache) key them on the generation: any
+            # write, even of a load cut short, makes them stale.
+            await bump_generation(db)
+
+
+async def _write_concern(db: Database) -> WriteConcern | None:
+    """`w: majority` on a replica set, so that a completed load survives a failover."""
+    try:
+        hello = await db.command("hello")
+    except NotImplementedError:  # the embedded store has no servers
+        return None
+    return WriteConcern("majority") if hello.get("setName") else None
+
+
+@dataclass
+class _Plan:
+    """What one round would write: each collection's documents by `_id`, and the stored
+    documents that the decisions were read from (the compare-and-set basis)."""
+
+    report: LoadReport
+    docs: dict[str, Mapping[str, Any]]
+    basis: dict[str, dict[str, Any]]
+    samples: set[str]  # _id of the sample interviews
+    writes: int = 0  # documents new or changed, once `_write` has compared them
+
+
+async def _plan(
+    db: Database | None, data: LoadInput, *, skip_invalid: bool, sample_seed: int
+) -> _Plan:
     errors = list(data.errors)
     groups = _group(data.rows, errors)
 
     # Clusters: reuse the _id of a known natural key; reject portfolio conflicts.
     keys = sorted({key for key, _ in groups.items()})
+    stored_clusters = await _find_in(db, CLUSTERS, "nameKey", (k for k, _ in keys))
     known: dict[NaturalKey, dict[str, Any]] = {
-        (doc["nameKey"], doc["country"]): doc
-        for doc in await _find(db, CLUSTERS, {"nameKey": {"$in": [k for k, _ in keys]}})
+        (doc["nameKey"], doc["country"]): doc for doc in stored_clusters
     }
     for key, rows in list(groups.items()):
         existing = known.get(key)
@@ -134,8 +201,8 @@ async def load(
 
     # Labels: the whole history of every cluster in the input.
     history: dict[str, dict[str, LabelDoc]] = {cluster: {} for cluster in ids.values()}
-    for doc in await _find(db, LABELS, {"cluster": {"$in": list(ids.values())}}):
-        history.setdefault(doc["cluster"], {})[doc["_id"]] = doc
+    for found in await _find_in(db, LABELS, "cluster", ids.values()):
+        history.setdefault(found["cluster"], {})[found["_id"]] = cast(LabelDoc, found)
     stored_labels = {lid: doc for docs in history.values() for lid, doc in docs.items()}
     input_label_ids: set[str] = set()
     for key, rows in groups.items():
@@ -166,7 +233,9 @@ async def load(
             cluster, key[0], rows, known.get(key), list(history[cluster].values()), labels
         )
 
-    interviews = await _interviews(db, data, clusters, history, labels, errors, sample_seed)
+    interviews, samples = await _interviews(
+        db, data, clusters, history, labels, errors, sample_seed
+    )
 
     if errors and not skip_invalid:
         raise ValidationFailed(errors)
@@ -187,18 +256,27 @@ async def load(
         warnings=[w for key in groups for row in groups[key] for w in row.warnings],
         rejected=errors,
     )
-    if db is None:
-        return report
-    await ensure_indexes(db)
-    batches: dict[str, Mapping[str, Any]] = {
-        PORTFOLIOS: portfolios,
-        INDICATORS: indicators,
-        CLUSTERS: clusters,
-        LABELS: labels,
-        INTERVIEWS: interviews,
-    }
-    await _write(db, batches, report, progress)
-    return report
+    return _Plan(
+        report=report,
+        docs={
+            PORTFOLIOS: portfolios,
+            INDICATORS: indicators,
+            CLUSTERS: clusters,
+            LABELS: labels,
+            INTERVIEWS: interviews,
+        },
+        basis={
+            CLUSTERS: {doc["_id"]: doc for doc in stored_clusters},
+            LABELS: dict(stored_labels),
+        },
+        samples=samples,
+    )
+
+
+async def _find_in(
+    db: Database | None, collection: str, path: str, values: Iterable[Any], **options: Any
+) -> list[dict[str, Any]]:
+    return [] if db is None else await find_in(db, collection, path, values, **options)
 
 
 def _group(
@@ -250,12 +328,14 @@ async def _assign_ids(
     start, stop = 2, 10
     pending = [key for key in groups if key not in ids]
     while pending:
+        wanted = {key: candidates(key, start, stop) for key in pending}
         if db is not None:  # a dry run has no stored slugs to avoid
-            wanted = [c for key in pending for c in candidates(key, start, stop)]
-            taken |= {doc["_id"] for doc in await _find(db, CLUSTERS, {"_id": {"$in": wanted}})}
+            every = (c for key in pending for c in wanted[key])
+            found = await _find_in(db, CLUSTERS, "_id", every, projection={"_id": 1})
+            taken |= {doc["_id"] for doc in found}
         still: list[NaturalKey] = []
         for key in pending:
-            free = next((c for c in candidates(key, start, stop) if c not in taken), None)
+            free = next((c for c in wanted[key] if c not in taken), None)
             if free is None:
                 still.append(key)
                 continue
@@ -328,17 +408,12 @@ async def _interviews(
     labels: Mapping[str, LabelDoc],
     errors: list[RowError],
     sample_seed: int,
-) -> dict[str, InterviewDoc]:
+) -> tuple[dict[str, InterviewDoc], set[str]]:
+    """The interviews to write by `_id`, and the `_id` of those that are samples."""
     refs = [interview.cluster for interview in data.interviews]
-    stored = (
-        await _find(
-            db,
-            CLUSTERS,
-            {"$or": [{"_id": {"$in": refs}}, {"nameKey": {"$in": [search_key(r) for r in refs]}}]},
-        )
-        if refs
-        else []
-    )
+    wanted = {"nameKey": 1, "country": 1}
+    stored = await _find_in(db, CLUSTERS, "_id", refs, projection=wanted)
+    stored += await _find_in(db, CLUSTERS, "nameKey", map(search_key, refs), projection=wanted)
     candidates: dict[str, Mapping[str, Any]] = {doc["_id"]: doc for doc in stored}
     candidates.update(clusters)
     result: dict[str, InterviewDoc] = {}
@@ -368,14 +443,13 @@ async def _interviews(
         lines[doc["_id"]] = interview
         result[doc["_id"]] = doc
     if not data.sample_interviews:
-        return result
+        return result, set()
     real = {doc["cluster"] for doc in result.values()}
-    real |= {
-        doc["cluster"]
-        for doc in await _find(
-            db, INTERVIEWS, {"cluster": {"$in": list(clusters)}, "isSample": False}
-        )
-    }
+    found = await _find_in(
+        db, INTERVIEWS, "cluster", clusters, also={"isSample": False}, projection={"cluster": 1}
+    )
+    real |= {doc["cluster"] for doc in found}
+    samples: set[str] = set()
     for cluster, cluster_doc in clusters.items():
         if cluster in real:
             continue  # never put a sample beside a real interview
@@ -388,7 +462,8 @@ async def _interviews(
             seed=sample_seed,
         )
         result[sample["_id"]] = sample
-    return result
+        samples.add(sample["_id"])
+    return result, samples
 
 
 def _resolve(
@@ -415,37 +490,59 @@ def _resolve(
 
 async def _write(
     db: Database,
-    batches: Mapping[str, Mapping[str, Any]],
+    plan: _Plan,
     report: LoadReport,
     progress: Progress | None,
-) -> None:
-    plans: list[tuple[str, list[Any], list[Any]]] = []
+    concern: WriteConcern | None,
+    *,
+    first: bool,
+) -> bool:
+    """Write what differs from the database, collection by collection; True when another
+    writer got there first, in which case the collections after that one are left for the
+    next round (they may refer to what conflicted)."""
+    # Upserts for what the input alone decides; compare-and-set for what a read decided.
+    upserted = {PORTFOLIOS, INDICATORS}
+    steps: list[tuple[str, list[Write]]] = []
     for name in COLLECTIONS:
-        docs = batches[name]
-        stored = {doc["_id"]: doc for doc in await _find(db, name, {"_id": {"$in": list(docs)}})}
-        new = [doc for key, doc in docs.items() if key not in stored]
-        changed = [doc for key, doc in docs.items() if key in stored and stored[key] != doc]
+        docs = plan.docs[name]
+        stored = plan.basis.get(name)
+        if stored is None:
+            stored = {doc["_id"]: doc for doc in await find_in(db, name, "_id", docs)}
+        operations: list[Write] = []
+        new = changed = 0
+        for key, doc in docs.items():
+            before = stored.get(key)
+            if before == doc:
+                continue
+            upsert = name in upserted or (name == INTERVIEWS and key not in plan.samples)
+            if upsert:
+                operations.append(ReplaceOne({"_id": key}, doc, upsert=True))
+            elif before is None:
+                operations.append(InsertOne(doc))
+            else:
+                operations.append(ReplaceOne(dict(before), doc))
+            new, changed = (new + 1, changed) if before is None else (new, changed + 1)
         counts = report.writes[name]
-        counts.inserted, counts.updated = len(new), len(changed)
-        counts.unchanged = len(docs) - len(new) - len(changed)
-        plans.append((name, new, changed))
-    total = sum(len(new) + len(changed) for _, new, changed in plans)
+        if first:
+            counts.unchanged = len(docs) - new - changed
+        else:
+            counts.unchanged = max(0, counts.unchanged - new - changed)
+        counts.inserted += new
+        counts.updated += changed
+        steps.append((name, operations))
+    plan.writes = sum(len(operations) for _, operations in steps)
     done = 0
-    for name, new, changed in plans:
-        collection = db[name]
-        for start in range(0, len(new), BATCH_SIZE):
-            batch = new[start : start + BATCH_SIZE]
-            await collection.insert_many(batch, ordered=True)
-            done += len(batch)
-            if progress is not None:
-                progress(done, total)
-        for start in range(0, len(changed), BATCH_SIZE):
-            batch = changed[start : start + BATCH_SIZE]
-            for doc in batch:
-                await collection.replace_one({"_id": doc["_id"]}, doc, upsert=True)
-            done += len(batch)
-            if progress is not None:
-                progress(done, total)
-    if total:
-        # Caches of answers (the API's response cache) key them on the generation.
-        await bump_generation(db)
+
+    async def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(done, plan.writes)
+
+    for name, operations in steps:
+        if not operations:
+            continue
+        written = await write(db, name, operations, write_concern=concern, after_batch=advance)
+        if written.conflicts:
+            return True
+    return False

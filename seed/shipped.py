@@ -19,11 +19,14 @@ SHIPPED_LISTING = Path(__file__).parent / "data" / "000_d85a51d79b0f777b.txt"
 SHIPPED_COUNTRY = "FR"
 
 
-async def load_shipped(db: Database, *, sample_interviews: bool = True) -> LoadReport:
+async def load_shipped(
+    db: Database, *, sample_interviews: bool = True, bulk: bool = False
+) -> LoadReport:
     """Load the shipped listing, the catalogue and (by default) sample interviews into `db`.
 
     Idempotent: a second call writes nothing. Raises `ValidationFailed` only if the shipped
-    data itself is broken.
+    data itself is broken. `bulk` as in `seed.loader.load`: for a store private to this
+    process, indexes built after the writes.
     """
     parsed = parse_listing(SHIPPED_LISTING, country=SHIPPED_COUNTRY)
     catalogue, catalogue_errors = load_catalogue(CATALOGUE_PATH)
@@ -33,4 +36,4 @@ async def load_shipped(db: Database, *, sample_interviews: bool = True) -> LoadR
         errors=parsed.errors + catalogue_errors,
         sample_interviews=sample_interviews,
     )
-    return await load(db, data)
+    return await load(db, data, bulk=bulk)

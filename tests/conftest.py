@@ -10,12 +10,11 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
-from mongomock_motor import AsyncMongoMockClient
 from pymongo.errors import PyMongoError
 
+from api.embedded import embedded_client, guarded
 from api.settings import Settings
 from schema.store.documents import Database
 from tests.support import Api, serve
@@ -37,9 +36,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture
 def db() -> Database:
-    """A fresh, empty in-process database (mongomock-motor), the embedded store's engine."""
-    client: Any = AsyncMongoMockClient(tz_aware=False)
-    database: Database = client[f"test_{uuid.uuid4().hex[:8]}"]
+    """A fresh, empty in-process database: mongomock-motor behind the embedded store's guard,
+    which refuses any command over MongoDB's 16 MiB BSON limit (see `api.embedded`)."""
+    database: Database = guarded(embedded_client()[f"test_{uuid.uuid4().hex[:8]}"])
     return database
 
 

@@ -9,8 +9,8 @@ from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 import pytest
-from mongomock_motor import AsyncMongoMockClient
 
+from api.embedded import GuardedDatabase, embedded_client, guarded
 from schema.rules.labels import label_status
 from schema.rules.ratings import benchmark
 from schema.rules.vocabulary import Level
@@ -42,16 +42,24 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture(
     params=[
         pytest.param("db", id="mongomock"),
+        pytest.param("pipeline", id="mongomock-pipelines"),
         pytest.param("mongodb", id="mongodb", marks=pytest.mark.mongodb),
     ]
 )
 def db(request: pytest.FixtureRequest) -> Database:
     """Each test runs on the embedded engine and, with MONGODB_URI, on a real server: the
-    pipelines must give the same answers on both."""
+    pipelines must give the same answers on both. The embedded engine runs twice: with
+    the reads it gets by default (a `find` where it would copy a whole collection into an
+    `aggregate`) and with the server's pipelines."""
     if request.param == "mongodb":
         return cast(Database, request.getfixturevalue("mongodb"))
-    client: Any = AsyncMongoMockClient(tz_aware=False)
-    return cast(Database, client[f"test_{uuid.uuid4().hex[:8]}"])
+    if request.param == "pipeline":
+        return cast(Database, _ServerReads(embedded_client()[f"test_{uuid.uuid4().hex[:8]}"]))
+    return cast(Database, guarded(embedded_client()[f"test_{uuid.uuid4().hex[:8]}"]))
+
+
+class _ServerReads(GuardedDatabase):
+    in_process = False
 
 
 AS_OF = date(2015, 6, 30)

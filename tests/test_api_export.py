@@ -242,6 +242,22 @@ async def test_a_bad_parameter_is_a_400_naming_it(
     assert not [call for call in api.calls if call.startswith("clusters.")]
 
 
+async def test_the_parameters_go_through_the_limits_of_graphql(api: Api) -> None:
+    too_long = json.dumps({"country": ["FR"] * 101})
+    response = await api.http.get(EXPORT_PATH, params={"where": too_long})
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "parameter where.country lists 101 items" in error["message"]
+    costly = json.dumps({"or": [{"country": ["FR"] * 100}] * 30})
+    response = await api.http.get(EXPORT_PATH, params={"where": costly})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "COST_LIMIT_EXCEEDED"
+    response = await api.http.get(EXPORT_PATH, params={"asOf": "2201-01-01"})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
 async def test_a_repeated_parameter_is_refused(api: Api) -> None:
     response = await api.http.get(f"{EXPORT_PATH}?search=a&search=b")
     assert response.status_code == 400
@@ -271,11 +287,15 @@ class _Unreachable:
             raise ServerSelectionTimeoutError("db.internal:27017: timed out")
         return self._db[name]
 
+    def close(self) -> None:
+        self._db.close()
+
 
 async def test_an_unreachable_database_is_a_503_before_the_file_starts() -> None:
     async with serve(Settings()) as served:
         served.app.state.connection.db = _Unreachable(served.app.state.connection.db)
         response = await served.http.get(EXPORT_PATH)
     assert response.status_code == 503
+    assert response.headers["retry-after"].isdigit()
     assert response.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
     assert "db.internal" not in response.text

@@ -161,6 +161,7 @@ SEARCH = "query($s: String) { clusters(search: $s, first: 100) { totalCount node
         pytest.param("hippolia", "Flière Équine (HIPPOLIA)", id="acronym"),
         pytest.param("novlog", "Nov@log", id="compact"),
         pytest.param("nov log", "Nov@log", id="spaced"),
+        pytest.param("Nov@log", "Nov@log", id="as-published"),
         pytest.param("emc2", "Pôle EMC²", id="superscript"),
         pytest.param("l'environnement", "Technologies de l’Environnement", id="apostrophe"),
     ],
@@ -619,8 +620,14 @@ async def test_alias_limit(api: Api) -> None:
 
 async def test_token_limit(api: Api) -> None:
     def tokens(n: int) -> str:
-        # 16 tokens around the list, plus one per string.
-        return "{ clusters(where: {country: [" + '"FR" ' * (n - 16) + "]}) { totalCount } }"
+        # 16 tokens around the `or` list, 6 around each clause's list, one per string; lists
+        # of at most 100 items (MAX_INPUT_LIST_LENGTH), so that only the tokens are too many.
+        clauses, left = [], n - 16
+        while left > 0:
+            strings = min(100, left - 6)
+            clauses.append("{country: [" + '"FR" ' * strings + "]}")
+            left -= strings + 6
+        return "{ clusters(where: {or: [" + " ".join(clauses) + "]}) { totalCount } }"
 
     assert "errors" not in await api.post(tokens(MAX_TOKENS))
     error = (await api.errors(tokens(MAX_TOKENS + 1)))[0]

@@ -34,13 +34,24 @@ def test_a_request_without_the_extension_passes_through() -> None:
     assert len(store) == 0
 
 
-def test_a_query_sent_with_its_hash_is_remembered_then_found_by_hash() -> None:
+def test_a_query_sent_with_its_hash_is_remembered_once_validated() -> None:
     store = PersistedQueries()
     extension = {"version": 1, "sha256Hash": sha(QUERY)}
     with pytest.raises(PersistedQueryNotFound):
         store.resolve(request(None, extension))
-    assert store.resolve(request(QUERY, extension)).query == QUERY
+    sent = store.resolve(request(QUERY, extension))
+    assert sent.query == QUERY
+    with pytest.raises(PersistedQueryNotFound):  # not before it has validated
+        store.resolve(request(None, extension))
+    store.confirm(sent, validated=True)
     assert store.resolve(request(None, extension)).query == QUERY
+
+
+def test_a_query_that_does_not_validate_is_not_remembered() -> None:
+    store = PersistedQueries()
+    extension = {"version": 1, "sha256Hash": sha("{ nope")}
+    store.confirm(store.resolve(request("{ nope", extension)), validated=False)
+    assert len(store) == 0
 
 
 @pytest.mark.parametrize(
@@ -64,9 +75,11 @@ def test_the_least_recently_used_query_is_dropped_beyond_the_bound() -> None:
     store = PersistedQueries(max_entries=2)
     queries = ["{ a }", "{ b }", "{ c }"]
     for query in queries[:2]:
-        store.resolve(request(query, {"version": 1, "sha256Hash": sha(query)}))
+        sent = request(query, {"version": 1, "sha256Hash": sha(query)})
+        store.confirm(store.resolve(sent), validated=True)
     store.resolve(request(None, {"version": 1, "sha256Hash": sha("{ a }")}))  # a is used
-    store.resolve(request("{ c }", {"version": 1, "sha256Hash": sha("{ c }")}))
+    sent = request("{ c }", {"version": 1, "sha256Hash": sha("{ c }")})
+    store.confirm(store.resolve(sent), validated=True)
     assert len(store) == 2
     with pytest.raises(PersistedQueryNotFound):
         store.resolve(request(None, {"version": 1, "sha256Hash": sha("{ b }")}))
@@ -93,3 +106,19 @@ async def test_the_protocol_over_http(api: Api) -> None:
     assert by_hash.status_code == 200
     assert by_hash.headers["content-type"] == "application/json"  # not GraphiQL
     assert by_hash.json()["data"] == {"portfolio": {"name": "Construction"}}
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param("{ portfolios { name ", id="does-not-parse"),
+        pytest.param("{ portfolios { nope } }", id="does-not-validate"),
+    ],
+)
+async def test_a_document_that_fails_is_not_stored_over_http(api: Api, query: str) -> None:
+    extensions = {"persistedQuery": {"version": 1, "sha256Hash": sha(query)}}
+    sent = await api.http.post("/graphql", json={"query": query, "extensions": extensions})
+    assert sent.json()["errors"]
+    again = await api.http.post("/graphql", json={"extensions": extensions})
+    assert again.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"

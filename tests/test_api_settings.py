@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from api.cli import main
+from api.database import connect
 from api.settings import Settings, SettingsError
 from schema.sdl import SDL_PATH
 from seed.shipped import SHIPPED_LISTING as LISTING
@@ -34,6 +35,8 @@ def test_every_variable_is_read() -> None:
             "ECEI_MIN_GROUP_SIZE": "5",
             "ECEI_MAX_BODY_BYTES": "2048",
             "ECEI_DB_TIMEOUT_MS": "1500",
+            "ECEI_DB_POOL_SIZE": "30",
+            "MOTOR_MAX_WORKERS": "40",
             "ECEI_CORS_ORIGINS": "https://a.example, https://b.example",
             "ECEI_CORS_HEADERS": "Content-Type, X-Custom",
             "ECEI_CACHE_MAX_AGE": "300",
@@ -52,6 +55,8 @@ def test_every_variable_is_read() -> None:
         min_group_size=5,
         max_body_bytes=2048,
         db_timeout_ms=1500,
+        db_pool_size=30,
+        motor_workers=40,
         cors_origins=("https://a.example", "https://b.example"),
         cors_headers=("Content-Type", "X-Custom"),
         cache_max_age=300,
@@ -96,6 +101,8 @@ def test_every_variable_is_read() -> None:
             id="read-preference",
         ),
         pytest.param("ECEI_LOG_FORMAT", "xml", "'json' or 'text', not 'xml'", id="log-format"),
+        pytest.param("MOTOR_MAX_WORKERS", "many", "MOTOR_MAX_WORKERS must be a whole", id="w"),
+        pytest.param("ECEI_DB_POOL_SIZE", "0", "between 1 and 1000, not 0", id="pool"),
     ],
 )
 def test_a_bad_value_names_the_variable_and_the_expected_form(
@@ -172,7 +179,11 @@ def test_cli_export_schema_prints_the_committed_sdl(
 
 
 # Variables whose field is not named after them (the others: without ECEI_, lower case).
-_FIELDS = {"MONGODB_URI": "mongodb_uri", "ECEI_ENV": "environment"}
+_FIELDS = {
+    "MONGODB_URI": "mongodb_uri",
+    "ECEI_ENV": "environment",
+    "MOTOR_MAX_WORKERS": "motor_workers",
+}
 
 
 def _shown(value: object) -> str:
@@ -201,3 +212,16 @@ def test_the_readme_states_the_defaults_of_the_settings_class() -> None:
         option.name: _shown(getattr(defaults, option.name))
         for option in dataclasses.fields(Settings)
     }
+
+
+@pytest.mark.anyio
+async def test_the_server_client_bounds_every_operation_and_its_pool() -> None:
+    settings = Settings(mongodb_uri="mongodb://db.invalid:27017", db_timeout_ms=1500)
+    connection = connect(settings)  # lazy: nothing is reached
+    try:
+        options = connection.client.options
+        assert options.timeout == 1.5  # timeoutMS: maxTimeMS on every command
+        assert options.server_selection_timeout == 1.5
+        assert options.pool_options.max_pool_size == settings.db_pool_size
+    finally:
+        connection.close()

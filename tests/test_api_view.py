@@ -3,13 +3,16 @@ error masking."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
 import pytest
 
+from api import view
 from api.database import Connection, connect
 from api.settings import Settings
+from schema.types import connection
 from tests.support import Api, serve
 
 pytestmark = pytest.mark.anyio
@@ -131,10 +134,11 @@ async def test_every_error_has_a_public_code(api: Api, body: dict[str, Any], cod
 
 
 async def test_a_document_too_costly_to_validate_gets_a_readable_message(api: Api) -> None:
-    # graphql-core stops comparing overlapping fields after a fixed budget.
+    # Refused by the repeated-field limit before graphql-core's overlapping-fields check,
+    # which would run out of its budget.
     [error] = await api.errors("{ portfolios { " + "slug " * 1000 + "} }")
     assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
-    assert error["message"].startswith("validation aborted: the document selects too many")
+    assert error["message"].startswith("'slug' is selected 1000 times in one selection set")
 
 
 @pytest.mark.parametrize(
@@ -255,3 +259,26 @@ async def test_the_media_type_follows_the_accept_preference(
         "/graphql", json={"query": "{ portfolios { slug } }"}, headers={"accept": accept}
     )
     assert response.headers["content-type"] == f"application/{media_type}"
+
+
+async def test_an_operation_past_the_deadline_is_a_503_and_its_work_cancelled(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started, cancelled = asyncio.Event(), asyncio.Event()
+
+    async def stuck(*_args: object) -> int:
+        started.set()
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        return 0
+
+    monkeypatch.setattr(connection, "count_clusters", stuck)
+    monkeypatch.setattr(view, "EXECUTION_DEADLINE_SECONDS", 1.0)
+    response = await api.http.post("/graphql", json={"query": "{ clusters { totalCount } }"})
+    assert response.status_code == 503
+    assert response.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+    assert started.is_set()
+    assert cancelled.is_set()

@@ -1,16 +1,28 @@
-"""Query cost: requested nodes counted through connections, lists, fragments and variables;
-the limit refuses one past it, before any database read."""
+"""Query cost: requested nodes counted through connections, lists, fragments, variables and
+defaults, weighted fields and list inputs; the limit refuses one past it, before any
+database read."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from graphql import parse
+from graphql import GraphQLError, parse
 
 from schema.build import build_schema
 from schema.guards.cost import requested_nodes
-from schema.rules.limits import DEFAULT_PAGE_SIZE, LIST_ESTIMATE, MAX_REQUESTED_NODES
+from schema.rules.limits import (
+    AGGREGATE_COST,
+    BENCHMARK_COST,
+    DEFAULT_PAGE_SIZE,
+    FACETS_COST,
+    LIST_ESTIMATE,
+    MAX_INPUT_LIST_LENGTH,
+    MAX_REQUESTED_NODES,
+    TIMELINE_COST,
+    TIMELINE_GROUPED_FACTOR,
+    TOTAL_COUNT_COST,
+)
 from tests.support import Api
 
 SCHEMA = build_schema(production=False)._schema
@@ -24,28 +36,30 @@ def cost(query: str, variables: dict[str, Any] | None = None, name: str | None =
     ("query", "expected"),
     [
         pytest.param("{ portfolios { name } }", 0, id="no-connection"),
-        pytest.param("{ clusters { totalCount } }", DEFAULT_PAGE_SIZE, id="default-page"),
+        pytest.param(
+            "{ clusters { totalCount } }", DEFAULT_PAGE_SIZE + TOTAL_COUNT_COST, id="default-page"
+        ),
         pytest.param("{ clusters(first: 7) { nodes { name } } }", 7, id="first"),
         pytest.param("{ clusters(last: 9) { edges { node { name } } } }", 9, id="last"),
         pytest.param(
             "{ clusters(first: 10) { nodes { portfolio { clusters(first: 5) { totalCount } } } } }",
-            10 + 10 * 5,
+            10 + 10 * (5 + TOTAL_COUNT_COST),
             id="nested-connection",
         ),
         pytest.param(
             "{ portfolios { clusters(first: 3) { totalCount } } }",
-            LIST_ESTIMATE * 3,
+            LIST_ESTIMATE * (3 + TOTAL_COUNT_COST),
             id="under-a-list",
         ),
         pytest.param(
             '{ nodes(ids: ["a", "b"]) { ... on Portfolio { clusters(first: 4) { totalCount } } } }',
-            2 + 2 * 4,
+            2 + 2 + 2 * (4 + TOTAL_COUNT_COST),  # two IDs: two list items, two objects
             id="nodes-and-inline-fragment",
         ),
         pytest.param(
             "{ clusters(first: 2) { nodes { ...P } } } "
             "fragment P on Cluster { portfolio { clusters(first: 6) { totalCount } } }",
-            2 + 2 * 6,
+            2 + 2 * (6 + TOTAL_COUNT_COST),
             id="fragment-spread",
         ),
         pytest.param(
@@ -61,27 +75,129 @@ def test_requested_nodes(query: str, expected: int) -> None:
 
 
 def test_variables_set_the_page_size() -> None:
-    query = "query($n: Int) { clusters(first: $n) { totalCount } }"
+    query = "query($n: Int) { clusters(first: $n) { nodes { name } } }"
     assert cost(query, {"n": 42}) == 42
+    assert cost(query, {"n": 42.0}) == 42  # an integral float is coerced to Int
     assert cost(query, {}) == DEFAULT_PAGE_SIZE
+
+
+def test_a_variables_default_sets_the_page_size() -> None:
+    query = "query($n: Int = 100) { clusters(first: $n) { nodes { name } } }"
+    assert cost(query) == 100
+    assert cost(query, {"n": 3}) == 3
+
+
+def test_a_variable_that_does_not_coerce_costs_nothing() -> None:
+    # Execution refuses it before any resolver runs.
+    assert cost("query($n: Int) { clusters(first: $n) { nodes { name } } }", {"n": "x"}) == 0
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        pytest.param(
+            "{ clusters(first: 2) { nodes { benchmark { overall { green } } } } }",
+            2 + 2 * BENCHMARK_COST,
+            id="benchmark",
+        ),
+        pytest.param(
+            "{ a: portfolioStats { clusterCount } b: labelTimeline { year } "
+            "c: clustersAggregate(groupBy: []) { count } "
+            'd: indicatorStats(code: "x") { n } }',
+            4 * AGGREGATE_COST,
+            id="aggregates",
+        ),
+        pytest.param(
+            "{ clusters(first: 10) { totalCount facets { country { count } } } }",
+            10 + TOTAL_COUNT_COST + FACETS_COST,
+            id="facets",
+        ),
+        pytest.param(
+            "{ portfolios { clusters(first: 1) { facets { labelLevel { count } } } } }",
+            LIST_ESTIMATE * (1 + FACETS_COST),
+            id="facets-per-connection",
+        ),
+        pytest.param(
+            "{ labelTimeline(interval: MONTH) { year } }",
+            TIMELINE_COST["MONTH"],
+            id="timeline-by-month",
+        ),
+        pytest.param(
+            "{ labelTimeline(interval: DAY, groupBy: [PORTFOLIO]) { year } }",
+            TIMELINE_COST["DAY"] * TIMELINE_GROUPED_FACTOR + 1,
+            id="timeline-by-day-grouped",
+        ),
+        pytest.param(
+            "{ clustersAggregate(groupBy: [PORTFOLIO, COUNTRY]) { count } }",
+            AGGREGATE_COST + 2,
+            id="list-argument-items",
+        ),
+        pytest.param(
+            '{ clusters(first: 1, where: {or: [{country: ["A", "B"]}, {portfolio: ["c"]}]}) '
+            "{ nodes { name } } }",
+            1 + 2 + 3,  # two clauses, three values
+            id="where-items",
+        ),
+    ],
+)
+def test_weighted_fields_and_inputs(query: str, expected: int) -> None:
+    assert cost(query) == expected
+
+
+def test_the_timeline_interval_from_a_variable_is_weighted() -> None:
+    query = "query($i: TimelineInterval!) { labelTimeline(interval: $i) { year } }"
+    assert cost(query, {"i": "DAY"}) == TIMELINE_COST["DAY"]
+    assert cost(query, {"i": "YEAR"}) == TIMELINE_COST["YEAR"] == AGGREGATE_COST
+
+
+def test_every_connection_field_counts_once_per_connection() -> None:
+    # totalCount and pageInfo resolve once per page, not once per item of it.
+    query = "{ clusters(first: 10) { totalCount pageInfo { hasNextPage } nodes { name } } }"
+    assert cost(query) == 10 + TOTAL_COUNT_COST
+
+
+def _where(items: int) -> dict[str, Any]:
+    return {"or": [{"country": ["XX"]}] * items}
+
+
+def test_a_list_at_the_limit_is_counted() -> None:
+    query = "query($w: ClusterWhere) { clusters(first: 0, where: $w) { nodes { name } } }"
+    assert cost(query, {"w": _where(MAX_INPUT_LIST_LENGTH)}) == 2 * MAX_INPUT_LIST_LENGTH
+
+
+def test_a_list_past_the_limit_is_refused() -> None:
+    query = "query($w: ClusterWhere) { clusters(where: $w) { totalCount } }"
+    with pytest.raises(GraphQLError) as refused:
+        cost(query, {"w": _where(MAX_INPUT_LIST_LENGTH + 1)})
+    assert refused.value.extensions == {"code": "BAD_USER_INPUT"}
+    assert "$w.or lists 101 items" in refused.value.message  # checked before coercion
+
+
+def test_a_literal_list_past_the_limit_is_refused() -> None:
+    values = ", ".join(f'"C{i}"' for i in range(MAX_INPUT_LIST_LENGTH + 1))
+    with pytest.raises(GraphQLError) as refused:
+        cost(f"{{ clusters(where: {{country: [{values}]}}) {{ totalCount }} }}")
+    assert "clusters.where.country lists 101 items" in refused.value.message
 
 
 def test_only_the_named_operation_counts() -> None:
     query = (
-        "query A { clusters(first: 3) { totalCount } } "
-        "query B { clusters(first: 8) { totalCount } }"
+        "query A { clusters(first: 3) { nodes { name } } } "
+        "query B { clusters(first: 8) { nodes { name } } }"
     )
     assert (cost(query, name="A"), cost(query, name="B"), cost(query, name="C")) == (3, 8, 0)
 
 
 def _at_cost(extra: int) -> str:
     """An operation costing MAX_REQUESTED_NODES + extra (extra >= 0), with few aliases."""
-    parts = ["portfolios { clusters(first: 100) { totalCount } }"]  # LIST_ESTIMATE * 100
+    parts = ["portfolios { clusters(first: 100) { nodes { name } } }"]  # LIST_ESTIMATE * 100
     left = MAX_REQUESTED_NODES + extra - LIST_ESTIMATE * 100
     n = 0
     while left > 0:
         take = min(left, 100)
-        parts.append(f'p{n}: portfolio(slug: "ict") {{ clusters(first: {take}) {{ totalCount }} }}')
+        parts.append(
+            f'p{n}: portfolio(slug: "ict") {{ clusters(first: {take}) {{ nodes {{ name }} }} }}'
+        )
         left -= take
         n += 1
     return "{ " + " ".join(parts) + " }"
@@ -118,3 +234,60 @@ async def test_nested_pages_of_a_hundred_are_refused(api: Api) -> None:
         "{ clusters(first: 100) { nodes { portfolio { clusters(first: 100) { totalCount } } } } }"
     )
     assert [e["extensions"]["code"] for e in errors] == ["COST_LIMIT_EXCEEDED"]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("query", "variables", "code"),
+    [
+        pytest.param(
+            "query($n: Int = 100) { clusters(first: $n) { nodes { portfolio { "
+            "clusters(first: $n) { totalCount } } } } }",
+            {},
+            "COST_LIMIT_EXCEEDED",
+            id="page-size-from-a-default",
+        ),
+        pytest.param(
+            "query($n: Int) { clusters(first: $n) { nodes { portfolio { "
+            "clusters(first: $n) { totalCount } } } } }",
+            {"n": 100.0},
+            "COST_LIMIT_EXCEEDED",
+            id="page-size-from-a-float",
+        ),
+        pytest.param(
+            "query($w: ClusterWhere) { "
+            + " ".join(f"a{i}: clusters(where: $w) {{ totalCount }}" for i in range(5))
+            + " }",
+            {"w": _where(3000)},
+            "BAD_USER_INPUT",
+            id="three-thousand-clauses",
+        ),
+        pytest.param(
+            "{ "
+            + " ".join(
+                f"a{i}: clusters(first: 100) {{ nodes {{ benchmark(peerGroup: ALL) "
+                "{ overall { green } } } }"
+                for i in range(15)
+            )
+            + " }",
+            {},
+            "COST_LIMIT_EXCEEDED",
+            id="fifteen-pages-of-benchmarks",
+        ),
+    ],
+)
+async def test_probes_are_refused_before_any_read(
+    api: Api, query: str, variables: dict[str, Any], code: str
+) -> None:
+    api.calls.clear()
+    body = await api.post(query, **variables)
+    assert sum(api.calls.values()) == 0
+    assert "data" not in body
+    assert [e["extensions"]["code"] for e in body["errors"]] == [code]
+
+
+@pytest.mark.anyio
+async def test_the_reported_cost_is_the_one_checked(api: Api) -> None:
+    query = "query($n: Int = 7) { clusters(first: $n) { totalCount nodes { name } } }"
+    body = await api.post(query)
+    assert body["extensions"]["cost"]["requestedNodes"] == cost(query) == 7 + TOTAL_COUNT_COST

@@ -159,3 +159,18 @@ def test_inferred_award_dates() -> None:
     assert inferred_award_date("BRONZE", date(2016, 6, 30)) == date(2014, 6, 30)
     assert inferred_award_date("BRONZE", date(2019, 6, 30), renewal=True) == date(2016, 6, 30)
     assert inferred_award_date("GOLD", date(2019, 6, 30), renewal=True) == date(2017, 6, 30)
+
+
+@pytest.mark.parametrize("day", [date.min, date(1, 12, 31), date(9999, 1, 1), date.max], ids=str)
+def test_rules_never_raise_at_the_ends_of_the_calendar(day: date) -> None:
+    assert add_years(date.max, 1) == date.max
+    assert add_years(date.min, -1) == date.min
+    for status in VALIDITIES:
+        bounds = status_bounds(status, day)
+        assert all(bound is None or isinstance(bound, date) for bound in bounds)
+    label_status(day, day)
+    inferred_award_date("BRONZE", day)
+    history = [Award("BRONZE", day, day), Award("GOLD", day, day)]
+    assert in_force_until(history)[-1] == FOREVER
+    valid_spans(history)
+    assert cluster_status(history, day) in ("VALID", "EXPIRING_SOON")

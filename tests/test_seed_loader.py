@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -14,7 +14,7 @@ from seed.catalogue import load_catalogue
 from seed.errors import ValidationFailed
 from seed.interviews import parse_interviews
 from seed.listing import parse_listing
-from seed.loader import LoadInput, load
+from seed.loader import LoadInput, _write_concern, load
 from seed.shipped import SHIPPED_LISTING, load_shipped
 from seed.tabular import parse_csv
 
@@ -267,3 +267,34 @@ async def test_a_load_that_writes_bumps_the_generation_once(db: Database) -> Non
     assert await read_generation(db) == 1
     await load_shipped(db)  # writes nothing: answers cached before stay right
     assert await read_generation(db) == 1
+
+
+class _Server:
+    """A database handle that only answers `hello`, as a server of the given kind."""
+
+    def __init__(self, reply: dict[str, Any]) -> None:
+        self.reply = reply
+
+    async def command(self, name: str) -> dict[str, Any]:
+        assert name == "hello"
+        return self.reply
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("reply", "majority"),
+    [
+        pytest.param({"isWritablePrimary": True, "setName": "rs0"}, True, id="replica-set"),
+        pytest.param({"isWritablePrimary": True}, False, id="standalone"),
+    ],
+)
+async def test_writes_wait_for_a_majority_on_a_replica_set(
+    reply: dict[str, Any], majority: bool
+) -> None:
+    concern = await _write_concern(cast(Database, _Server(reply)))
+    assert (concern is not None and concern.document == {"w": "majority"}) is majority
+
+
+@pytest.mark.anyio
+async def test_the_embedded_store_has_no_write_concern(db: Database) -> None:
+    assert await _write_concern(db) is None

@@ -62,7 +62,8 @@ CLUSTERS_ON_FILE = [
 
 def _expected(order: list[tuple[OrderKey, bool]], search: str | None) -> list[str]:
     docs = [d for d in CLUSTERS_ON_FILE if not search or search_key(search) in d["nameKey"]]
-    docs.sort(key=lambda d: d["_id"])
+    # `_id` breaks ties in the direction of the last stored sort key.
+    docs.sort(key=lambda d: d["_id"], reverse=sort_plan(order, search).keys[-1].descending)
     for key, descending in reversed(order):
         if key == "RELEVANCE":
             docs.sort(key=lambda d: d["nameKey"], reverse=descending)

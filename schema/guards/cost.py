@@ -1,17 +1,30 @@
-"""Query cost: how many objects an operation may ask for, checked before it runs.
+"""Query cost: how much work an operation may ask for, checked before it runs.
 
 Depth, alias and token limits bound the size of a document, not the work it asks for:
 `clusters(first: 100) { nodes { portfolio { clusters(first: 100) { … } } } }` is shallow
 and short, yet names 10,100 clusters and one database query per outer cluster. The cost is
-GitHub's "requested nodes": every connection contributes `first` (or `last`, or the
-default page size) times the number of parents it can be resolved under, where a parent
-list counts as `LIST_ESTIMATE` items (`nodes(ids:)` as its number of IDs). An operation
-over `MAX_REQUESTED_NODES` is refused with code COST_LIMIT_EXCEEDED before anything is
-read, and every response reports its cost in `extensions.cost`.
+GitHub's "requested nodes", counted on the argument values the resolvers will receive
+(variables, their defaults and the schema's defaults coerced by graphql-core, so a page size
+is the same number however it is written):
+
+- every connection contributes its page size (`first`, `last`, or the default) times the
+  number of parents it can be resolved under, where a parent list counts as
+  `LIST_ESTIMATE` items (`nodes(ids:)` as its number of IDs);
+- a field doing more than one object's work counts its weight each time it resolves
+  (`benchmark`, every aggregate root field, `totalCount`, `facets`: `schema.rules.limits`);
+  `labelTimeline` by its interval and grouping (`TIMELINE_COST`), since its number of
+  periods is known only once the labels are read;
+- every item of a list argument or of a list inside an input (filter clauses, `ids`,
+  `codes`, ...) counts one, and a list longer than `MAX_INPUT_LIST_LENGTH` is refused
+  with BAD_USER_INPUT.
+
+An operation over `MAX_REQUESTED_NODES` is refused with code COST_LIMIT_EXCEEDED before
+anything is read, and every response reports its cost in `extensions.cost`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -20,26 +33,60 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLError,
+    GraphQLField,
     GraphQLList,
     GraphQLNamedType,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
-    IntValueNode,
-    ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
-    VariableNode,
     get_named_type,
 )
-from graphql.language import ValueNode
+from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from strawberry.extensions import SchemaExtension
 
-from schema.errors import CostLimitExceeded
-from schema.rules.limits import DEFAULT_PAGE_SIZE, LIST_ESTIMATE, MAX_REQUESTED_NODES
+from schema.errors import BadUserInput, CostLimitExceeded
+from schema.rules.limits import (
+    AGGREGATE_COST,
+    BENCHMARK_COST,
+    DEFAULT_PAGE_SIZE,
+    FACETS_COST,
+    LIST_ESTIMATE,
+    MAX_INPUT_LIST_LENGTH,
+    MAX_REQUESTED_NODES,
+    TIMELINE_COST,
+    TIMELINE_GROUPED_FACTOR,
+    TOTAL_COUNT_COST,
+)
 
-__all__ = ["QueryCost", "requested_nodes"]
+__all__ = ["FIELD_WEIGHTS", "QueryCost", "field_weight", "requested_nodes"]
+
+# "Type.field": the cost of one resolution of a field that does more than one object's work.
+FIELD_WEIGHTS: Mapping[str, int] = {
+    "Cluster.benchmark": BENCHMARK_COST,
+    "ClusterConnection.totalCount": TOTAL_COUNT_COST,
+    "ClusterConnection.facets": FACETS_COST,
+    "Query.portfolioStats": AGGREGATE_COST,
+    "Query.clustersAggregate": AGGREGATE_COST,
+    "Query.labelTimeline": AGGREGATE_COST,  # by year, ungrouped: see `field_weight`
+    "Query.indicatorStats": AGGREGATE_COST,
+}
+
+
+def field_weight(owner: str, field: str, arguments: Mapping[str, Any]) -> int:
+    """The cost of one resolution of `owner.field` with its (coerced) `arguments`."""
+    if (owner, field) == ("Query", "labelTimeline"):
+        weight = TIMELINE_COST.get(_enum_name(arguments.get("interval")), AGGREGATE_COST)
+        return weight * (TIMELINE_GROUPED_FACTOR if arguments.get("groupBy") else 1)
+    return FIELD_WEIGHTS.get(f"{owner}.{field}", 0)
+
+
+def _enum_name(value: Any) -> str:
+    """The GraphQL name of an enum argument value (a Python enum member or its name)."""
+    return str(getattr(value, "name", value))
 
 
 def requested_nodes(
@@ -48,7 +95,11 @@ def requested_nodes(
     operation_name: str | None,
     variables: Mapping[str, Any],
 ) -> int:
-    """The requested-nodes cost of the operation `operation_name` in `document`."""
+    """The requested-nodes cost of the operation `operation_name` in `document`.
+
+    Raises `BadUserInput` for a list argument longer than `MAX_INPUT_LIST_LENGTH`. Variables
+    that do not coerce cost nothing here: execution refuses them before any resolver runs.
+    """
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
@@ -64,7 +115,13 @@ def requested_nodes(
     root = schema.get_root_type(operation.operation) if operation is not None else None
     if operation is None or root is None:
         return 0  # nothing will run; validation reports why
-    walker = _Walker(schema, fragments, variables)
+    _check_raw_lists(variables, "$")  # before coercion, whose work grows with the lists
+    coerced = get_variable_values(
+        schema, operation.variable_definitions or (), dict(variables), max_errors=1
+    )
+    if isinstance(coerced, list):
+        return 0  # execution answers with the variable's error before any resolver runs
+    walker = _Walker(schema, fragments, coerced)
     return walker.cost(root, operation.selection_set, multiplier=1, seen=frozenset())
 
 
@@ -73,7 +130,7 @@ class _Walker:
         self,
         schema: GraphQLSchema,
         fragments: Mapping[str, FragmentDefinitionNode],
-        variables: Mapping[str, Any],
+        variables: VariableValues,
     ) -> None:
         self.schema = schema
         self.fragments = fragments
@@ -86,25 +143,35 @@ class _Walker:
         *,
         multiplier: int,
         seen: frozenset[str],
+        page: int = 1,
     ) -> int:
+        """The cost of `selection_set` on `parent`, which resolves `multiplier` times; on a
+        connection, `page` is its page size (the length of its `edges` and `nodes`)."""
         total = 0
         for field, owner in self._fields(parent, selection_set, seen):
             definition = owner.fields.get(field.name.value) if owner else None
             if owner is None or definition is None:
                 continue  # __typename, or an unknown field that validation rejects
+            arguments = self._arguments(definition, field)
+            total += multiplier * _input_items(arguments, field.name.value)
+            total += multiplier * field_weight(owner.name, field.name.value, arguments)
             child = get_named_type(definition.type)
-            inner = multiplier
+            inner, inner_page = multiplier, 1
             if child.name.endswith("Connection"):
-                inner = multiplier * self._page_size(field)
-                total += inner
+                inner_page = _page_size(arguments)
+                total += multiplier * inner_page
             elif field.name.value == "nodes" and owner is self.schema.query_type:
-                inner = multiplier * self._count(field, "ids")
+                ids = arguments.get("ids")
+                inner = multiplier * (len(ids) if isinstance(ids, list) else 1)
                 total += inner
-            elif _is_list(definition.type) and not owner.name.endswith("Connection"):
+            elif _is_list(definition.type):
                 # A connection's `edges`/`nodes` hold the page already counted above.
-                inner = multiplier * LIST_ESTIMATE
+                is_page = owner.name.endswith("Connection")
+                inner = multiplier * (page if is_page else LIST_ESTIMATE)
             if field.selection_set is not None:
-                total += self.cost(child, field.selection_set, multiplier=inner, seen=seen)
+                total += self.cost(
+                    child, field.selection_set, multiplier=inner, seen=seen, page=inner_page
+                )
         return total
 
     def _fields(
@@ -136,31 +203,58 @@ class _Walker:
         found = self.schema.get_type(condition.name.value)
         return found if found is not None else parent
 
-    def _page_size(self, field: FieldNode) -> int:
-        for name in ("first", "last"):
-            value = self._argument(field, name)
-            if isinstance(value, int) and value >= 0:
-                return value
-        return DEFAULT_PAGE_SIZE
+    def _arguments(self, definition: GraphQLField, field: FieldNode) -> dict[str, Any]:
+        """The field's arguments as its resolver receives them (defaults applied)."""
+        if not definition.args:
+            return {}
+        try:
+            return get_argument_values(definition, field, self.variables)
+        except GraphQLError:
+            return {}  # an invalid argument: execution reports it and resolves nothing
 
-    def _count(self, field: FieldNode, name: str) -> int:
-        value = self._argument(field, name)
-        return len(value) if isinstance(value, list) else 1
 
-    def _argument(self, field: FieldNode, name: str) -> Any:
-        for argument in field.arguments or ():
-            if argument.name.value == name:
-                return self._value(argument.value)
-        return None
+def _check_raw_lists(value: Any, where: str) -> None:
+    """Refuse a list longer than `MAX_INPUT_LIST_LENGTH` anywhere in the JSON variables,
+    in one pass over them, before graphql-core coerces them."""
+    if isinstance(value, list):
+        if len(value) > MAX_INPUT_LIST_LENGTH:
+            raise BadUserInput(
+                f"{where} lists {len(value)} items; at most {MAX_INPUT_LIST_LENGTH} are "
+                "allowed in any list argument"
+            )
+        for item in value:
+            _check_raw_lists(item, where)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_raw_lists(item, f"{where}{key}" if where == "$" else f"{where}.{key}")
 
-    def _value(self, node: ValueNode) -> Any:
-        if isinstance(node, VariableNode):
-            return self.variables.get(node.name.value)
-        if isinstance(node, IntValueNode):
-            return int(node.value)
-        if isinstance(node, ListValueNode):
-            return [self._value(v) for v in node.values]
-        return None
+
+def _page_size(arguments: Mapping[str, Any]) -> int:
+    for name in ("first", "last"):
+        value = arguments.get(name)
+        if isinstance(value, int) and value >= 0:
+            return value
+    return DEFAULT_PAGE_SIZE
+
+
+def _input_items(value: Any, where: str) -> int:
+    """Items in every list of an argument value (strawberry inputs included), refusing a
+    list longer than `MAX_INPUT_LIST_LENGTH`; `where` names the argument for the message."""
+    if isinstance(value, list):
+        if len(value) > MAX_INPUT_LIST_LENGTH:
+            raise BadUserInput(
+                f"{where} lists {len(value)} items; at most {MAX_INPUT_LIST_LENGTH} are "
+                "allowed in any list argument"
+            )
+        return len(value) + sum(_input_items(item, where) for item in value)
+    if isinstance(value, dict):
+        return sum(_input_items(item, f"{where}.{key}") for key, item in value.items())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return sum(
+            _input_items(getattr(value, f.name), f"{where}.{f.name.rstrip('_')}")
+            for f in dataclasses.fields(value)
+        )
+    return 0
 
 
 def _is_list(type_: Any) -> bool:

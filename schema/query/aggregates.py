@@ -12,7 +12,12 @@ from typing import Annotated, cast
 import strawberry
 
 from schema.errors import BadUserInput
-from schema.rules.limits import MAX_WINDOW_DAYS
+from schema.rules.limits import (
+    AGGREGATE_COST,
+    MAX_WINDOW_DAYS,
+    TIMELINE_COST,
+    TIMELINE_GROUPED_FACTOR,
+)
 from schema.rules.text import search_key
 from schema.store.aggregates import (
     GroupKey,
@@ -58,6 +63,10 @@ _AS_OF = (
 )
 
 
+# Every aggregate runs one pipeline over the matching clusters (`schema.guards.cost`).
+_COST = f"Counts {AGGREGATE_COST} in the query cost (`extensions.cost`)."
+
+
 def _portfolio(slug: str, name: str) -> Portfolio:
     return Portfolio.from_document({"_id": slug, "name": name, "nameKey": search_key(name)})
 
@@ -69,7 +78,8 @@ class AggregateQuery:
             "Label counts per comparative portfolio over the matching clusters: one entry "
             "for every portfolio in the directory, in name order, including portfolios "
             "with no matching cluster (all counts 0), so that the list does not change "
-            "shape with the filter. Counts are public listing data, never withheld."
+            "shape with the filter. Counts are public listing data, never withheld. "
+            f"{_COST}"
         )
     )
     async def portfolio_stats(
@@ -130,7 +140,8 @@ class AggregateQuery:
             "Numbers of matching clusters grouped by any combination of keys, in one "
             "database pipeline. Only non-empty groups are returned, sorted by the keys in "
             "the order given; with no key, one group counts every matching cluster. Counts "
-            "are public listing data, never withheld."
+            "are public listing data, never withheld. "
+            f"{_COST}"
         )
     )
     async def clusters_aggregate(
@@ -171,7 +182,10 @@ class AggregateQuery:
             "(renewals and past labels too). Periods run without gaps from the earliest "
             "award to the latest end (grouped by PORTFOLIO: the same periods for each "
             "portfolio with a matching cluster, by portfolio name); empty when no label "
-            "matches. Award dates of the shipped listing are inferred."
+            "matches. Award dates of the shipped listing are inferred. Counts "
+            f"{TIMELINE_COST['YEAR']} in the query cost by YEAR, {TIMELINE_COST['MONTH']} by "
+            f"MONTH and {TIMELINE_COST['DAY']} by DAY, {TIMELINE_GROUPED_FACTOR} times that "
+            "with `groupBy` (the number of periods is known only once the labels are read)."
         )
     )
     async def label_timeline(
@@ -220,7 +234,8 @@ class AggregateQuery:
             "latest interview (among those included; a sample interview counts unless "
             "`includeSample` is false). Groups with fewer values than the server's minimum "
             "group size (default 3) are withheld: `n` is shown, every statistic is null. An "
-            "unknown code is an error (BAD_USER_INPUT) naming the nearest known codes."
+            "unknown code is an error (BAD_USER_INPUT) naming the nearest known codes. "
+            f"{_COST}"
         )
     )
     async def indicator_stats(

@@ -17,7 +17,6 @@ same rules, so filtering and display never disagree.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -33,6 +32,7 @@ __all__ = [
     "Award",
     "Status",
     "Validity",
+    "add_days",
     "add_years",
     "as_date",
     "cluster_status",
@@ -66,10 +66,26 @@ BRONZE_RENEWAL_YEARS = 3
 
 
 def add_years(day: date, years: int) -> date:
-    """`day` moved by whole calendar years; 29 February becomes 28 February when needed."""
+    """`day` moved by whole calendar years; 29 February becomes 28 February when needed.
+    Past the ends of the calendar (year 1, year 9999) the result is `date.min`/`date.max`:
+    a rule never raises on a date it is given."""
     year = day.year + years
-    last = calendar.monthrange(year, day.month)[1]
-    return day.replace(year=year, day=min(day.day, last))
+    if year < date.min.year:
+        return date.min
+    if year > date.max.year:
+        return date.max
+    try:
+        return day.replace(year=year)
+    except ValueError:  # 29 February in a common year, the only day that can fail
+        return day.replace(year=year, day=28)
+
+
+def add_days(day: date, days: int) -> date:
+    """`day` moved by `days`, held at `date.min`/`date.max` past the ends of the calendar."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
 
 
 def as_date(value: date | datetime) -> date:
@@ -92,19 +108,19 @@ def label_status(valid_until: date | datetime, as_of: date) -> Validity:
 
 def status_bounds(status: Validity, as_of: date) -> tuple[date | None, date | None]:
     """Inclusive `(lowest, highest)` validUntil that has `status` on `as_of`; None is open."""
-    soon = as_of + timedelta(days=EXPIRING_SOON_DAYS)
+    soon = add_days(as_of, EXPIRING_SOON_DAYS)
     # The earliest end that is still renewable: the first day whose first anniversary falls
     # after as_of (add_years is monotonic, so a short forward scan finds it exactly).
-    renewable_from = as_of - timedelta(days=367)
-    while add_years(renewable_from, 1) <= as_of:
-        renewable_from += timedelta(days=1)
+    renewable_from = add_days(as_of, -367)
+    while add_years(renewable_from, 1) <= as_of and renewable_from < as_of:
+        renewable_from = add_days(renewable_from, 1)
     if status == "VALID":
-        return soon + timedelta(days=1), None
+        return add_days(soon, 1), None
     if status == "EXPIRING_SOON":
         return as_of, soon
     if status == "RENEWABLE":
-        return renewable_from, as_of - timedelta(days=1)
-    return None, renewable_from - timedelta(days=1)
+        return renewable_from, add_days(as_of, -1)
+    return None, add_days(renewable_from, -1)
 
 
 def inferred_award_date(level: str, valid_until: date, *, renewal: bool = False) -> date:
@@ -156,7 +172,7 @@ def in_force_until(history: Sequence[Award]) -> list[date]:
     Stored beside each label (`inForceUntil`), so that a database filter picks the label in
     force on D as the one with `awardedOn <= D <= inForceUntil`, the rule of `label_in_force`.
     """
-    ends = [nxt.awarded_on - timedelta(days=1) for nxt in history[1:]]
+    ends = [add_days(nxt.awarded_on, -1) for nxt in history[1:]]
     return [*ends, FOREVER] if history else []
 
 

@@ -7,15 +7,24 @@ descriptions, so clients can read it from the contract.
 
 from __future__ import annotations
 
+from datetime import date
+
 __all__ = [
+    "AGGREGATE_COST",
+    "BENCHMARK_COST",
     "DEFAULT_MIN_GROUP_SIZE",
     "DEFAULT_PAGE_SIZE",
+    "DOCUMENT_CACHE_BYTES",
+    "FACETS_COST",
     "LIST_ESTIMATE",
     "MAX_ALIASES",
     "MAX_CODES",
     "MAX_CURSOR_LENGTH",
+    "MAX_DATE",
     "MAX_DEPTH",
+    "MAX_DUPLICATE_FIELDS",
     "MAX_GLOBAL_ID_LENGTH",
+    "MAX_INPUT_LIST_LENGTH",
     "MAX_NODE_IDS",
     "MAX_PAGE_SIZE",
     "MAX_REQUESTED_NODES",
@@ -23,6 +32,10 @@ __all__ = [
     "MAX_TOKENS",
     "MAX_WHERE_DEPTH",
     "MAX_WINDOW_DAYS",
+    "MIN_DATE",
+    "TIMELINE_COST",
+    "TIMELINE_GROUPED_FACTOR",
+    "TOTAL_COUNT_COST",
 ]
 
 # Deepest useful query: clusters > edges > node > latestInterview > results > indicator >
@@ -32,6 +45,10 @@ MAX_DEPTH = 10
 MAX_ALIASES = 15
 # Bounds parsing work before anything else runs: ~10x the largest example query.
 MAX_TOKENS = 2000
+# The same response key (a field or an alias) selected more often than this in one selection
+# set is refused before full validation: repeats add nothing to the answer, and checking that
+# they merge costs graphql-core time quadratic in their number.
+MAX_DUPLICATE_FIELDS = 10
 
 # Relay connections: `first`/`last` default and hard cap. A larger value is an error, not a
 # silent clamp, so that a client never believes it received everything when it did not.
@@ -44,8 +61,17 @@ MAX_NODE_IDS = MAX_PAGE_SIZE
 MAX_CODES = 50
 # Search text, before folding; longer input is an error.
 MAX_SEARCH_LENGTH = 100
+# Every `Date` argument: labels exist since 2009; the range keeps date arithmetic (a year
+# added, 90 days subtracted) far from the ends of Python's calendar, year 1 and year 9999.
+MIN_DATE = date(1900, 1, 1)
+MAX_DATE = date(2200, 12, 31)
 # Nesting of `and` / `or` / `not` in a `ClusterWhere`.
 MAX_WHERE_DEPTH = 5
+# Any list given as an argument or inside an input (`or`/`and` clauses, `portfolio`,
+# `country`, `ids`, `codes`, `orderBy`, ...) holds at most this many items; a longer one is
+# refused (BAD_USER_INPUT) before anything runs. Every item also counts one in the query cost,
+# so a filter of 100 clauses of 100 values each is refused by the cost limit.
+MAX_INPUT_LIST_LENGTH = 100
 
 # Opaque strings a client sends back: longer ones cannot be ours and are refused unread.
 MAX_GLOBAL_ID_LENGTH = 512
@@ -61,3 +87,28 @@ DEFAULT_MIN_GROUP_SIZE = 3
 MAX_REQUESTED_NODES = 2500
 # How many items the cost assumes for a list field of unknown length (e.g. `portfolios`).
 LIST_ESTIMATE = 20
+# Fields whose work is more than one object, counted in the cost per time they resolve:
+# - `Cluster.benchmark` returns ~43 objects (36 indicators, 6 areas, overall) and compares
+#   the cluster with every peer, so it counts as 50: a page of 40 benchmarks is allowed, a
+#   page of 100 (5,100) is refused;
+BENCHMARK_COST = 50
+# - each aggregate root field (`portfolioStats`, `clustersAggregate`, `labelTimeline`,
+#   `indicatorStats`) runs one pipeline over every matching cluster;
+AGGREGATE_COST = 100
+# - `totalCount` runs one count over every matching cluster.
+TOTAL_COUNT_COST = 10
+# - `facets` runs one `$facet` pipeline of five groupings over every matching cluster, like
+#   an aggregate root field, so it counts as one (and as often as its connection resolves).
+FACETS_COST = AGGREGATE_COST
+# - `labelTimeline` returns one row per period from the earliest award to the latest end of
+#   the matching labels: a number known only once the labels are read, so the cost is a
+#   weight per interval, from the periods of a history of about 20 years (20 years, 240
+#   months, some 7,300 days, kept far below their number so that a day-by-day timeline
+#   stays allowed alone), times `TIMELINE_GROUPED_FACTOR` when grouped by portfolio (the
+#   same periods repeated for each portfolio).
+TIMELINE_COST = {"YEAR": AGGREGATE_COST, "MONTH": 2 * AGGREGATE_COST, "DAY": 10 * AGGREGATE_COST}
+TIMELINE_GROUPED_FACTOR = 2
+
+# Parsed and validated documents kept for reuse (`schema.guards.caches`), bounded by the
+# estimated memory they hold rather than by their number.
+DOCUMENT_CACHE_BYTES = 32 * 1024 * 1024

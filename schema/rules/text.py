@@ -11,6 +11,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Mapping
+from functools import lru_cache
 
 __all__ = ["compact_key", "fold", "nearest", "search_key", "slugify"]
 
@@ -42,12 +43,13 @@ def fold(text: str) -> str:
     Punctuation is not removed here; see `search_key` and `slugify`.
     """
     text = text.translate(_SPECIAL)
+    # Decomposed, accents are combining marks: never ASCII, so the encoding drops them.
     text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.replace("&", " and ").replace("@", " ")
     return text.encode("ascii", "ignore").decode("ascii").lower()
 
 
+@lru_cache(maxsize=65536)  # a load folds each name several times (key, slug, compact key)
 def search_key(text: str) -> str:
     """Words of `text`, folded, separated by single spaces: `Pôle EMC²` → `pole emc2`."""
     return _NON_ALNUM.sub(" ", fold(text)).strip()

@@ -2,7 +2,8 @@
 
 A page of clusters is one `find` whatever its size (see `schema.store.pages`), two at most
 in RELEVANCE order; a count is one `count_documents`, asked for only when a client selects
-`totalCount`.
+`totalCount` (without a filter, the collection's `estimated_document_count`, read from its
+metadata).
 
 Orders on a label (VALID_UNTIL, AWARDED_ON, LABEL_LEVEL) sort by the current label, the
 one stored in `label`, whatever `asOf`: the label in force on an earlier date depends on
@@ -11,6 +12,13 @@ that date, so no index could serve a sort on it.
 RELEVANCE puts the names that start with the search text first, then the others, each part
 by name: two segments of one keyset order (see `schema.store.pages`), served by the name
 index.
+
+`ORDERS` lists the orders an index serves in index order (see `schema.store.indexes`):
+every key alone, and PORTFOLIO then NAME or VALID_UNTIL, each way. Any other combination of
+keys is still accepted (the API offers `orderBy` as a list), but no index reads it in
+order: MongoDB sorts the matching clusters in memory (`KNOWN_UNSERVED` in the index test
+lists them). Serving every pair of keys each way would take some 80 more indexes, each
+slowing every write.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from schema.store.filters import search_prefix
 from schema.store.pages import Page, PageArgs, SortKey, fetch_page
 
 __all__ = [
+    "ORDERS",
     "ORDER_KEYS",
     "OrderKey",
     "SortPlan",
@@ -48,6 +57,19 @@ ORDER_KEYS: dict[OrderKey, tuple[str, Literal["str", "date", "int"]]] = {
     # Within each segment (see `sort_plan`), by name.
     "RELEVANCE": ("nameKey", "str"),
 }
+# The orders (keys, most significant first) that an index serves, in either direction:
+# every key alone (RELEVANCE by the name index), and the two pairs a directory lists by.
+ORDERS: tuple[tuple[OrderKey, ...], ...] = (
+    ("NAME",),
+    ("VALID_UNTIL",),
+    ("PORTFOLIO",),
+    ("AWARDED_ON",),
+    ("COUNTRY",),
+    ("LABEL_LEVEL",),
+    ("RELEVANCE",),
+    ("PORTFOLIO", "NAME"),
+    ("PORTFOLIO", "VALID_UNTIL"),
+)
 # Everything `Cluster` reads, plus the sort keys cursors are made of: no `source`.
 _PROJECTION = {
     f: 1
@@ -125,6 +147,8 @@ async def fetch_clusters(
 
 
 async def count_clusters(db: Database, match: Mapping[str, Any]) -> int:
+    if not match:
+        return int(await db[CLUSTERS].estimated_document_count())
     return int(await db[CLUSTERS].count_documents(dict(match)))
 
 

@@ -24,7 +24,7 @@ from typing import Any
 from schema.errors import BadUserInput
 from schema.rules.labels import Status, status_bounds
 from schema.rules.limits import MAX_SEARCH_LENGTH
-from schema.rules.text import compact_key, search_key
+from schema.rules.text import compact_key
 from schema.rules.vocabulary import Level
 from schema.store.documents import to_stored
 
@@ -72,11 +72,13 @@ def cluster_match(
 
 
 def search_match(text: str) -> list[dict[str, Any]]:
-    """Clauses for a search: folded text contained in the name's word key or compact key.
+    """Clauses for a search: folded text, without spaces, contained in the compact key.
 
     `Pôle`, `pole` and `POLE` meet, as do `Nov@log`, `novlog` and `nov log`. Blank text is
     no filter; text of punctuation only (`.*`, `(`) folds to nothing and matches nothing,
-    since no name contains it once punctuation is ignored.
+    since no name contains it once punctuation is ignored. One field, no `$or`: a name
+    whose word key contains the words contains them without spaces in its compact key, so
+    matching the word key as well found nothing more and kept the query off any index.
     """
     if len(text) > MAX_SEARCH_LENGTH:
         raise BadUserInput(
@@ -84,33 +86,23 @@ def search_match(text: str) -> list[dict[str, Any]]:
         )
     if not text.strip():
         return []
-    words, compact = search_key(text), compact_key(text)
+    compact = compact_key(text)
     if not compact:
         return [_NOTHING]
-    return [
-        {
-            "$or": [
-                {"nameKey": {"$regex": re.escape(words)}},
-                {"compactKey": {"$regex": re.escape(compact)}},
-            ]
-        }
-    ]
+    return [{"compactKey": {"$regex": re.escape(compact)}}]
 
 
 def search_prefix(text: str | None) -> dict[str, Any] | None:
     """Clusters whose name starts with the search text (folded as in `search_match`); None
-    when the text searches nothing (absent, blank, or punctuation only)."""
+    when the text searches nothing (absent, blank, or punctuation only). On the compact key
+    alone, as `search_match`: a word key starting with the words has a compact key starting
+    with them without spaces."""
     if text is None or not text.strip():
         return None
-    words, compact = search_key(text), compact_key(text)
+    compact = compact_key(text)
     if not compact:
         return None
-    return {
-        "$or": [
-            {"nameKey": {"$regex": "^" + re.escape(words)}},
-            {"compactKey": {"$regex": "^" + re.escape(compact)}},
-        ]
-    }
+    return {"compactKey": {"$regex": "^" + re.escape(compact)}}
 
 
 def _where(where: ClusterFilter, as_of: date) -> list[dict[str, Any]]:

@@ -1,81 +1,91 @@
-"""Indexes of every collection: unique ones on natural keys, and the ones the API filters use.
+"""Indexes of every collection: unique ones on natural keys, and the ones the API's queries
+use; no other (an index every write maintains and no read uses is pure cost).
+
+Every directory page in one of the orders of `schema.store.clusters.ORDERS` is served by
+one of them in index order (equality, then sort, then range: MongoDB's ESR rule);
+`tests/test_store_indexes.py` enumerates every query shape the store can emit and holds it
+against this list, and, on a real server, checks that `explain` shows an index scan and no
+blocking sort. Orders of several keys outside `ORDERS` are the known exception: they are
+sorted in memory, and the test lists them by name.
 
 `ensure_indexes` is idempotent (MongoDB ignores an identical index that already exists),
-so the seed loader calls it before every load.
+so the seed loader calls it on every load.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from schema.store.documents import CLUSTERS, INDICATORS, INTERVIEWS, LABELS, PORTFOLIOS
 
 __all__ = ["INDEXES", "ensure_indexes"]
 
+
+def _keys(*fields: str) -> list[tuple[str, int]]:
+    """Index keys from field names, `-name` for descending."""
+    return [(f[1:], DESCENDING) if f.startswith("-") else (f, ASCENDING) for f in fields]
+
+
 INDEXES: dict[str, list[IndexModel]] = {
-    PORTFOLIOS: [IndexModel([("name", ASCENDING)], unique=True, name="name_unique")],
+    PORTFOLIOS: [IndexModel(_keys("name"), unique=True, name="name_unique")],
     CLUSTERS: [
+        IndexModel(_keys("nameKey", "country"), unique=True, name="natural_key_unique"),
+        # Keyset pagination, equality then sort then range: an order's keys then `_id` in
+        # the last key's direction (read backwards for the opposite direction), behind the
+        # equality filters the API offers. See `schema.store.clusters.ORDERS`.
+        IndexModel(_keys("nameKey", "_id"), name="by_name"),
+        IndexModel(_keys("label.validUntil", "_id"), name="by_valid_until"),
+        IndexModel(_keys("portfolioName", "_id"), name="by_portfolio_name"),
+        IndexModel(_keys("portfolioName", "nameKey", "_id"), name="by_portfolio_name_then_name"),
         IndexModel(
-            [("nameKey", ASCENDING), ("country", ASCENDING)],
-            unique=True,
-            name="natural_key_unique",
-        ),
-        # Keyset pagination: every sort key is followed by _id as the tie-breaker.
-        IndexModel([("nameKey", ASCENDING), ("_id", ASCENDING)], name="by_name"),
-        IndexModel([("label.validUntil", ASCENDING), ("_id", ASCENDING)], name="by_valid_until"),
-        IndexModel([("portfolioName", ASCENDING), ("_id", ASCENDING)], name="by_portfolio_name"),
-        IndexModel(
-            [("portfolio", ASCENDING), ("label.validUntil", ASCENDING)], name="by_portfolio"
-        ),
-        IndexModel([("label.level", ASCENDING)], name="by_label_level"),
-        IndexModel([("country", ASCENDING)], name="by_country"),
-        # The orders AWARDED_ON, LABEL_LEVEL and COUNTRY (RELEVANCE uses by_name).
-        IndexModel([("label.awardedOn", ASCENDING), ("_id", ASCENDING)], name="by_awarded_on"),
-        IndexModel(
-            [("label.levelRank", ASCENDING), ("_id", ASCENDING)], name="by_label_level_rank"
-        ),
-        IndexModel([("country", ASCENDING), ("_id", ASCENDING)], name="by_country_order"),
-        # Conditions on the label in force ($elemMatch on the embedded history): the end of
-        # validity (status and validUntil filters) and the level.
-        IndexModel(
-            [("history.validUntil", ASCENDING), ("history.awardedOn", ASCENDING)],
-            name="by_history_valid_until",
+            _keys("portfolioName", "-nameKey", "-_id"), name="by_portfolio_name_then_name_desc"
         ),
         IndexModel(
-            [("history.level", ASCENDING), ("history.awardedOn", ASCENDING)],
-            name="by_history_level",
+            _keys("portfolioName", "label.validUntil", "_id"),
+            name="by_portfolio_name_then_valid_until",
         ),
+        IndexModel(
+            _keys("portfolioName", "-label.validUntil", "-_id"),
+            name="by_portfolio_name_then_valid_until_desc",
+        ),
+        IndexModel(_keys("portfolio", "nameKey", "_id"), name="in_portfolio_by_name"),
+        IndexModel(
+            _keys("portfolio", "label.validUntil", "_id"), name="in_portfolio_by_valid_until"
+        ),
+        IndexModel(_keys("country", "nameKey", "_id"), name="in_country_by_name"),
+        # The orders AWARDED_ON, COUNTRY and LABEL_LEVEL (RELEVANCE reads by_name, each
+        # segment of it); COUNTRY's also serves a country filter.
+        IndexModel(_keys("label.awardedOn", "_id"), name="by_awarded_on"),
+        IndexModel(_keys("country", "_id"), name="by_country_order"),
+        IndexModel(_keys("label.levelRank", "_id"), name="by_label_level_rank"),
+        # Conditions on the label in force (`$elemMatch` on the embedded history): the end
+        # of validity (status and validUntil filters) and the level. Ranges, not a sort:
+        # the planner may use one of them instead of a sort index for a selective filter.
+        IndexModel(_keys("history.validUntil", "history.awardedOn"), name="by_history_valid_until"),
+        IndexModel(_keys("history.level", "history.awardedOn"), name="by_history_level"),
     ],
     LABELS: [
-        IndexModel(
-            [("cluster", ASCENDING), ("level", ASCENDING), ("validUntil", ASCENDING)],
-            unique=True,
-            name="natural_key_unique",
-        ),
-        IndexModel([("validUntil", ASCENDING)], name="by_valid_until"),
+        IndexModel(_keys("cluster", "level", "validUntil"), unique=True, name="natural_key_unique"),
     ],
     INDICATORS: [
-        IndexModel(
-            [("catalogueVersion", ASCENDING), ("code", ASCENDING)],
-            unique=True,
-            name="natural_key_unique",
-        ),
-        IndexModel([("catalogueVersion", ASCENDING), ("number", ASCENDING)], name="by_number"),
+        IndexModel(_keys("catalogueVersion", "code"), unique=True, name="natural_key_unique"),
+        IndexModel(_keys("catalogueVersion", "number"), name="by_number"),
     ],
     INTERVIEWS: [
-        IndexModel(
-            [("cluster", ASCENDING), ("conductedOn", ASCENDING)],
-            unique=True,
-            name="natural_key_unique",
-        ),
-        IndexModel([("results.code", ASCENDING)], name="by_indicator_code"),
+        # Also serves each cluster's latest interview: `$sort` on cluster then conductedOn.
+        IndexModel(_keys("cluster", "conductedOn"), unique=True, name="natural_key_unique"),
     ],
 }
 
 
 async def ensure_indexes(db: Any) -> None:
-    """Create the indexes above on `db` (a Motor or mongomock-motor database)."""
+    """Create the indexes above on `db` (a Motor or mongomock-motor database), and drop
+    the ones of earlier versions that no query uses any more."""
     for collection, models in INDEXES.items():
+        wanted = {model.document["name"] for model in models} | {"_id_"}
+        async for index in db[collection].list_indexes():
+            if index["name"] not in wanted:
+                await db[collection].drop_index(index["name"])
         await db[collection].create_indexes(models)

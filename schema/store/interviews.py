@@ -10,14 +10,16 @@ Confidentiality: interview results are confidential, so every statistic over few
 stays visible; the values derived from members do not. A narrowing filter only makes a
 group smaller, so it cannot bring a withheld statistic back.
 
-`indicator_stats` is two round trips whatever the number of groups: the catalogue entry
-and one pipeline (`$lookup` of interviews, `$sort`, `$group` with `$first`).
+`indicator_stats` is three round trips whatever the number of groups: the catalogue entry,
+the matching clusters, and one pipeline on the interviews (`$sort` on the natural-key
+index, `$group` with `$last`), joined in Python: linear in the number of clusters on
+MongoDB and on the embedded store alike (a `$lookup` per cluster was quadratic there).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +49,11 @@ __all__ = [
 ]
 
 
+# Up to this many matching clusters, the interviews pipeline is limited to them by `$in`;
+# beyond, it reads every cluster's latest interview and the join keeps the matching ones.
+IN_LIMIT = 1000
+
+
 async def latest_interviews(
     db: Database,
     match: Mapping[str, Any],
@@ -54,66 +61,86 @@ async def latest_interviews(
     include_sample: bool,
     code: str | None = None,
 ) -> list[LatestResults]:
-    """The latest included interview of every matching cluster that has one; one pipeline.
+    """The latest included interview of every matching cluster that has one.
 
-    With `code`, only that indicator's result is carried back from the database.
+    Two reads, each linear: the matching clusters (`find` with the `$match`), and each
+    cluster's latest interview computed on the interviews side (`$sort` on `cluster`,
+    `conductedOn`, served by the interviews' natural-key index, then `$group` with
+    `$last`), joined in Python. With `code`, only that indicator's result is carried back.
     """
-    pipeline: list[dict[str, Any]] = [
-        {"$match": dict(match)},
-        {"$project": {"portfolio": 1, "portfolioName": 1}},
-        {
-            "$lookup": {
-                "from": INTERVIEWS,
-                "localField": "_id",
-                "foreignField": "cluster",
-                "as": "iv",
-            }
-        },
-        {"$unwind": "$iv"},
-    ]
-    if not include_sample:
-        pipeline.append({"$match": {"iv.isSample": False}})
+    projection = {"portfolio": 1, "portfolioName": 1}
+    clusters = {doc["_id"]: doc async for doc in db[CLUSTERS].find(dict(match), projection)}
+    if not clusters:
+        return []
+    stage: dict[str, Any] = {} if include_sample else {"isSample": False}
+    if match and len(clusters) <= IN_LIMIT:
+        stage["cluster"] = {"$in": sorted(clusters)}
+    if getattr(db, "in_process", False):
+        found = _latest_by_find(db, stage, code)
+    else:
+        found = db[INTERVIEWS].aggregate(_latest_pipeline(stage, code))
+    rows = []
+    async for row in found:
+        cluster = clusters.get(row["_id"])
+        if cluster is None:
+            continue
+        rows.append(
+            LatestResults(
+                cluster=row["_id"],
+                portfolio=cluster.get("portfolio") or "",
+                portfolio_name=cluster.get("portfolioName") or "",
+                catalogue_version=row.get("version") or "",
+                conducted_on=from_stored(row.get("conductedOn")),
+                is_sample=bool(row.get("isSample")),
+                values={r["code"]: r.get("value") for r in row.get("results") or ()},
+            )
+        )
+    return sorted(rows, key=lambda r: str(r.cluster))
+
+
+def _latest_pipeline(stage: dict[str, Any], code: str | None) -> list[dict[str, Any]]:
+    pipeline: list[dict[str, Any]] = [{"$match": stage}] if stage else []
     pipeline += [
-        {"$sort": {"_id": 1, "iv.conductedOn": -1}},
+        {"$sort": {"cluster": 1, "conductedOn": 1}},
         {
             "$group": {
-                "_id": "$_id",
-                "portfolio": {"$first": "$portfolio"},
-                "portfolioName": {"$first": "$portfolioName"},
-                "version": {"$first": "$iv.catalogueVersion"},
-                "conductedOn": {"$first": "$iv.conductedOn"},
-                "isSample": {"$first": "$iv.isSample"},
-                "results": {"$first": "$iv.results"},
+                "_id": "$cluster",
+                "version": {"$last": "$catalogueVersion"},
+                "conductedOn": {"$last": "$conductedOn"},
+                "isSample": {"$last": "$isSample"},
+                "results": {"$last": "$results"},
             }
         },
     ]
     if code is not None:
         only = {"$filter": {"input": "$results", "as": "r", "cond": {"$eq": ["$$r.code", code]}}}
         pipeline.append(
-            {
-                "$project": {
-                    "portfolio": 1,
-                    "portfolioName": 1,
-                    "version": 1,
-                    "conductedOn": 1,
-                    "isSample": 1,
-                    "results": only,
-                }
-            }
+            {"$project": {"version": 1, "conductedOn": 1, "isSample": 1, "results": only}}
         )
-    rows = await db[CLUSTERS].aggregate(pipeline).to_list(None)
-    return [
-        LatestResults(
-            cluster=row["_id"],
-            portfolio=row.get("portfolio") or "",
-            portfolio_name=row.get("portfolioName") or "",
-            catalogue_version=row.get("version") or "",
-            conducted_on=from_stored(row.get("conductedOn")),
-            is_sample=bool(row.get("isSample")),
-            values={r["code"]: r.get("value") for r in row.get("results") or ()},
-        )
-        for row in sorted(rows, key=lambda r: str(r["_id"]))
-    ]
+    return pipeline
+
+
+async def _latest_by_find(
+    db: Database, stage: dict[str, Any], code: str | None
+) -> AsyncIterator[dict[str, Any]]:
+    """The pipeline's rows, from a `find` in the same order folded in Python: for the
+    in-process store, whose `aggregate` copies every whole document of the collection
+    and evaluates `$filter` element by element, where a projection copies only what is
+    asked for (`$elemMatch`: the one result of `code`)."""
+    results: Any = 1 if code is None else {"$elemMatch": {"code": code}}
+    projection = {"cluster": 1, "conductedOn": 1, "catalogueVersion": 1, "isSample": 1}
+    cursor = db[INTERVIEWS].find(stage, {**projection, "results": results})
+    latest: dict[str, dict[str, Any]] = {}
+    async for doc in cursor.sort([("cluster", 1), ("conductedOn", 1)]):
+        latest[doc["cluster"]] = doc  # ascending: the last one seen is the latest
+    for cluster, doc in latest.items():
+        yield {
+            "_id": cluster,
+            "version": doc.get("catalogueVersion"),
+            "conductedOn": doc.get("conductedOn"),
+            "isSample": doc.get("isSample"),
+            "results": doc.get("results") or [],
+        }
 
 
 def _label(value: Any) -> str:

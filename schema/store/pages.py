@@ -10,6 +10,18 @@ An order may also be split into `segments`: disjoint conditions whose documents 
 segment after the other, each sorted by the keys (a search's names that start with the text,
 then the others). The cursor then starts with the segment's index, and a page costs one
 `find` per segment it spans (at most two for a search), never an offset.
+
+Shaped for the index (see `schema.store.indexes`): the `_id` tie-breaker takes the
+direction of the last sort key, so `{k: -1, _id: -1}` is the index `{k: 1, _id: 1}` read
+backwards, never an in-memory sort. The keyset predicate leads with a plain bound on the
+first sort key (`k >= v`) so that the planner gets index bounds, the exact position being
+an `$or` checked within them; the `hasPreviousPage` probe is the same predicate the other
+way round (at or behind the cursor), read in the opposite direction, limit 1.
+
+Stored values of another type than the order expects (a missing or null name, a number
+where a string is expected, written outside the loader) are left out of the pages of that
+order: the window requires each sort key to be of its type, so cursors always hold values
+that decode and paging never fails.
 """
 
 from __future__ import annotations
@@ -32,11 +44,15 @@ from schema.store.documents import Database
 __all__ = [
     "Page",
     "PageArgs",
+    "PageQuery",
     "SortKey",
     "decode_cursor",
     "decode_segmented",
     "encode_cursor",
     "fetch_page",
+    "page_queries",
+    "page_query",
+    "sort_spec",
 ]
 
 
@@ -175,16 +191,46 @@ def _decode(keys: Sequence[SortKey], cursor: str, signature: str, prefix: int = 
     return values
 
 
-def _beyond(keys: Sequence[SortKey], values: list[Any], *, forward: bool) -> dict[str, Any]:
-    """Documents strictly after (`forward`) or before the position `values` in the order."""
-    paths = [(k.path, k.descending) for k in keys] + [("_id", False)]
+def _paths(keys: Sequence[SortKey]) -> list[tuple[str, bool]]:
+    """Stored paths and directions of the order, `_id` last in the last key's direction."""
+    last = keys[-1].descending if keys else False
+    return [(k.path, k.descending) for k in keys] + [("_id", last)]
+
+
+def sort_spec(keys: Sequence[SortKey], *, forward: bool = True) -> list[tuple[str, int]]:
+    """The `sort` of a page in the order of `keys`, read forwards or backwards."""
+    return [
+        (path, DESCENDING if descending == forward else ASCENDING)
+        for path, descending in _paths(keys)
+    ]
+
+
+def _beyond(
+    keys: Sequence[SortKey], values: list[Any], *, forward: bool, inclusive: bool = False
+) -> dict[str, Any]:
+    """Documents strictly after (`forward`) or before the position `values` in the order;
+    with `inclusive`, the document at the position too."""
+    paths = _paths(keys)
     alternatives = []
     for i, (path, descending) in enumerate(paths):
-        op = "$gt" if forward != descending else "$lt"
+        up = forward != descending
+        last = i == len(paths) - 1
+        op = ("$gte" if up else "$lte") if inclusive and last else ("$gt" if up else "$lt")
         clause = {p: values[j] for j, (p, _) in enumerate(paths[:i])}
         clause[path] = {op: values[i]}
         alternatives.append(clause)
-    return {"$or": alternatives}
+    # A plain bound on the first key, implied by the $or, gives the planner index bounds.
+    first, descending = paths[0]
+    bound = {first: {"$gte" if forward != descending else "$lte": values[0]}}
+    return {"$and": [bound, {"$or": alternatives}]}
+
+
+def _typed(keys: Sequence[SortKey]) -> dict[str, Any]:
+    """Only documents whose sort keys have the type the order and its cursors expect."""
+    typed = [
+        {k.path: {"$type": "date" if k.is_date else "int" if k.is_int else "string"}} for k in keys
+    ]
+    return _and(*typed, {"_id": {"$type": "string"}})
 
 
 def _and(*clauses: dict[str, Any]) -> dict[str, Any]:
@@ -192,6 +238,67 @@ def _and(*clauses: dict[str, Any]) -> dict[str, Any]:
     if not present:
         return {}
     return present[0] if len(present) == 1 else {"$and": present}
+
+
+@dataclass(frozen=True)
+class PageQuery:
+    """The reads of one page in one segment: its `find` (`filter`, `sort`) and, for the
+    flag of the side the client came from, the probe (`behind`, `behind_sort`; None when
+    nothing in this segment can be behind the cursor, or without a cursor)."""
+
+    filter: dict[str, Any]
+    sort: list[tuple[str, int]]
+    behind: dict[str, Any] | None
+    behind_sort: list[tuple[str, int]]
+
+
+def page_queries(
+    match: dict[str, Any],
+    keys: Sequence[SortKey],
+    args: PageArgs,
+    segments: Sequence[dict[str, Any]] = _ONE,
+) -> list[PageQuery]:
+    """What `fetch_page` may send for `args`, one `PageQuery` per segment in segment order
+    (the page reads them in the paging direction, from the cursor's segment on);
+    `BadUserInput` for a cursor that is not ours."""
+    after = decode_segmented(keys, segments, args.after) if args.after is not None else None
+    before = decode_segmented(keys, segments, args.before) if args.before is not None else None
+    forward = args.last is None
+    edge = after if forward else before
+    queries = []
+    for index, segment in enumerate(segments):
+        scope = _and(match, segment, _typed(keys))
+        window = _and(
+            scope,
+            _beyond(keys, after[1], forward=True)
+            if after is not None and index == after[0]
+            else {},
+            _beyond(keys, before[1], forward=False)
+            if before is not None and index == before[0]
+            else {},
+        )
+        behind: dict[str, Any] | None = None
+        if edge is not None:
+            # Anything at or behind the cursor, its own document included, read from the
+            # cursor backwards on the same index; whole segments behind the cursor's.
+            if index == edge[0]:
+                behind = _and(scope, _beyond(keys, edge[1], forward=not forward, inclusive=True))
+            elif (index < edge[0]) == forward:
+                behind = scope
+        queries.append(
+            PageQuery(
+                filter=window,
+                sort=sort_spec(keys, forward=forward),
+                behind=behind,
+                behind_sort=sort_spec(keys, forward=not forward),
+            )
+        )
+    return queries
+
+
+def page_query(match: dict[str, Any], keys: Sequence[SortKey], args: PageArgs) -> PageQuery:
+    """`page_queries` of an order without segments: its one `PageQuery`."""
+    return page_queries(match, keys, args)[0]
 
 
 async def fetch_page(
@@ -212,6 +319,7 @@ async def fetch_page(
     after a cursor) takes one more `find` with limit 1 per segment behind the cursor, and
     only when `need_opposite`.
     """
+    queries = page_queries(match, keys, args, segments)
     count = len(segments)
     after = decode_segmented(keys, segments, args.after) if args.after is not None else None
     before = decode_segmented(keys, segments, args.before) if args.before is not None else None
@@ -220,30 +328,19 @@ async def fetch_page(
     assert limit is not None
     low = after[0] if after is not None else 0
     high = before[0] if before is not None else count - 1
-
-    def window(segment: int) -> dict[str, Any]:
-        return _and(
-            match,
-            segments[segment],
-            _beyond(keys, after[1], forward=True)
-            if after is not None and segment == after[0]
-            else {},
-            _beyond(keys, before[1], forward=False)
-            if before is not None and segment == before[0]
-            else {},
-        )
-
-    sort = [(k.path, DESCENDING if k.descending != (not forward) else ASCENDING) for k in keys]
-    sort.append(("_id", ASCENDING if forward else DESCENDING))
     order = range(low, high + 1) if forward else range(high, low - 1, -1)
     found: list[tuple[int, dict[str, Any]]] = []
     wanted = limit + 1 if limit > 0 else 1  # an empty page still says what lies ahead
+    fields = projection if limit > 0 else {"_id": 1}
     for segment in order:
         if len(found) >= wanted:
             break
-        fields = projection if limit > 0 else {"_id": 1}
-        cursor = db[collection].find(window(segment), fields).sort(sort).limit(wanted - len(found))
-        found += [(segment, doc) for doc in await cursor.to_list(length=wanted - len(found))]
+        query = queries[segment]
+        cursor = db[collection].find(query.filter, fields).sort(query.sort)
+        found += [
+            (segment, doc)
+            for doc in await cursor.limit(wanted - len(found)).to_list(length=wanted - len(found))
+        ]
     more = len(found) > limit
     found = found[:limit]
     if not forward:
@@ -251,18 +348,13 @@ async def fetch_page(
     opposite = False
     edge = after if forward else before
     if need_opposite and edge is not None:
-        # Anything at or behind the cursor, the cursor's own document included: in the
-        # cursor's segment, then in the segments before it (in the paging direction).
-        edge_segment, values = edge
-        behind = range(edge_segment, -1, -1) if forward else range(edge_segment, count)
-        for segment in behind:
-            clause = (
-                {"$nor": [_beyond(keys, values, forward=forward)]}
-                if segment == edge_segment
-                else {}
-            )
-            query = _and(match, segments[segment], clause)
-            if await db[collection].find(query, {"_id": 1}).limit(1).to_list(length=1):
+        behind_order = range(edge[0], -1, -1) if forward else range(edge[0], count)
+        for segment in behind_order:
+            query = queries[segment]
+            if query.behind is None:
+                continue
+            probe = db[collection].find(query.behind, {"_id": 1}).sort(query.behind_sort)
+            if await probe.limit(1).to_list(length=1):
                 opposite = True
                 break
     docs = [doc for _, doc in found]

@@ -1,8 +1,9 @@
 """Peer groups for `Cluster.benchmark`: the latest interviews of a portfolio (or of every
 cluster), read for the maths of `schema.rules.ratings`.
 
-`load_peer_groups` is a DataLoader batch function: the catalogue and one pipeline per
-sample setting, whatever the number of clusters and peer groups asked for.
+`load_peer_groups` is a DataLoader batch function: the catalogue, and per sample setting the
+peer clusters and their latest interviews (two reads, see `latest_interviews`), whatever
+the number of clusters and peer groups asked for.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ PeerKey = tuple[str, str | None, bool]
 
 
 async def load_peer_groups(db: Database, keys: Sequence[PeerKey]) -> list[Peers]:
-    """DataLoader batch function: every requested peer group in at most three round trips.
+    """DataLoader batch function: every requested peer group in three round trips.
 
-    One pipeline fetches the latest interviews of every cluster in any requested portfolio
-    (or of all clusters when ALL is asked), per sample setting; the catalogue is the other.
+    The latest interviews of every cluster in any requested portfolio (or of all clusters
+    when ALL is asked) are read once per sample setting; the catalogue is the other read.
     """
     catalogue = {(doc["catalogueVersion"], doc["code"]): doc for doc in await list_indicators(db)}
     fetched: dict[bool, list[LatestResults]] = {}

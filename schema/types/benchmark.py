@@ -7,6 +7,7 @@ for) however many clusters it holds and however many portfolios they span.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import date
 from enum import Enum
@@ -14,7 +15,8 @@ from typing import Annotated, Protocol, cast
 
 import strawberry
 
-from schema.rules.ratings import BenchmarkRow, benchmark, summarize_ratings
+from schema.rules.limits import BENCHMARK_COST
+from schema.rules.ratings import BenchmarkRow, Peers, benchmark, summarize_ratings
 from schema.store.documents import IndicatorDoc
 from schema.store.peers import ALL, PeerKey
 from schema.types.context import Info
@@ -35,7 +37,9 @@ BENCHMARK_DESCRIPTION = (
     "by indicator, with a summary per area and overall; null when the cluster has no "
     "included interview, or when that interview is real and the server does not publish "
     "individual results (a benchmark shows the cluster's own values). Peer statistics "
-    "over fewer clusters than the server's minimum group size (default 3) are withheld."
+    "over fewer clusters than the server's minimum group size (default 3) are withheld. "
+    f"Compares the cluster with every peer: counts {BENCHMARK_COST} in the query cost, "
+    "per cluster it is asked for."
 )
 
 
@@ -177,11 +181,25 @@ async def resolve_benchmark(
         else ("PORTFOLIO", root.portfolio_slug, include_sample)
     )
     group = await info.context.loaders.peer_groups.load(key)
-    rows = benchmark(group, root.slug, info.context.min_group_size)
     own = group.members.get(root.slug)
-    if rows is None or own is None or own.conducted_on is None:
+    if own is None or own.conducted_on is None:
         return None
     if not info.context.may_read_results(own.is_sample):
+        return None
+    # Statistics against every peer, then a few dozen objects: a page of benchmarks is the
+    # heaviest work the cost admits, so it runs on a worker thread and the event loop keeps
+    # serving other requests meanwhile.
+    return await asyncio.to_thread(
+        _build, group, root.slug, peer_group, info.context.min_group_size
+    )
+
+
+def _build(
+    group: Peers, slug: str, peer_group: PeerGroup, min_group_size: int
+) -> ClusterBenchmark | None:
+    rows = benchmark(group, slug, min_group_size)
+    own = group.members.get(slug)
+    if rows is None or own is None or own.conducted_on is None:
         return None
     areas: dict[str, list[BenchmarkRow]] = {}
     names: dict[str, str] = {}

@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from schema.rules.limits import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_SEARCH_LENGTH
+from schema.rules.limits import (
+    DEFAULT_PAGE_SIZE,
+    FACETS_COST,
+    MAX_PAGE_SIZE,
+    MAX_SEARCH_LENGTH,
+    TOTAL_COUNT_COST,
+)
 from schema.store.clusters import count_clusters
 from schema.types.context import Info
 from schema.types.enums import LabelLevel, LabelStatus
@@ -84,7 +90,8 @@ FACETS_DESCRIPTION = (
     "top-level condition of `where` on its own key (the portfolio facet ignores "
     "`where.portfolio`, and so on), so that a multi-select UI shows what the other choices "
     "would give. Label keys are about the label in force on `asOf`. Computed only when "
-    "selected: one database pipeline for every facet (and `totalCount`)."
+    "selected: one database pipeline for every facet (and `totalCount`): counts "
+    f"{FACETS_COST} in the query cost, per connection it is asked on."
 )
 
 
@@ -154,7 +161,12 @@ class ClusterConnection:
     def nodes(self) -> list[Annotated[Cluster, strawberry.lazy("schema.types.directory")]]:
         return [edge.node for edge in self.edges]
 
-    @resolver(description="Number of clusters matching the search and filter, over all pages.")
+    @resolver(
+        description=(
+            "Number of clusters matching the search and filter, over all pages. One count "
+            f"over every matching cluster: counts {TOTAL_COUNT_COST} in the query cost."
+        )
+    )
     async def total_count(self, info: Info) -> int:
         if self.counted is not None:
             return self.counted

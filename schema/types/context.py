@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -36,7 +37,7 @@ class Context:
     # Serve the individual results of real interviews (see `Interview.results`).
     publish_results: bool = False
     today: date = field(default_factory=today_utc)
-    _portfolios: list[PortfolioDoc] | None = field(default=None, repr=False)
+    _portfolios: asyncio.Task[list[PortfolioDoc]] | None = field(default=None, repr=False)
 
     @classmethod
     def create(
@@ -58,10 +59,12 @@ class Context:
         )
 
     async def portfolios(self) -> list[PortfolioDoc]:
-        """Every portfolio, read once per request (filters are checked against them)."""
+        """Every portfolio, read once per request (filters are checked against them): the
+        first caller starts the read, resolvers running meanwhile wait for the same one (the
+        store's calls yield to the event loop, the embedded store's too)."""
         if self._portfolios is None:
-            self._portfolios = await list_portfolios(self.db)
-        return self._portfolios
+            self._portfolios = asyncio.ensure_future(list_portfolios(self.db))
+        return await asyncio.shield(self._portfolios)
 
     def may_read_results(self, is_sample: bool) -> bool:
         """Whether an interview's individual results may be served: always for a sample,

@@ -11,7 +11,7 @@ import strawberry
 
 from schema.errors import BadUserInput
 from schema.rules.labels import Status
-from schema.rules.limits import MAX_WHERE_DEPTH
+from schema.rules.limits import MAX_INPUT_LIST_LENGTH, MAX_WHERE_DEPTH
 from schema.rules.vocabulary import Level
 from schema.store.filters import ClusterFilter
 from schema.types.enums import ClusterOrderField, LabelLevel, LabelStatus, OrderDirection
@@ -29,7 +29,9 @@ class DateRange:
     description=(
         "A filter on clusters. Conditions given together must all hold; a list matches any "
         "of its values; an empty list matches nothing. `and`, `or` and `not` combine "
-        f"filters, nested at most {MAX_WHERE_DEPTH} levels deep."
+        f"filters, nested at most {MAX_WHERE_DEPTH} levels deep. Every list holds at most "
+        f"{MAX_INPUT_LIST_LENGTH} items (more is a BAD_USER_INPUT error), and each item "
+        "counts one in the query cost."
     )
 )
 class ClusterWhere:

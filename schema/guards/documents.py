@@ -1,0 +1,191 @@
+"""Parsed and validated documents, kept for reuse and checked against the document limits.
+
+Strawberry's `ParserCache` and `ValidationCache` count entries, not bytes, keep documents
+that never validate, and the validation cache is keyed on the tuple of rules, which the
+depth and alias limiters rebuild for every request, so it never hits. Here one LRU cache,
+keyed on the document's text and bounded by an estimate of the memory the parsed document
+holds, keeps only documents that parsed and validated; a hit skips both steps.
+
+Before graphql-core's full validation, the document limits run alone, built once:
+depth (`MAX_DEPTH`), aliases (`MAX_ALIASES`) and repeated response keys
+(`MAX_DUPLICATE_FIELDS`). A document over a limit is refused without the full validation,
+whose check that repeated fields merge is quadratic in their number.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    SelectionSetNode,
+    ValidationContext,
+    validate,
+)
+from strawberry.extensions import SchemaExtension
+from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
+
+from schema.rules.limits import (
+    DOCUMENT_CACHE_BYTES,
+    MAX_ALIASES,
+    MAX_DEPTH,
+    MAX_DUPLICATE_FIELDS,
+)
+
+__all__ = [
+    "BYTES_PER_CHARACTER",
+    "LIMIT_RULES",
+    "CheckedDocuments",
+    "DocumentCache",
+    "max_duplicate_fields_rule",
+]
+
+# A parsed document holds about 100 bytes of Python objects per character of its text
+# (measured with tracemalloc on dashboard-like queries); the estimate errs high.
+BYTES_PER_CHARACTER = 120
+
+
+@dataclass
+class CacheStats:
+    hits: int = 0
+    misses: int = 0
+    stored: int = 0
+    evicted: int = 0
+
+
+class DocumentCache:
+    """Validated documents by text, least recently used dropped beyond `max_bytes`."""
+
+    def __init__(self, max_bytes: int = DOCUMENT_CACHE_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self.stats = CacheStats()
+        self._documents: OrderedDict[str, DocumentNode] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._documents)
+
+    def __contains__(self, text: object) -> bool:
+        return text in self._documents
+
+    def get(self, text: str) -> DocumentNode | None:
+        with self._lock:
+            document = self._documents.get(text)
+            if document is None:
+                self.stats.misses += 1
+                return None
+            self._documents.move_to_end(text)
+            self.stats.hits += 1
+            return document
+
+    def put(self, text: str, document: DocumentNode) -> None:
+        size = len(text) * BYTES_PER_CHARACTER
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            if text in self._documents:
+                return
+            self._documents[text] = document
+            self.bytes += size
+            self.stats.stored += 1
+            while self.bytes > self.max_bytes:
+                old, _ = self._documents.popitem(last=False)
+                self.bytes -= len(old) * BYTES_PER_CHARACTER
+                self.stats.evicted += 1
+
+
+def max_duplicate_fields_rule(max_count: int) -> type[ASTValidationRule]:
+    """A rule refusing a selection set that selects one response key (a field name or an
+    alias) more than `max_count` times, fragments included."""
+
+    class MaxDuplicateFields(ASTValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            self.fragments = {
+                d.name.value: d.selection_set
+                for d in context.document.definitions
+                if isinstance(d, FragmentDefinitionNode)
+            }
+
+        def enter_selection_set(self, node: SelectionSetNode, *_args: object) -> None:
+            counts: dict[str, int] = {}
+            for field in self._fields(node, frozenset()):
+                key = (field.alias or field.name).value
+                counts[key] = counts.get(key, 0) + 1
+            for key, count in counts.items():
+                if count > max_count:
+                    self.report_error(
+                        GraphQLError(
+                            f"'{key}' is selected {count} times in one selection set; at "
+                            f"most {max_count} are allowed (repeats add nothing)",
+                            node,
+                        )
+                    )
+
+        def _fields(self, node: SelectionSetNode, seen: frozenset[str]) -> Iterator[FieldNode]:
+            for selection in node.selections:
+                if isinstance(selection, FieldNode):
+                    yield selection
+                elif isinstance(selection, InlineFragmentNode):
+                    yield from self._fields(selection.selection_set, seen)
+                elif isinstance(selection, FragmentSpreadNode):
+                    name = selection.name.value
+                    fragment = self.fragments.get(name)
+                    if fragment is not None and name not in seen:
+                        yield from self._fields(fragment, seen | {name})
+
+    return MaxDuplicateFields
+
+
+# Built once, so that every request runs the same rule classes.
+LIMIT_RULES: tuple[type[ASTValidationRule], ...] = (
+    max_depth_rule(MAX_DEPTH, None),
+    max_aliases_rule(MAX_ALIASES),
+    max_duplicate_fields_rule(MAX_DUPLICATE_FIELDS),
+)
+
+
+class CheckedDocuments(SchemaExtension):
+    """Serves parsed and validated documents from `cache`, runs `limit_rules` before the
+    full validation, and stores a document once it has validated."""
+
+    def __init__(
+        self, cache: DocumentCache, limit_rules: Sequence[type[ASTValidationRule]] = LIMIT_RULES
+    ) -> None:
+        self.cache = cache
+        self.limit_rules = tuple(limit_rules)
+        self.hit = False
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.query is not None and context.graphql_document is None:
+            document = self.cache.get(context.query)
+            if document is not None:
+                context.graphql_document = document
+                self.hit = True
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if self.hit:
+            context.pre_execution_errors = []  # validated when it was stored
+        elif document is not None and context.pre_execution_errors is None:
+            errors = validate(context.schema._schema, document, self.limit_rules)
+            if errors:
+                context.pre_execution_errors = errors  # the full validation is skipped
+        yield
+        if not self.hit and document is not None and context.pre_execution_errors == []:
+            assert context.query is not None
+            self.cache.put(context.query, document)

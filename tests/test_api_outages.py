@@ -1,0 +1,121 @@
+"""A database that cannot be reached: 503 with Retry-After and SERVICE_UNAVAILABLE, one
+log line per kind of failure at most every interval, the connection string's own timeouts
+respected, and a malformed connection string refused in one line at start-up."""
+
+from __future__ import annotations
+
+import logging
+import socket
+
+import pytest
+
+from api.cli import main
+from api.database import connect, uri_options
+from api.settings import Settings
+from schema.guards.masking import OUTAGE_LOG_INTERVAL, RateLimitedLog
+from tests.support import serve
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A local port nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def _unreachable(port: int) -> Settings:
+    return Settings(mongodb_uri=f"mongodb://127.0.0.1:{port}/?serverSelectionTimeoutMS=50")
+
+
+@pytest.mark.anyio
+async def test_a_request_that_cannot_reach_the_database_gets_a_503(closed_port: int) -> None:
+    async with serve(_unreachable(closed_port)) as api:
+        response = await api.http.post(
+            "/graphql", json={"query": "{ a: portfolios { name } b: clusters { totalCount } }"}
+        )
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    codes = {e["extensions"]["code"] for e in response.json()["errors"]}
+    assert codes == {"SERVICE_UNAVAILABLE"}
+
+
+@pytest.mark.anyio
+async def test_an_outage_is_logged_once_per_interval(
+    closed_port: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="schema.errors")
+    async with serve(_unreachable(closed_port)) as api:
+        for _ in range(3):
+            await api.http.post("/graphql", json={"query": "{ a: portfolios { name } }"})
+    lines = [r for r in caplog.records if r.name == "schema.errors"]
+    assert len(lines) <= 1  # none if another test reported this kind within the interval
+    assert all(r.exc_info is None for r in lines)  # no traceback
+
+
+def test_the_rate_limited_log_counts_what_it_left_out(caplog: pytest.LogCaptureFixture) -> None:
+    now = [0.0]
+    log = RateLimitedLog(logging.getLogger("test.outages"), clock=lambda: now[0])
+    caplog.set_level(logging.WARNING, logger="test.outages")
+    assert log.warning("A", "down")
+    assert not log.warning("A", "down")
+    assert log.warning("B", "other kind")  # each kind has its own interval
+    now[0] = OUTAGE_LOG_INTERVAL
+    assert log.warning("A", "down")
+    assert [r.getMessage() for r in caplog.records] == [
+        "down",
+        "other kind",
+        "down (1 more since the last report)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "selection", "timeout", "socket"),
+    [
+        pytest.param("", 1.234, 1.234, None, id="defaults"),
+        pytest.param("?serverSelectionTimeoutMS=50", 0.05, None, 1.234, id="uri-selection"),
+        pytest.param("?timeoutMS=70", 1.234, 0.07, None, id="uri-timeout"),
+        pytest.param(
+            "?serverSelectionTimeoutMS=50&socketTimeoutMS=90", 0.05, None, 0.09, id="uri-both"
+        ),
+    ],
+)
+def test_the_uris_own_timeouts_are_respected(
+    query: str, selection: float, timeout: float | None, socket: float | None
+) -> None:
+    settings = Settings(mongodb_uri="mongodb://127.0.0.1:1/" + query, db_timeout_ms=1234)
+    connection = connect(settings)
+    try:
+        options = connection.client.options
+        assert options.server_selection_timeout == selection
+        assert options.timeout == timeout
+        assert options.pool_options.socket_timeout == socket
+    finally:
+        connection.close()
+
+
+def test_an_srv_uri_is_read_without_a_dns_lookup() -> None:
+    options = uri_options("mongodb+srv://cluster.invalid/?serverSelectionTimeoutMS=80")
+    assert options["serverSelectionTimeoutMS"] == 0.08
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        pytest.param("mongodb://a:b:c@/x", id="unescaped-password"),
+        pytest.param("mongodb://h:99999/", id="bad-port"),
+        pytest.param("mongodb://h/?serverSelectionTimeoutMS=soon", id="bad-option-value"),
+        pytest.param("mongodb://h/?nosuchoption=1", id="unknown-option"),
+    ],
+)
+def test_a_malformed_uri_is_one_line_at_start_up(
+    uri: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MONGODB_URI", uri)
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("ecei: MONGODB_URI is not a valid connection string: ")
+    assert "Traceback" not in err
+    assert "a:b:c" not in err

@@ -1,0 +1,118 @@
+"""The document cache and the document limits: a second identical request is served from
+the cache without parsing or validating again, only validated documents are kept, the
+cache is bounded by bytes, and a response key repeated past the limit is refused."""
+
+from __future__ import annotations
+
+from typing import cast
+
+import pytest
+from graphql import parse
+from starlette.routing import Route
+
+from api.view import GraphQLView
+from schema.build import build_schema
+from schema.guards.documents import BYTES_PER_CHARACTER, LIMIT_RULES, DocumentCache
+from schema.rules.limits import MAX_DUPLICATE_FIELDS
+from tests.support import Api
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_a_second_identical_request_hits_the_cache() -> None:
+    schema = build_schema(production=False)
+    query = "{ __typename }"
+    first = await schema.execute(query)
+    second = await schema.execute(query)
+    assert first.errors is None
+    assert second.data == first.data
+    stats = schema.documents.stats
+    assert (stats.misses, stats.hits, stats.stored) == (1, 1, 1)
+
+
+async def test_the_app_serves_a_repeated_query_from_the_cache(api: Api) -> None:
+    [view] = [r.endpoint for r in api.app.routes if isinstance(r, Route) and r.path == "/graphql"]
+    documents: DocumentCache = cast(GraphQLView, view).documents
+    query = '{ portfolio(slug: "ict") { name } }'
+    await api.data(query)
+    hits = documents.stats.hits
+    await api.data(query)
+    assert documents.stats.hits == hits + 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param("{ __typename ", id="does-not-parse"),
+        pytest.param("{ nope }", id="does-not-validate"),
+        pytest.param("{ " + "__typename " * (MAX_DUPLICATE_FIELDS + 1) + "}", id="over-a-limit"),
+    ],
+)
+async def test_a_document_that_fails_is_not_kept(query: str) -> None:
+    schema = build_schema(production=False)
+    assert (await schema.execute(query)).errors
+    assert (await schema.execute(query)).errors
+    assert len(schema.documents) == 0
+    assert schema.documents.stats.hits == 0
+
+
+async def test_the_limit_rules_are_built_once() -> None:
+    # The same classes for every request: nothing is rebuilt per operation.
+    schema = build_schema(production=False)
+    seen: set[int] = set()
+    for _ in range(2):
+        extensions = schema.get_extensions()
+        seen.update(
+            id(rule) for extension in extensions for rule in getattr(extension, "limit_rules", ())
+        )
+    assert seen == {id(rule) for rule in LIMIT_RULES}
+
+
+def test_the_cache_is_bounded_by_bytes() -> None:
+    texts = [f"{{ a{i}: __typename }}" for i in range(10)]
+    size = len(texts[0]) * BYTES_PER_CHARACTER
+    cache = DocumentCache(max_bytes=3 * size)
+    for text in texts:
+        cache.put(text, parse(text))
+    assert len(cache) == 3
+    assert cache.bytes <= cache.max_bytes
+    assert texts[-1] in cache
+    assert texts[0] not in cache
+    assert cache.stats.evicted == 7
+
+
+def test_a_document_larger_than_the_cache_is_not_kept() -> None:
+    cache = DocumentCache(max_bytes=10)
+    cache.put("{ __typename }", parse("{ __typename }"))
+    assert len(cache) == 0
+
+
+def _repeated(times: int, how: str) -> str:
+    if how == "field":
+        return "{ " + "__typename " * times + "}"
+    if how == "alias":
+        return "{ " + "n: __typename " * times + "}"
+    # Half in a fragment, half in the selection set itself.
+    half = times // 2
+    return (
+        "{ ...F " + "__typename " * (times - half) + "} "
+        "fragment F on Query { " + "__typename " * half + "}"
+    )
+
+
+@pytest.mark.parametrize("how", ["field", "alias", "fragment"])
+async def test_a_response_key_at_the_limit_is_accepted(api: Api, how: str) -> None:
+    data = await api.data(_repeated(MAX_DUPLICATE_FIELDS, how))
+    assert list(data.values()) == ["Query"]
+
+
+@pytest.mark.parametrize("how", ["field", "alias", "fragment"])
+async def test_a_response_key_past_the_limit_is_refused(api: Api, how: str) -> None:
+    [error] = await api.errors(_repeated(MAX_DUPLICATE_FIELDS + 1, how))
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert f"selected {MAX_DUPLICATE_FIELDS + 1} times" in error["message"]
+
+
+async def test_five_hundred_repeats_are_refused_before_the_full_validation(api: Api) -> None:
+    [error] = await api.errors("{ " + "__typename " * 500 + "}")
+    assert "selected 500 times" in error["message"]
