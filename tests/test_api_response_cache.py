@@ -19,6 +19,7 @@ import pytest
 from mongomock_motor import AsyncMongoMockClient
 
 from api.database import Connection
+from api.embedded import ThreadedDatabase, guarded
 from api.response_cache import Generation, ResponseCache
 from api.settings import Settings
 from schema.store.documents import Database
@@ -44,7 +45,8 @@ def _shared_store() -> tuple[Database, Any]:
     """One embedded database for several apps, as processes share a server; and a
     `connect` that hands it to each."""
     client: Any = AsyncMongoMockClient(tz_aware=False)
-    db: Database = client["ecei"]
+    # As `api.database.connect` builds the embedded store: guarded, on a worker thread.
+    db: Database = ThreadedDatabase(guarded(client["ecei"]))  # type: ignore[assignment]
 
     def connect(settings: Settings) -> Connection:
         return Connection(client=client, db=db, embedded=True)
