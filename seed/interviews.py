@@ -10,11 +10,12 @@ Import format (one file, any number of interviews):
 ```
 
 `cluster` is a cluster's slug or its published name (matched on its search key, with
-`country` when given). Values are checked against the indicator's unit: numbers for the
-numeric units (PERCENT within 0..100 or the indicator's own scale, YEAR between 1900 and
-the interview, RATING an integer within the scale), true/false for BOOL, one of the
-choices for ENUM, a list of strings for LIST; null means not answered. A rating is RED,
-YELLOW, GREEN or null, and only indicators with a direction (`higherIsBetter` not null) are rated.
+`country` when given). Results are checked by `schema.rules.results`, the rules the
+`recordInterview` mutation applies too: numbers for the numeric units (PERCENT within
+0..100 or the indicator's own scale, YEAR between 1900 and the interview, RATING an integer
+within the scale), true/false for BOOL, one of the choices for ENUM, a list of strings for
+LIST; null means not answered. A rating is RED, YELLOW, GREEN or null, and only indicators
+with a direction (`higherIsBetter` not null) are rated.
 
 Sample interviews are generated, never real: one per cluster at its inferred interview
 date, `isSample` true. Each cluster draws from its own `random.Random(f"{seed}:{cluster}")`
@@ -29,7 +30,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from schema.rules.vocabulary import LIGHTS, NUMERIC_UNITS, Light
+from schema.rules.results import ResultProblem, check_results
+from schema.rules.vocabulary import Light
 from schema.store.documents import IndicatorDoc, IndicatorResultDoc, InterviewDoc
 from seed.catalogue import Catalogue
 from seed.errors import InputError, RowError, file_name
@@ -108,14 +110,11 @@ def _interview(
     raw_results = item.get("results")
     if not isinstance(raw_results, list):
         raise RowError(file, line, "results", str(raw_results), "must be a list")
-    results: list[IndicatorResultDoc] = []
-    seen: set[str] = set()
-    for raw in raw_results:
-        result = _result(raw, indicators, conducted_on, file, line)
-        if result["code"] in seen:
-            raise RowError(file, line, "code", result["code"], "given twice in this interview")
-        seen.add(result["code"])
-        results.append(result)
+    try:
+        checked = check_results(raw_results, indicators, conducted_on)
+    except ResultProblem as problem:
+        raise RowError(file, line, problem.field, problem.value, problem.reason) from None
+    results = [cast(IndicatorResultDoc, result) for result in checked]
     recommendations = item.get("recommendations", [])
     if not isinstance(recommendations, list) or not all(
         isinstance(text, str) for text in recommendations
@@ -132,70 +131,6 @@ def _interview(
         file=file,
         line=line,
     )
-
-
-def _result(
-    raw: Any, indicators: dict[str, IndicatorDoc], conducted_on: date, file: str, line: int
-) -> IndicatorResultDoc:
-    if not isinstance(raw, dict):
-        raise RowError(file, line, "result", str(raw), "not an object")
-    code = raw.get("code")
-    indicator = indicators.get(code) if isinstance(code, str) else None
-    if indicator is None:
-        raise RowError(file, line, "code", str(code), "not an indicator of the catalogue")
-    value = _value(raw.get("value"), indicator, conducted_on, file, line)
-    rating = raw.get("rating")
-    if rating is not None:
-        if rating not in LIGHTS:
-            raise RowError(
-                file, line, f"{code}.rating", str(rating), f"not one of {', '.join(LIGHTS)}"
-            )
-        if indicator["higherIsBetter"] is None:
-            raise RowError(
-                file, line, f"{code}.rating", str(rating), "this indicator is never rated"
-            )
-    return {"code": indicator["code"], "value": value, "rating": cast(Light | None, rating)}
-
-
-def _value(
-    value: Any, indicator: IndicatorDoc, conducted_on: date, file: str, line: int
-) -> float | bool | str | list[str] | None:
-    code, unit = indicator["code"], indicator["unit"]
-
-    def fail(reason: str) -> RowError:
-        return RowError(file, line, f"{code}.value", str(value), reason)
-
-    if value is None:
-        return None
-    if unit in NUMERIC_UNITS:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise fail(f"a {unit} value must be a number")
-        number = float(value)
-        if unit == "PERCENT":
-            bounds = indicator.get("scale", {"min": 0, "max": 100})
-            if not bounds["min"] <= number <= bounds["max"]:
-                raise fail(f"a PERCENT here must be within {bounds['min']}..{bounds['max']}")
-        if unit == "YEAR" and not (number.is_integer() and 1900 <= number <= conducted_on.year):
-            raise fail(f"a YEAR must be a whole year from 1900 to {conducted_on.year}")
-        if unit == "RATING":
-            scale = indicator.get("scale", {"min": 1, "max": 5})
-            if not (number.is_integer() and scale["min"] <= number <= scale["max"]):
-                raise fail(f"a RATING must be a whole number from {scale['min']} to {scale['max']}")
-        if unit not in ("PERCENT", "YEAR", "RATING") and number < 0:
-            raise fail(f"a {unit} value cannot be negative")
-        return number
-    if unit == "BOOL":
-        if not isinstance(value, bool):
-            raise fail("a BOOL value must be true or false")
-        return value
-    if unit == "ENUM":
-        choices = indicator.get("choices", [])
-        if value not in choices:
-            raise fail(f"not one of the choices: {', '.join(choices)}")
-        return cast(str, value)
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise fail("a LIST value must be a list of strings")
-    return cast(list[str], value)
 
 
 def interview_doc(interview: InterviewInput, cluster: str, catalogue_version: str) -> InterviewDoc:

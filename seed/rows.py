@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from schema.rules.places import country_problem, website_problem
 from schema.rules.vocabulary import LEVELS, Level
 from seed.errors import RowError
-from seed.vocabulary import COUNTRIES, TLDS, Portfolios
+from seed.vocabulary import Portfolios
 
 __all__ = [
     "WEBSITE_PREFIXES",
@@ -82,26 +83,13 @@ def check_level(value: str, file: str, line: int) -> Level:
 
 
 def check_country(value: str, file: str, line: int, field_name: str = "country") -> str:
-    if value not in COUNTRIES:
-        hint = "; use upper case" if value.upper() in COUNTRIES else ""
-        raise RowError(
-            file, line, field_name, value, f"not an ISO 3166-1 alpha-2 country code{hint}"
-        )
+    problem = country_problem(value)
+    if problem is not None:
+        raise RowError(file, line, field_name, value, problem)
     return value
 
 
 def website_warnings(website: str, file: str, line: int) -> tuple[SeedWarning, ...]:
     """Warnings for a website that looks truncated or malformed; the value is never changed."""
-    rest = website
-    for prefix in ("http://", "https://"):
-        if rest.lower().startswith(prefix):
-            rest = rest[len(prefix) :]
-    host = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].split(":", 1)[0]
-    if "." not in host.strip("."):
-        message = "host has no top-level domain: probably truncated"
-        return (SeedWarning(file, line, "website", website, message),)
-    tld = host.rstrip(".").rsplit(".", 1)[1]
-    if not tld.isascii() or tld.lower() not in TLDS:
-        message = f"top-level domain {tld!r} is not a known one: probably truncated"
-        return (SeedWarning(file, line, "website", website, message),)
-    return ()
+    problem = website_problem(website)
+    return () if problem is None else (SeedWarning(file, line, "website", website, problem),)
