@@ -15,7 +15,8 @@ Semantics:
   portfolios, indicators and interviews use the keys of `schema.store.documents`.
 - **Label history.** A renewal adds a label document; the cluster's embedded `label` is the
   one with the latest `validUntil`, and its award date is inferred (`awardedOnInferred`),
-  as a renewal when the cluster holds an earlier BRONZE label. A load never deletes.
+  as a renewal when the cluster holds an earlier BRONZE label. Both derivations are
+  `schema.store.labels`, which the mutations call too. A load never deletes.
 - **Idempotent writes.** Existing documents are read with one `find` per collection and
   compared in Python; only new documents are inserted and changed ones replaced, so a second
   identical load writes nothing. There are no transactions: writes go in the order
@@ -25,11 +26,11 @@ Semantics:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from schema.rules.labels import inferred_award_date
+from schema.rules.editing import slug_candidates
 from schema.rules.text import compact_key, search_key, slugify
 from schema.store.documents import (
     CLUSTERS,
@@ -38,7 +39,6 @@ from schema.store.documents import (
     LABELS,
     PORTFOLIOS,
     ClusterDoc,
-    CurrentLabel,
     Database,
     InterviewDoc,
     LabelDoc,
@@ -46,6 +46,7 @@ from schema.store.documents import (
     to_stored,
 )
 from schema.store.indexes import ensure_indexes
+from schema.store.labels import LEVEL_RANK, current_label, infer_awards
 from seed.catalogue import Catalogue
 from seed.errors import RowError, ValidationFailed
 from seed.interviews import SAMPLE_SEED, InterviewInput, interview_doc, sample_interview
@@ -58,7 +59,6 @@ __all__ = ["BATCH_SIZE", "LoadInput", "Progress", "load"]
 BATCH_SIZE = 500
 # Called after each written batch with (documents written so far, documents to write).
 Progress = Callable[[int, int], None]
-_LEVEL_RANK = {"BRONZE": 0, "SILVER": 1, "GOLD": 2}
 
 NaturalKey = tuple[str, str]  # (search_key(name), country)
 
@@ -147,7 +147,7 @@ async def load(
                 }
     labels: dict[str, LabelDoc] = {}
     for docs in history.values():
-        for doc in _infer_awards(docs.values()):
+        for doc in infer_awards(docs.values()):
             if doc["_id"] in input_label_ids or doc != stored_labels.get(doc["_id"]):
                 labels[doc["_id"]] = doc
 
@@ -233,9 +233,7 @@ async def _assign_ids(
     ids = {key: known[key]["_id"] for key in groups if key in known}
 
     def candidates(key: NaturalKey, start: int, stop: int) -> list[str]:
-        base = slugify(groups[key][0].name)
-        first = [base, f"{base}-{key[1].lower()}"] if start == 2 else []
-        return first + [f"{base}-{n}" for n in range(start, stop)]
+        return list(slug_candidates(groups[key][0].name, key[1], start, stop))
 
     taken: set[str] = set(ids.values())
     start, stop = 2, 10
@@ -255,23 +253,6 @@ async def _assign_ids(
     return ids
 
 
-def _infer_awards(docs: Iterable[LabelDoc]) -> list[LabelDoc]:
-    """The history with each inferred award date recomputed from the labels before it."""
-    ordered = sorted(docs, key=lambda doc: doc["validUntil"])
-    result: list[LabelDoc] = []
-    for doc in ordered:
-        if doc["awardedOnInferred"]:
-            end = doc["validUntil"].date()
-            renewal = any(
-                earlier["level"] == "BRONZE" and earlier["validUntil"] < doc["validUntil"]
-                for earlier in ordered
-            )
-            award = inferred_award_date(doc["level"], end, renewal=renewal)
-            doc = {**doc, "awardedOn": to_stored(award)}
-        result.append(doc)
-    return result
-
-
 def _cluster_doc(
     cluster: str,
     rows: list[ListingRow],
@@ -280,14 +261,10 @@ def _cluster_doc(
     recomputed: Mapping[str, LabelDoc],
 ) -> ClusterDoc:
     docs = [recomputed.get(doc["_id"], doc) for doc in history]
-    current = max(docs, key=lambda doc: (doc["validUntil"], _LEVEL_RANK[doc["level"]]))
-    label: CurrentLabel = {
-        "level": current["level"],
-        "validUntil": current["validUntil"],
-        "awardedOn": current["awardedOn"],
-        "awardedOnInferred": current["awardedOnInferred"],
-    }
-    latest = max(rows, key=lambda row: (row.valid_until, _LEVEL_RANK[row.level]))
+    current = max(docs, key=lambda doc: (doc["validUntil"], LEVEL_RANK[doc["level"]]))
+    label = current_label(docs)
+    assert label is not None  # the history holds at least the row's own label
+    latest = max(rows, key=lambda row: (row.valid_until, LEVEL_RANK[row.level]))
     if existing is not None and to_stored(latest.valid_until) < current["validUntil"]:
         # The database already knows a later label: this input is older news, so the
         # published name and website stay those of the later listing.
@@ -412,7 +389,11 @@ async def _write(
         docs = batches[name]
         stored = {doc["_id"]: doc for doc in await _find(db, name, {"_id": {"$in": list(docs)}})}
         new = [doc for key, doc in docs.items() if key not in stored]
-        changed = [doc for key, doc in docs.items() if key in stored and stored[key] != doc]
+        changed = [
+            {**doc, "version": stored[key].get("version", 0) + 1}
+            for key, doc in docs.items()
+            if key in stored and _content(stored[key]) != _content(doc)
+        ]
         counts = report.writes[name]
         counts.inserted, counts.updated = len(new), len(changed)
         counts.unchanged = len(docs) - len(new) - len(changed)
@@ -434,3 +415,9 @@ async def _write(
             done += len(batch)
             if progress is not None:
                 progress(done, total)
+
+
+def _content(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """What a load compares: the document without its edit bookkeeping. A replaced
+    document's version is raised, so that an editor's edit based on the old one conflicts."""
+    return {k: v for k, v in doc.items() if k not in ("version", "lastMutation")}

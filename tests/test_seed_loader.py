@@ -49,6 +49,7 @@ async def test_load_shipped_counts_and_documents(db: Database) -> None:
         "validUntil": datetime(2014, 2, 1),
         "awardedOn": datetime(2012, 2, 1),
         "awardedOnInferred": True,
+        "version": 0,
     }
     nuclear = await db[CLUSTERS].find_one({"name": "Pôle Nucléaire Bourgogne"})
     assert nuclear is not None

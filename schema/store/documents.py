@@ -13,6 +13,13 @@ Natural keys (each backed by a unique index, see `schema.store.indexes`):
 | labels       | `{cluster}/{level}/{validUntil:%Y-%m-%d}` | (`cluster`, `level`, `validUntil`) |
 | indicators   | `{catalogueVersion}/{code}`             | (`catalogueVersion`, `code`)      |
 | interviews   | `{cluster}/{conductedOn:%Y-%m-%d}`      | (`cluster`, `conductedOn`)        |
+
+Editable documents (clusters, labels, interviews) carry a `version`, an integer that every
+write raises by one (a missing `version` reads as 0), so that an edit based on an old read
+is refused instead of overwriting a newer one (`schema.store.writes`), and `lastMutation`,
+`{key id}/{clientMutationId}` of the mutation that last wrote them, so that a retried
+mutation recognises its own earlier write. Collections of the editing API: `keys`
+(`schema.store.keys`), `audit` (`schema.store.audit`), `budgets` (`schema.store.budgets`).
 """
 
 from __future__ import annotations
@@ -89,6 +96,7 @@ class CurrentLabel(TypedDict):
     awardedOn: datetime
     # True when awardedOn is inferred (validUntil minus the level's validity), not published.
     awardedOnInferred: bool
+    version: NotRequired[int]  # the label document's version (see LabelDoc)
 
 
 class ClusterDoc(TypedDict):
@@ -103,6 +111,8 @@ class ClusterDoc(TypedDict):
     warnings: list[str]  # suspicious values kept verbatim, e.g. a truncated website
     label: CurrentLabel
     source: SourceRef
+    version: NotRequired[int]  # raised by every write (see above)
+    lastMutation: NotRequired[str]
 
 
 class LabelDoc(TypedDict):
@@ -115,6 +125,8 @@ class LabelDoc(TypedDict):
     awardedOn: datetime
     awardedOnInferred: bool
     source: SourceRef
+    version: NotRequired[int]  # raised by every write (see above)
+    lastMutation: NotRequired[str]
 
 
 class IndicatorDoc(TypedDict):
@@ -151,3 +163,5 @@ class InterviewDoc(TypedDict):
     results: list[IndicatorResultDoc]
     recommendations: list[str]
     source: SourceRef
+    version: NotRequired[int]  # raised by every write (see above)
+    lastMutation: NotRequired[str]

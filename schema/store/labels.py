@@ -1,0 +1,84 @@
+"""A cluster's label fields, derived from its label history: the one function every writer
+(the seed loader and every mutation) calls after touching labels.
+
+`refresh_cluster_labels` reads the cluster's labels, recomputes their inferred award dates
+(`infer_awards`) and sets the cluster's derived fields (today the embedded current
+`label`, see `current_label`). Calling it again changes nothing, so it repairs a cluster
+left stale by a write interrupted between the labels and the cluster: the next write to
+the cluster, or a retry, converges. A change to what a cluster embeds about its labels
+belongs here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from schema.rules.labels import inferred_award_date
+from schema.store.documents import CLUSTERS, LABELS, CurrentLabel, Database, LabelDoc, to_stored
+
+__all__ = ["LEVEL_RANK", "current_label", "infer_awards", "refresh_cluster_labels"]
+
+LEVEL_RANK = {"BRONZE": 0, "SILVER": 1, "GOLD": 2}
+# Rounds of "derive, write, check" before giving up on a history that keeps changing.
+_ROUNDS = 3
+
+
+def infer_awards(docs: Iterable[LabelDoc]) -> list[LabelDoc]:
+    """The history, oldest end first, with each inferred award date recomputed from the
+    labels before it (a Bronze label after an earlier Bronze one is a renewal). Published
+    award dates (`awardedOnInferred` false, e.g. given by an editor) are kept."""
+    ordered = sorted(docs, key=lambda doc: doc["validUntil"])
+    result: list[LabelDoc] = []
+    for doc in ordered:
+        if doc["awardedOnInferred"]:
+            end = doc["validUntil"].date()
+            renewal = any(
+                earlier["level"] == "BRONZE" and earlier["validUntil"] < doc["validUntil"]
+                for earlier in ordered
+            )
+            award = inferred_award_date(doc["level"], end, renewal=renewal)
+            doc = {**doc, "awardedOn": to_stored(award)}
+        result.append(doc)
+    return result
+
+
+def current_label(docs: Sequence[LabelDoc]) -> CurrentLabel | None:
+    """The label a cluster holds now: the latest `validUntil`, the higher level on a tie."""
+    if not docs:
+        return None
+    current = max(docs, key=lambda doc: (doc["validUntil"], LEVEL_RANK[doc["level"]]))
+    return {
+        "level": current["level"],
+        "validUntil": current["validUntil"],
+        "awardedOn": current["awardedOn"],
+        "awardedOnInferred": current["awardedOnInferred"],
+        "version": current.get("version", 0),
+    }
+
+
+async def refresh_cluster_labels(db: Database, cluster: str, *, session: Any = None) -> None:
+    """Recompute `cluster`'s inferred award dates and its derived label fields from the
+    labels collection, writing only what differs. A cluster without labels keeps its
+    fields (a write never removes a cluster's last label)."""
+    for _ in range(_ROUNDS):
+        stored = [doc async for doc in db[LABELS].find({"cluster": cluster}, session=session)]
+        derived = infer_awards(stored)
+        by_id = {doc["_id"]: doc for doc in stored}
+        for doc in derived:
+            if doc != by_id[doc["_id"]]:
+                await db[LABELS].update_one(
+                    {"_id": doc["_id"]}, {"$set": {"awardedOn": doc["awardedOn"]}}, session=session
+                )
+        label = current_label(derived)
+        if label is None:
+            return
+        await db[CLUSTERS].update_one({"_id": cluster}, {"$set": {"label": label}}, session=session)
+        # Another writer may have changed the history meanwhile: derive again until stable.
+        again = [doc async for doc in db[LABELS].find({"cluster": cluster}, session=session)]
+        if sorted(map(_key, again)) == sorted(map(_key, derived)):
+            return
+
+
+def _key(doc: LabelDoc) -> tuple[str, int, Any]:
+    return doc["_id"], doc.get("version", 0), doc["awardedOn"]
