@@ -8,7 +8,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from schema.guards.extensions import schema_extensions
-from schema.query import Query
+from schema.query import Mutation, Query
 from schema.types.directory import Cluster, Interview, Label, Portfolio
 from schema.types.indicators import Indicator
 from schema.types.scalars import SCALAR_MAP
@@ -28,6 +28,7 @@ def build_schema(*, production: bool) -> strawberry.Schema:
     """The schema; `production` turns off introspection and "Did you mean" suggestions."""
     return DirectorySchema(
         query=Query,
+        mutation=Mutation,
         types=[Cluster, Portfolio, Label, Indicator, Interview],
         extensions=schema_extensions(production=production),
         config=StrawberryConfig(

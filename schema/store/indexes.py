@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel
 
+from schema.store.audit import AUDIT
+from schema.store.budgets import BUDGETS
 from schema.store.documents import CLUSTERS, INDICATORS, INTERVIEWS, LABELS, PORTFOLIOS
 
 __all__ = ["INDEXES", "ensure_indexes"]
@@ -56,6 +58,22 @@ INDEXES: dict[str, list[IndexModel]] = {
         ),
         IndexModel([("results.code", ASCENDING)], name="by_indicator_code"),
     ],
+    # auditLog: newest first, optionally for one object.
+    AUDIT: [
+        IndexModel([("state", ASCENDING), ("at", DESCENDING), ("_id", DESCENDING)], name="by_time"),
+        IndexModel(
+            [
+                ("objectType", ASCENDING),
+                ("objectKey", ASCENDING),
+                ("state", ASCENDING),
+                ("at", DESCENDING),
+                ("_id", DESCENDING),
+            ],
+            name="by_object",
+        ),
+    ],
+    # A budget window is dropped an hour after it ends.
+    BUDGETS: [IndexModel([("expiresAt", ASCENDING)], expireAfterSeconds=0, name="expiry")],
 }
 
 

@@ -7,6 +7,9 @@ from datetime import UTC, date, datetime
 
 import strawberry
 
+from schema.errors import Forbidden
+from schema.rules.access import Principal, Scope
+from schema.store.budgets import Budget
 from schema.store.documents import Database
 from schema.types.loaders import Loaders
 
@@ -31,6 +34,11 @@ class Context:
     # Serve the individual results of real interviews (see `Interview.results`).
     publish_results: bool = False
     today: date = field(default_factory=today_utc)
+    # The caller behind the request's API key; None for an anonymous caller.
+    principal: Principal | None = None
+    # The caller's budget after this operation was charged (`api.budgets`); None when the
+    # request is not metered.
+    rate_limit: Budget | None = None
 
     @classmethod
     def create(
@@ -39,18 +47,32 @@ class Context:
         *,
         min_group_size: int = 3,
         publish_results: bool = False,
+        principal: Principal | None = None,
     ) -> Context:
         return cls(
             db=db,
             loaders=Loaders.for_request(db),
             min_group_size=min_group_size,
             publish_results=publish_results,
+            principal=principal,
         )
 
+    def may(self, scope: Scope) -> bool:
+        return self.principal is not None and self.principal.may(scope)
+
+    def require(self, scope: Scope) -> Principal:
+        """The caller, when its key has `scope`; else a FORBIDDEN error naming the scope."""
+        if self.principal is None:
+            raise Forbidden(f"this needs an API key with the scope {scope!r}")
+        if not self.principal.may(scope):
+            raise Forbidden(f"this needs the scope {scope!r}, which this API key lacks")
+        return self.principal
+
     def may_read_results(self, is_sample: bool) -> bool:
-        """Whether an interview's individual results may be served: always for a sample,
-        for a real interview only when the server publishes results."""
-        return is_sample or self.publish_results
+        """Whether an interview's individual results may be served: always for a sample;
+        for a real interview when the server publishes results (`ECEI_PUBLISH_RESULTS`,
+        a server-wide override) or the caller's key has the scope `results:read`."""
+        return is_sample or self.publish_results or self.may("results:read")
 
 
 Info = strawberry.Info[Context, None]

@@ -59,6 +59,10 @@ from schema.types.resolvers import resolver
 
 __all__ = ["Cluster", "IndicatorResult", "Interview", "Label", "Portfolio", "resolve_clusters"]
 
+_VERSION = (
+    "Raised by one on every write. Pass it as `expectedVersion` to an update: the update "
+    "is refused with VERSION_CONFLICT when the object moved since."
+)
 _AS_OF = (
     "Date to evaluate on; default: the `asOf` of the enclosing `clusters` query, else today (UTC)."
 )
@@ -131,6 +135,7 @@ class Label(Node):
             "2 years for a first Bronze label), not published."
         )
     )
+    version: int = strawberry.field(description=_VERSION)
     cluster_slug: strawberry.Private[str]
     as_of: strawberry.Private[date | None] = None
 
@@ -143,6 +148,7 @@ class Label(Node):
             valid_until=as_date(doc["validUntil"]),
             awarded_on=as_date(doc["awardedOn"]),
             awarded_on_inferred=doc["awardedOnInferred"],
+            version=doc.get("version", 0),
             cluster_slug=cluster,
             as_of=as_of,
         )
@@ -217,6 +223,7 @@ class Cluster(Node):
     label: Label = strawberry.field(
         description="The current label: the one with the latest `validUntil`."
     )
+    version: int = strawberry.field(description=_VERSION)
     portfolio_slug: strawberry.Private[str]
     as_of: strawberry.Private[date | None] = None
 
@@ -230,6 +237,7 @@ class Cluster(Node):
             website=doc["website"],
             warnings=list(doc["warnings"]),
             label=Label.from_document(doc["label"], doc["_id"], as_of),
+            version=doc.get("version", 0),
             portfolio_slug=doc["portfolio"],
             as_of=as_of,
         )
@@ -316,6 +324,7 @@ class Interview(Node):
     is_sample: bool = strawberry.field(
         description="True for generated sample data: never a real benchmarking result."
     )
+    version: int = strawberry.field(description=_VERSION)
     cluster_slug: strawberry.Private[str]
     raw_results: strawberry.Private[list[IndicatorResultDoc]]
     raw_recommendations: strawberry.Private[list[str]]
@@ -328,6 +337,7 @@ class Interview(Node):
             conducted_on_inferred=doc["conductedOnInferred"],
             catalogue_version=doc["catalogueVersion"],
             is_sample=doc["isSample"],
+            version=doc.get("version", 0),
             cluster_slug=doc["cluster"],
             raw_results=doc["results"],
             raw_recommendations=list(doc["recommendations"]),
