@@ -21,8 +21,10 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from api.body_limit import BodySizeLimit
+from api.budgets import BudgetLimits
 from api.database import Connection, connect
 from api.graphiql import GRAPHIQL_ASSETS_DIR, GRAPHIQL_ASSETS_PATH
+from api.keys import provision_from_file
 from api.settings import Settings
 from api.view import GraphQLView
 from schema.build import build_schema
@@ -46,6 +48,8 @@ def create_app(
                 from seed.shipped import load_shipped
 
                 await load_shipped(connection.db)
+            if settings.keys_file is not None:
+                await provision_from_file(connection.db, settings.keys_file)
             yield
         finally:
             connection.close()
@@ -71,6 +75,7 @@ def create_app(
         production=settings.production,
         min_group_size=settings.min_group_size,
         publish_results=settings.publish_results,
+        budgets=BudgetLimits(settings.budget_per_hour, settings.anonymous_budget_per_hour),
     )
     middleware = [Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)]
     if settings.cors_origins:
@@ -79,7 +84,9 @@ def create_app(
                 CORSMiddleware,
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["GET", "POST"],
-                allow_headers=["Accept", "Content-Type"],
+                # Authorization: browser clients send API keys as bearer tokens. Cookies are
+                # not used, so credentials stay off (no Access-Control-Allow-Credentials).
+                allow_headers=["Accept", "Authorization", "Content-Type"],
                 max_age=600,
             )
         )

@@ -1,4 +1,4 @@
-"""The `ecei` command line: `serve`, `seed` and `export-schema`.
+"""The `ecei` command line: `serve`, `seed`, `keys` (`api.keys`) and `export-schema`.
 
 Every expected failure (bad settings, bad input, unreachable database) ends as one line on
 stderr and a non-zero exit code, never a traceback. The codes are `seed.exit_codes.ExitCode`,
@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
+from api.keys import add_keys_parser, run_keys
 from api.settings import Settings, SettingsError
 from seed.exit_codes import ExitCode
 from seed.options import Flag, SeedOptions
@@ -38,6 +39,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(settings, args)
     if command == "export-schema":
         return _export_schema(args)
+    if command == "keys":
+        return run_keys(settings, args)
     return _seed(settings, args)
 
 
@@ -74,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_seed_flags(seed)
+    add_keys_parser(sub)
     return parser
 
 

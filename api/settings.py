@@ -16,7 +16,13 @@ is written in the class and nowhere else.
 - `ECEI_CORS_ORIGINS`: comma-separated allowlist of origins; empty sends no CORS headers.
 - `ECEI_PUBLISH_RESULTS`: serve the individual results of real (non-sample) interviews.
   They are confidential: by default only aggregates over at least `ECEI_MIN_GROUP_SIZE`
-  clusters are served from them.
+  clusters are served from them. A server-wide override: without it, an API key with the
+  scope `results:read` reads them.
+- `ECEI_KEYS_FILE` (`keys_file`): a JSON-lines file of API key hashes (`ecei keys create
+  --file`) added to the `keys` collection at start-up; the way to give keys to the
+  embedded store, which the `ecei keys` command cannot reach.
+- `ECEI_BUDGET_PER_HOUR`, `ECEI_ANONYMOUS_BUDGET_PER_HOUR`: query budget, in points, of
+  each API key and of each anonymous client address per hour (`api.budgets`).
 """
 
 from __future__ import annotations
@@ -44,6 +50,9 @@ class Settings:
     db_timeout_ms: int = 5000
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
     publish_results: bool = False
+    keys_file: str | None = None
+    budget_per_hour: int = 20000
+    anonymous_budget_per_hour: int = 5000
 
     @property
     def production(self) -> bool:
@@ -89,6 +98,17 @@ class Settings:
             db_timeout_ms=_int(env, "ECEI_DB_TIMEOUT_MS", default.db_timeout_ms, 100, 600_000),
             cors_origins=origins or default.cors_origins,
             publish_results=_bool(env, "ECEI_PUBLISH_RESULTS", default.publish_results),
+            keys_file=env.get("ECEI_KEYS_FILE", "").strip() or default.keys_file,
+            budget_per_hour=_int(
+                env, "ECEI_BUDGET_PER_HOUR", default.budget_per_hour, 1, 100_000_000
+            ),
+            anonymous_budget_per_hour=_int(
+                env,
+                "ECEI_ANONYMOUS_BUDGET_PER_HOUR",
+                default.anonymous_budget_per_hour,
+                1,
+                100_000_000,
+            ),
         )
 
 

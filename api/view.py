@@ -11,7 +11,11 @@ It follows the GraphQL-over-HTTP specification on top of Strawberry's view:
 - a request that is not GraphQL at all (unparsable JSON, a batch, a bad method) gets its
   4xx status with a JSON body `{"errors": [{"message", "extensions": {"code"}}]}`, so a
   client parses every answer the same way;
-- automatic persisted queries (`api.persisted`): a hash can stand for a known query;
+- automatic persisted queries (`api.persisted`): a hash can stand for a known query; a
+  persisted mutation sent over GET is refused like any other (the method decides);
+- `Authorization: Bearer <key>` names the caller (`api.auth`, 401 for a bad key), and each
+  operation is charged to the caller's budget before it runs (`api.budgets`, 429 past it,
+  the figures in `extensions.rateLimit`);
 - responses are encoded with orjson; GraphiQL (outside production) is the page of
   `api.graphiql`.
 """
@@ -20,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
@@ -38,6 +42,8 @@ from strawberry.http import process_result as strawberry_process_result
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
+from api.auth import caller, client_of
+from api.budgets import BudgetLimits, meter, operation_points
 from api.graphiql import graphiql_page
 from api.http_errors import json_error
 from api.persisted import NOT_FOUND, PersistedQueries, PersistedQueryNotFound
@@ -87,7 +93,13 @@ class GraphQLView(GraphQL[Context, None]):
     """Strawberry's ASGI view with a typed context, orjson, and GraphQL-over-HTTP statuses."""
 
     def __init__(
-        self, schema: Any, *, production: bool, min_group_size: int, publish_results: bool
+        self,
+        schema: Any,
+        *,
+        production: bool,
+        min_group_size: int,
+        publish_results: bool,
+        budgets: BudgetLimits | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -97,6 +109,8 @@ class GraphQLView(GraphQL[Context, None]):
         )
         self.min_group_size = min_group_size
         self.publish_results = publish_results
+        # Per-client budgets (`api.budgets`); None meters nothing.
+        self.budgets = budgets
         self.persisted_queries = PersistedQueries()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -106,7 +120,9 @@ class GraphQLView(GraphQL[Context, None]):
         try:
             response = await self.run(Request(scope, receive=receive))
         except HTTPException as exc:
-            headers = {"Allow": "POST"} if exc.status_code == 405 else None
+            headers = getattr(exc, "headers", None)
+            if exc.status_code == 405:
+                headers = {"Allow": "POST"}
             response = json_error(exc.status_code, exc.reason, headers=headers)
         await response(scope, receive, send)
 
@@ -124,6 +140,7 @@ class GraphQLView(GraphQL[Context, None]):
             db,
             min_group_size=self.min_group_size,
             publish_results=self.publish_results,
+            principal=await caller(request, db),  # HTTP 401 for a bad API key
         )
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
@@ -151,6 +168,8 @@ class GraphQLView(GraphQL[Context, None]):
                 sub_response.persisted_query_not_found = True
             error = GraphQLError("PersistedQueryNotFound", extensions={"code": NOT_FOUND})
             return ExecutionResult(data=None, errors=[error])
+        if self.budgets is not None:  # HTTP 429 when over budget
+            await self._charge(request, context, request_data, self.budgets)
         try:
             async with asyncio.timeout(EXECUTION_DEADLINE_SECONDS):
                 return await super().execute_single(
@@ -163,12 +182,41 @@ class GraphQLView(GraphQL[Context, None]):
                 raise HTTPException(405, f"{exc.reason}; send them with POST") from exc
             raise
 
+    async def _charge(
+        self,
+        request: Request,
+        context: Context,
+        request_data: GraphQLRequestData,
+        budgets: BudgetLimits,
+    ) -> None:
+        points = operation_points(
+            cast(Any, self.schema)._schema,  # graphql-core's schema, which the cost walks
+            request_data.query,
+            request_data.operation_name,
+            request_data.variables,
+        )
+        principal = context.principal
+        limit = budgets.per_key if principal is not None else budgets.anonymous
+        context.rate_limit = await meter(context.db, client_of(request, principal), points, limit)
+        request.state.rate_limit = context.rate_limit
+
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         errors: list[GraphQLError] = [with_public_code(e) for e in result.errors or []]
         result.errors = errors or None
         response = strawberry_process_result(result)
+        budget = getattr(request.state, "rate_limit", None)
+        if budget is not None:
+            response["extensions"] = {
+                **(response.get("extensions") or {}),
+                "rateLimit": {
+                    "limit": budget.limit,
+                    "cost": budget.cost,
+                    "remaining": budget.remaining,
+                    "resetAt": budget.reset_at.isoformat() + "Z",
+                },
+            }
         if result.data is None and errors and all(e.path is None for e in errors):
             sub: _SubResponse = request.state.sub_response
             sub.request_error = True

@@ -46,8 +46,9 @@ def db() -> Database:
 @pytest.fixture(scope="session")
 async def api() -> AsyncIterator[Api]:
     """The app with default settings on the embedded store, seeded once for the session and
-    shared by every test that only reads. A test that writes must undo it."""
-    async with serve(Settings()) as served:
+    shared by every test that only reads. A test that writes must undo it. Its anonymous
+    budget is large enough for the whole suite's requests."""
+    async with serve(Settings(anonymous_budget_per_hour=1_000_000)) as served:
         yield served
 
 

@@ -35,6 +35,9 @@ def test_every_variable_is_read() -> None:
             "ECEI_DB_TIMEOUT_MS": "1500",
             "ECEI_CORS_ORIGINS": "https://a.example, https://b.example",
             "ECEI_PUBLISH_RESULTS": "yes",
+            "ECEI_KEYS_FILE": "keys.jsonl",
+            "ECEI_BUDGET_PER_HOUR": "900",
+            "ECEI_ANONYMOUS_BUDGET_PER_HOUR": "90",
         }
     )
     assert settings == Settings(
@@ -48,6 +51,9 @@ def test_every_variable_is_read() -> None:
         db_timeout_ms=1500,
         cors_origins=("https://a.example", "https://b.example"),
         publish_results=True,
+        keys_file="keys.jsonl",
+        budget_per_hour=900,
+        anonymous_budget_per_hour=90,
     )
     assert not settings.embedded
     assert settings.production
@@ -66,6 +72,7 @@ def test_every_variable_is_read() -> None:
             "ECEI_DB_NAME", "a.b", "ECEI_DB_NAME must be a MongoDB database name", id="db"
         ),
         pytest.param("ECEI_PUBLISH_RESULTS", "maybe", "true or false, not 'maybe'", id="bool"),
+        pytest.param("ECEI_BUDGET_PER_HOUR", "0", "between 1 and 100000000", id="budget"),
     ],
 )
 def test_a_bad_value_names_the_variable_and_the_expected_form(
