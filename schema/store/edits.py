@@ -241,7 +241,7 @@ async def plan_update_cluster(
         "path": ["name"],
         "taken": "another cluster has this name in this country",
     }
-    return Plan("Cluster", key, doc, [op])
+    return Plan("Cluster", key, doc, [op], cluster=key)
 
 
 # --- labels --------------------------------------------------------------------------------
@@ -396,7 +396,7 @@ async def plan_record_interview(
             "path": ["conductedOn"],
             "taken": taken,
         }
-        return Plan("Interview", key, None, [op])
+        return Plan("Interview", key, None, [op], cluster=cluster)
     if existing is None:
         raise refuse(("conductedOn",), "the cluster has no interview on this day", "NOT_FOUND")
     _check_version(existing, expected_version)
@@ -409,11 +409,11 @@ async def plan_record_interview(
         "path": ["conductedOn"],
         "taken": taken,
     }
-    return Plan("Interview", key, existing, [replace])
+    return Plan("Interview", key, existing, [replace], cluster=cluster)
 
 
 async def plan_remove_interview(db: Database, key: str, expected_version: int) -> Plan:
     doc = await _get(db, INTERVIEWS, key, ("id",), "interview")
     _check_version(doc, expected_version)
     op: Doc = {"op": "delete", "collection": INTERVIEWS, "id": key, "version": expected_version}
-    return Plan("Interview", key, doc, [op])
+    return Plan("Interview", key, doc, [op], cluster=doc["cluster"])

@@ -96,7 +96,9 @@ class Plan:
     object_key: str
     before: Doc | None
     ops: list[Doc]
-    cluster: str | None = None  # the cluster whose label fields to derive afterwards
+    # The cluster written or whose labels or interviews are: its label fields are derived
+    # again afterwards, so any write to a cluster repairs one an interrupted write left.
+    cluster: str | None = None
     # Where each op's failure shows in the input, by position.
     paths: list[tuple[str, ...]] = field(default_factory=list)
 
@@ -115,7 +117,9 @@ class Outcome:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    """Now in naive UTC, to the millisecond: what a BSON date holds."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def _version_filter(key: str, version: int) -> Doc:
@@ -133,10 +137,11 @@ async def supports_transactions(db: Database) -> bool:
     known = _TRANSACTIONS.get(id(client))
     if known is not None:
         return known
-    if type(client).__module__.startswith("mongomock"):
+    try:
+        hello = await db.command("hello")
+    except NotImplementedError:  # mongomock: no `hello`, no sessions, no transactions
         supported = False
     else:
-        hello = await db.command("hello")
         supported = bool(hello.get("setName")) or hello.get("msg") == "isdbgrid"
     _TRANSACTIONS[id(client)] = supported
     return supported
