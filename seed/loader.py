@@ -46,7 +46,7 @@ from schema.store.documents import (
     to_stored,
 )
 from schema.store.indexes import ensure_indexes
-from schema.store.labels import LEVEL_RANK, current_label, infer_awards
+from schema.store.labels import LEVEL_RANK, derive_cluster_fields, infer_awards
 from seed.catalogue import Catalogue
 from seed.errors import RowError, ValidationFailed
 from seed.interviews import SAMPLE_SEED, InterviewInput, interview_doc, sample_interview
@@ -262,13 +262,12 @@ def _cluster_doc(
 ) -> ClusterDoc:
     docs = [recomputed.get(doc["_id"], doc) for doc in history]
     current = max(docs, key=lambda doc: (doc["validUntil"], LEVEL_RANK[doc["level"]]))
-    label = current_label(docs)
-    assert label is not None  # the history holds at least the row's own label
+    derived = derive_cluster_fields(docs)  # the history holds at least the row's label
     latest = max(rows, key=lambda row: (row.valid_until, LEVEL_RANK[row.level]))
     if existing is not None and to_stored(latest.valid_until) < current["validUntil"]:
         # The database already knows a later label: this input is older news, so the
         # published name and website stay those of the later listing.
-        doc: ClusterDoc = {**existing, "label": label, "source": current["source"]}  # type: ignore[typeddict-item]
+        doc: ClusterDoc = {**existing, **derived, "source": current["source"]}  # type: ignore[typeddict-item]
         return doc
     return {
         "_id": cluster,
@@ -280,7 +279,7 @@ def _cluster_doc(
         "portfolioName": latest.portfolio,
         "website": latest.website,
         "warnings": [f"{w.field} {w.value!r}: {w.message}" for w in latest.warnings],
-        "label": label,
+        **derived,  # type: ignore[typeddict-item]
         "source": current["source"],
     }
 

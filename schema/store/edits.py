@@ -37,7 +37,7 @@ from schema.store.documents import (
     LabelDoc,
     to_stored,
 )
-from schema.store.labels import current_label, infer_awards
+from schema.store.labels import derive_cluster_fields, infer_awards
 from schema.store.writes import Doc, Plan, Refused, refuse
 
 __all__ = [
@@ -144,7 +144,6 @@ async def plan_create_cluster(
         )
     slug = await _free_slug(db, name, country)
     label = _label_doc(slug, level, valid_until, awarded_on, 1)
-    derived = current_label(infer_awards([label]))
     cluster: Doc = {
         "_id": slug,
         "name": name,
@@ -155,7 +154,7 @@ async def plan_create_cluster(
         "portfolioName": folio["name"],
         "website": website,
         "warnings": _warnings(website),
-        "label": derived,
+        **derive_cluster_fields(infer_awards([label])),
         "source": dict(EDITOR_SOURCE),
         "version": 1,
     }

@@ -1,12 +1,13 @@
-"""A cluster's label fields, derived from its label history: the one function every writer
-(the seed loader and every mutation) calls after touching labels.
+"""A cluster's label fields, derived from its label history, in one place.
 
-`refresh_cluster_labels` reads the cluster's labels, recomputes their inferred award dates
-(`infer_awards`) and sets the cluster's derived fields (today the embedded current
-`label`, see `current_label`). Calling it again changes nothing, so it repairs a cluster
-left stale by a write interrupted between the labels and the cluster: the next write to
-the cluster, or a retry, converges. A change to what a cluster embeds about its labels
-belongs here and nowhere else.
+`derive_cluster_fields` is the one mapping from a label history to what a cluster document
+embeds about it (today the current `label`, see `current_label`): the loader builds its
+cluster documents with it, and `refresh_cluster_labels`, which every mutation calls after
+touching a cluster or its labels, reads the cluster's labels, recomputes their inferred
+award dates (`infer_awards`) and `$set`s its result. Calling it again changes nothing, so
+it repairs a cluster left stale by a write interrupted between the labels and the
+cluster: the next write to the cluster, or a retry, converges. A change to what a cluster
+embeds about its labels belongs in `derive_cluster_fields` and nowhere else.
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ from typing import Any
 from schema.rules.labels import inferred_award_date
 from schema.store.documents import CLUSTERS, LABELS, CurrentLabel, Database, LabelDoc, to_stored
 
-__all__ = ["LEVEL_RANK", "current_label", "infer_awards", "refresh_cluster_labels"]
+__all__ = [
+    "LEVEL_RANK",
+    "current_label",
+    "derive_cluster_fields",
+    "infer_awards",
+    "refresh_cluster_labels",
+]
 
 LEVEL_RANK = {"BRONZE": 0, "SILVER": 1, "GOLD": 2}
 # Rounds of "derive, write, check" before giving up on a history that keeps changing.
@@ -57,6 +64,13 @@ def current_label(docs: Sequence[LabelDoc]) -> CurrentLabel | None:
     }
 
 
+def derive_cluster_fields(docs: Sequence[LabelDoc]) -> dict[str, Any]:
+    """The fields a cluster document derives from its label history (award dates already
+    inferred); empty for no history. A new derived field is added here, and nowhere else."""
+    label = current_label(docs)
+    return {} if label is None else {"label": label}
+
+
 async def refresh_cluster_labels(db: Database, cluster: str, *, session: Any = None) -> None:
     """Recompute `cluster`'s inferred award dates and its derived label fields from the
     labels collection, writing only what differs. A cluster without labels keeps its
@@ -70,10 +84,10 @@ async def refresh_cluster_labels(db: Database, cluster: str, *, session: Any = N
                 await db[LABELS].update_one(
                     {"_id": doc["_id"]}, {"$set": {"awardedOn": doc["awardedOn"]}}, session=session
                 )
-        label = current_label(derived)
-        if label is None:
+        fields = derive_cluster_fields(derived)
+        if not fields:
             return
-        await db[CLUSTERS].update_one({"_id": cluster}, {"$set": {"label": label}}, session=session)
+        await db[CLUSTERS].update_one({"_id": cluster}, {"$set": fields}, session=session)
         # Another writer may have changed the history meanwhile: derive again until stable.
         again = [doc async for doc in db[LABELS].find({"cluster": cluster}, session=session)]
         if sorted(map(_key, again)) == sorted(map(_key, derived)):
