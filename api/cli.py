@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
-from api.keys import add_keys_parser, run_keys
+from api.keys import add_keys_parser, keys_file_problem, run_keys
 from api.settings import Settings, SettingsError
 from seed.exit_codes import ExitCode
 from seed.options import Flag, SeedOptions
@@ -139,6 +139,11 @@ def _exit_code_table() -> str:
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
+
+    problem = keys_file_problem(settings)
+    if problem is not None:
+        print(f"ecei: {problem}", file=sys.stderr)
+        return ExitCode.BAD_INPUT
 
     from api.app import create_app
 

@@ -31,6 +31,7 @@ __all__ = [
     "KeysFileError",
     "add_keys_parser",
     "create_key",
+    "keys_file_problem",
     "provision_from_file",
     "read_keys_file",
     "run_keys",
@@ -119,6 +120,18 @@ def _parse(entry: Any) -> KeyDoc:
     if entry.get("revokedAt"):
         doc["revokedAt"] = datetime.fromisoformat(entry["revokedAt"])
     return doc
+
+
+def keys_file_problem(settings: Settings) -> str | None:
+    """Why the server could not use its `ECEI_KEYS_FILE`, or None; checked before serving
+    so that a bad file stops `ecei serve` with one line."""
+    if settings.keys_file is None:
+        return None
+    try:
+        read_keys_file(settings.keys_file)
+    except KeysFileError as exc:
+        return f"ECEI_KEYS_FILE: {exc}"
+    return None
 
 
 async def provision_from_file(db: Database, path: str | Path) -> int:

@@ -96,3 +96,15 @@ def test_a_bad_keys_file_names_the_line(tmp_path: Path, line: str, message: str)
     path.write_text(line + "\n", encoding="utf-8")
     with pytest.raises(KeysFileError, match=message):
         read_keys_file(path)
+
+
+def test_serve_refuses_a_bad_keys_file_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "keys.jsonl"
+    path.write_text("not json\n", encoding="utf-8")
+    monkeypatch.setenv("ECEI_KEYS_FILE", str(path))
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ecei: ECEI_KEYS_FILE: keys.jsonl:1: not a key entry")
+    assert len(err.strip().splitlines()) == 1

@@ -164,3 +164,15 @@ async def test_a_mutation_on_a_real_server(mongodb: Database) -> None:
     cluster = await mongodb[CLUSTERS].find_one({"_id": CLUSTER})
     assert cluster is not None
     assert cluster["label"]["validUntil"] == datetime(2017, 2, 1)
+
+
+async def test_a_load_that_replaces_a_document_raises_its_version(db: Database) -> None:
+    await load_shipped(db, sample_interviews=False)
+    await db[CLUSTERS].update_one({"_id": CLUSTER}, {"$set": {"name": "Edited", "version": 4}})
+    report = await load_shipped(db, sample_interviews=False)
+    assert report.writes[CLUSTERS].updated == 1
+    cluster = await db[CLUSTERS].find_one({"_id": CLUSTER})
+    assert cluster is not None
+    assert (cluster["name"], cluster["version"]) == ("Pôle EMC²", 5)
+    again = await load_shipped(db, sample_interviews=False)
+    assert again.writes[CLUSTERS].updated == 0  # a version alone is no difference
