@@ -10,6 +10,8 @@
 | `enums`, `inputs`, `scalars` | enums, filter and order inputs, the `Date` scalar    |
 | `nodes`, `ids` | the `Node` interface and opaque global IDs                         |
 | `context`, `loaders` | the per-request context and its DataLoaders                  |
+| `mutations`   | the mutations' inputs, payloads and `UserError`                     |
+| `access`      | `RateLimit`, `AuditEntry` and its connection, `ApiKey`              |
 
 Types call the store for every read and `schema.rules` for every rule.
 """
