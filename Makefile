@@ -11,12 +11,13 @@ CONSTRAINTS := requirements/constraints.txt
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev,tracing]'
 	touch $(STAMP)
 
 .PHONY: help
-help: ## list the targets
+help: ## list the targets, and what CI runs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@echo "CI runs .ci/run: $$(grep -E '^make ' .ci/run | paste -sd, - | sed 's/,/, /g')"
 
 .PHONY: install
 install: $(STAMP) ## create .venv and install the project with its dev tools
@@ -26,7 +27,7 @@ lock: ## resolve the dependencies afresh and pin them in requirements/constraint
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	$(PYTHON) -m venv "$$tmp/venv"; \
 	"$$tmp/venv/bin/python" -m pip install --quiet --upgrade pip; \
-	"$$tmp/venv/bin/python" -m pip install --quiet -e '.[dev]'; \
+	"$$tmp/venv/bin/python" -m pip install --quiet -e '.[dev,tracing]'; \
 	{ echo "# Exact versions of every runtime and dev dependency, resolved from pyproject.toml's"; \
 	  echo "# ranges by \`make lock\`; \`make install\` (and so CI) installs with \`-c\` this file."; \
 	  echo "# Written by \`make lock\`: do not edit by hand."; \
@@ -72,12 +73,19 @@ export-schema: $(STAMP) ## write schema/schema.graphql from the code
 	$(BIN)/ecei export-schema
 
 .PHONY: audit
-audit: $(STAMP) ## GraphQL-over-HTTP conformance audit against a local server (needs node)
+audit: $(STAMP) ## GraphQL-over-HTTP conformance audit against a server it starts on 127.0.0.1:8787, or AUDIT_PORT (needs node and npm)
 	scripts/http-audit.sh
 
 .PHONY: vendor-graphiql
 vendor-graphiql: $(STAMP) ## refresh GraphiQL's vendored files after a Strawberry upgrade (needs npm)
 	$(BIN)/python scripts/vendor_graphiql.py
+
+# 50 clients for 60 s, at 1 and then 2 workers; e.g. LOAD_ARGS="--clients 10 --duration 10"
+LOAD_ARGS ?= --serve --workers 1 2
+
+.PHONY: load
+load: $(STAMP) ## load test: concurrent clients against `ecei serve` on loopback (scripts/load.py)
+	$(BIN)/python scripts/load.py $(LOAD_ARGS)
 
 .PHONY: bench
 bench: $(STAMP) ## measure request latency on the embedded store

@@ -1,4 +1,5 @@
-"""The Starlette application: `/graphql`, `/healthz`, `/readyz`.
+"""The Starlette application: `/graphql`, `/export/clusters.csv`, `/healthz`, `/readyz`,
+and the index at `/`.
 
 The database connection is opened in the lifespan (never at import time). The embedded
 store (no `MONGODB_URI`) is empty at start, so it is seeded with the shipped data; a server
@@ -13,6 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -23,8 +25,15 @@ from starlette.staticfiles import StaticFiles
 from api.body_limit import BodySizeLimit
 from api.budgets import BudgetLimits
 from api.database import Connection, connect
+from api.export import EXPORT_PATH, ClusterExport
 from api.graphiql import GRAPHIQL_ASSETS_DIR, GRAPHIQL_ASSETS_PATH
+from api.headers import SafeHeaders, cached_as
+from api.http_errors import UnhandledErrors, http_exception
+from api.index import index_endpoint
 from api.keys import provision_from_file
+from api.lifecycle import DrainGate
+from api.metrics import metrics_endpoint
+from api.observe import OperationRecorder, RequestObserver
 from api.settings import Settings
 from api.view import GraphQLView
 from schema.build import build_schema
@@ -70,35 +79,61 @@ def create_app(
             )
         return JSONResponse({"status": "ready"})
 
+    schema = build_schema(production=settings.production, extra_extensions=[OperationRecorder])
     view = GraphQLView(
-        build_schema(production=settings.production),
+        schema,
         production=settings.production,
         min_group_size=settings.min_group_size,
         publish_results=settings.publish_results,
         budgets=BudgetLimits(settings.budget_per_hour, settings.anonymous_budget_per_hour),
+        cache_max_age=settings.cache_max_age,
     )
-    middleware = [Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)]
+    # Outermost first. The request id, log line and metrics cover every answer below;
+    # SafeHeaders only adds headers; CORS is outside everything that answers (errors, the
+    # body-size limit included), so a browser can read every answer.
+    middleware = [Middleware(RequestObserver), Middleware(SafeHeaders), Middleware(DrainGate)]
     if settings.cors_origins:
         middleware.append(
             Middleware(
                 CORSMiddleware,
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["GET", "POST"],
-                # Authorization: browser clients send API keys as bearer tokens. Cookies are
-                # not used, so credentials stay off (no Access-Control-Allow-Credentials).
-                allow_headers=["Accept", "Authorization", "Content-Type"],
+                # ECEI_CORS_HEADERS; its default lists Authorization: browser clients send
+                # API keys as bearer tokens. Cookies are not used, so credentials stay off
+                # (no Access-Control-Allow-Credentials).
+                allow_headers=list(settings.cors_headers),
+                expose_headers=["ETag", "Retry-After"],
                 max_age=600,
             )
         )
+    middleware += [
+        Middleware(UnhandledErrors),
+        Middleware(
+            BodySizeLimit,
+            max_bytes=settings.max_body_bytes,
+            timeout=settings.body_timeout_seconds,
+        ),
+    ]
     routes: list[BaseRoute] = [
+        Route("/", index_endpoint(settings), methods=["GET"]),
         Route("/graphql", view),
+        Route(
+            EXPORT_PATH,
+            ClusterExport(schema, production=settings.production).endpoint,
+            methods=["GET"],
+        ),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
     ]
+    if settings.metrics:
+        routes.append(Route("/metrics", metrics_endpoint(settings.metrics_token), methods=["GET"]))
     if not settings.production:  # GraphiQL's scripts and styles, served with the page
-        routes.append(Mount(GRAPHIQL_ASSETS_PATH, StaticFiles(directory=GRAPHIQL_ASSETS_DIR)))
+        # Revalidated on each use (StaticFiles answers If-None-Match with 304).
+        assets = cached_as(StaticFiles(directory=GRAPHIQL_ASSETS_DIR), "no-cache")
+        routes.append(Mount(GRAPHIQL_ASSETS_PATH, assets))
     return Starlette(
         routes=routes,
         middleware=middleware,
+        exception_handlers={HTTPException: http_exception},
         lifespan=lifespan,
     )

@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import importlib.metadata
+import os
 import shutil
 import sys
 import textwrap
@@ -49,11 +51,21 @@ def _parser() -> argparse.ArgumentParser:
         prog="ecei",
         description="GraphQL API for the ESCA cluster excellence label directory.",
     )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"%(prog)s {importlib.metadata.version('ecei-api')}",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="run the API under uvicorn")
     serve.add_argument("--host", help=f"bind address (default: ECEI_HOST or {Settings.host})")
     serve.add_argument("--port", type=int, help=f"port (default: ECEI_PORT or {Settings.port})")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help=f"server processes (default: ECEI_WORKERS or {Settings.workers})",
+    )
 
     export = sub.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument(
@@ -138,23 +150,38 @@ def _exit_code_table() -> str:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    import uvicorn
+    from api.server import serve
+    from api.tracing import TracingError, check
 
     problem = keys_file_problem(settings)
     if problem is not None:
         print(f"ecei: {problem}", file=sys.stderr)
         return ExitCode.BAD_INPUT
-
-    from api.app import create_app
-
-    uvicorn.run(
-        create_app(settings),
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        log_level="info",
-        proxy_headers=False,
-    )
+    workers: int = args.workers or settings.workers
+    if not 1 <= workers <= 64:
+        print(f"ecei: --workers must be between 1 and 64, not {workers}", file=sys.stderr)
+        return ExitCode.BAD_INPUT
+    try:
+        check(os.environ)
+    except TracingError as exc:
+        print(f"ecei: {exc}", file=sys.stderr)
+        return ExitCode.BAD_INPUT
+    host: str = args.host or settings.host
+    port: int = args.port or settings.port
+    print(startup_line(settings, host, port), file=sys.stderr, flush=True)
+    serve(settings, host, port, workers)
     return ExitCode.OK
+
+
+def startup_line(settings: Settings, host: str, port: int) -> str:
+    """What `ecei serve` says first: where to point a client, and which store answers."""
+    shown = f"[{host}]" if ":" in host else host
+    if settings.embedded:
+        store = "the embedded in-memory store, seeded with the shipped data (MONGODB_URI unset)"
+    else:  # the URI may hold a password: never shown
+        store = f"MongoDB from MONGODB_URI, database {settings.db_name!r}"
+    ide = "GraphiQL off" if settings.production else "GraphiQL on"
+    return f"ecei: serving http://{shown}:{port}/graphql on {store}; {settings.environment}, {ide}"
 
 
 def _export_schema(args: argparse.Namespace) -> int:

@@ -23,6 +23,8 @@ from dataclasses import replace
 from cross_web import HTTPException
 from strawberry.http import GraphQLRequestData
 
+from api.metrics import PERSISTED_QUERIES
+
 __all__ = ["NOT_FOUND", "PersistedQueries", "PersistedQueryNotFound"]
 
 NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
@@ -59,10 +61,13 @@ class PersistedQueries:
             if hashlib.sha256(request.query.encode("utf-8")).hexdigest() != digest:
                 raise HTTPException(400, "persistedQuery: sha256Hash does not match the query")
             self._remember(digest, request.query)
+            PERSISTED_QUERIES.labels("registered").inc()
             return request
         query = self._queries.get(digest)
         if query is None:
+            PERSISTED_QUERIES.labels("miss").inc()
             raise PersistedQueryNotFound
+        PERSISTED_QUERIES.labels("hit").inc()
         self._queries.move_to_end(digest)
         return replace(request, query=query)
 

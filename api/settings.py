@@ -13,7 +13,11 @@ is written in the class and nowhere else.
 - `ECEI_MIN_GROUP_SIZE`: aggregates over fewer clusters are withheld.
 - `ECEI_MAX_BODY_BYTES`: larger request bodies get 413.
 - `ECEI_DB_TIMEOUT_MS`: server selection and per-operation timeout.
-- `ECEI_CORS_ORIGINS`: comma-separated allowlist of origins; empty sends no CORS headers.
+- `ECEI_CORS_ORIGINS`: comma-separated allowlist of origins, each `scheme://host[:port]`
+  (or `*` alone); empty sends no CORS headers.
+- `ECEI_CORS_HEADERS`: comma-separated request headers a cross-origin client may send.
+- `ECEI_CACHE_MAX_AGE`: seconds a shared cache or a browser may keep a successful GET
+  response of `/graphql` (`Cache-Control: public, max-age=N`).
 - `ECEI_PUBLISH_RESULTS`: serve the individual results of real (non-sample) interviews.
   They are confidential: by default only aggregates over at least `ECEI_MIN_GROUP_SIZE`
   clusters are served from them. A server-wide override: without it, an API key with the
@@ -23,15 +27,48 @@ is written in the class and nowhere else.
   embedded store, which the `ecei keys` command cannot reach.
 - `ECEI_BUDGET_PER_HOUR`, `ECEI_ANONYMOUS_BUDGET_PER_HOUR`: query budget, in points, of
   each API key and of each anonymous client address per hour (`api.budgets`).
+- `ECEI_WORKERS`: server processes of `ecei serve` (see `api.server`).
+- `ECEI_SHUTDOWN_GRACE_SECONDS`: on SIGTERM, how long in-flight requests may take to finish.
+- `ECEI_HEADER_TIMEOUT_SECONDS`, `ECEI_BODY_TIMEOUT_SECONDS`: a client that has not sent
+  its request headers, or its whole body, within this long is cut off (408).
+- `ECEI_KEEP_ALIVE_SECONDS`: an idle keep-alive connection is closed after this long.
+- `ECEI_MAX_CONNECTIONS`: connections (and requests) one process serves at once; more get
+  503.
+- `ECEI_READ_PREFERENCE`: where aggregate reads go on a replica set (`primary`,
+  `primaryPreferred`, `secondary`, `secondaryPreferred`, `nearest`).
+- `ECEI_METRICS`: serve Prometheus metrics on `/metrics`; `ECEI_METRICS_TOKEN`
+  (`metrics_token`): the bearer token a scraper must send, required in production.
+- `ECEI_LOG_FORMAT`: `json` or `text`; unset means text on a terminal, JSON otherwise.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["Settings", "SettingsError"]
+from schema.rules.limits import DEFAULT_MIN_GROUP_SIZE
+
+__all__ = ["DEFAULT_CORS_HEADERS", "READ_PREFERENCES", "Settings", "SettingsError"]
+
+# What common clients send: Apollo Client's own headers besides the usual ones.
+DEFAULT_CORS_HEADERS = (
+    "Accept",
+    "Authorization",
+    "Content-Type",
+    "apollographql-client-name",
+    "apollographql-client-version",
+    "apollo-require-preflight",
+    "x-apollo-operation-name",
+)
+# An origin as browsers send it: scheme, host, optional port; no path, not even "/".
+_ORIGIN = re.compile(
+    r"[A-Za-z][A-Za-z0-9+.-]*://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?"
+)
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+# The read preference modes of a MongoDB connection, by their connection-string names.
+READ_PREFERENCES = ("primary", "primaryPreferred", "secondary", "secondaryPreferred", "nearest")
 
 
 class SettingsError(ValueError):
@@ -45,14 +82,26 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     environment: str = "development"
-    min_group_size: int = 3
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE
     max_body_bytes: int = 65536
     db_timeout_ms: int = 5000
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
+    cors_headers: tuple[str, ...] = DEFAULT_CORS_HEADERS
+    cache_max_age: int = 60
     publish_results: bool = False
     keys_file: str | None = None
     budget_per_hour: int = 20000
     anonymous_budget_per_hour: int = 5000
+    workers: int = 1
+    shutdown_grace_seconds: int = 20
+    header_timeout_seconds: int = 10
+    body_timeout_seconds: int = 20
+    keep_alive_seconds: int = 5
+    max_connections: int = 1000
+    read_preference: str = "primary"
+    metrics: bool = False
+    metrics_token: str | None = field(default=None, repr=False)
+    log_format: str | None = None
 
     @property
     def production(self) -> bool:
@@ -84,7 +133,29 @@ class Settings:
                 f'ECEI_DB_NAME must be a MongoDB database name (no / \\ . space " $, '
                 f"at most 63 characters), not {db_name!r}"
             )
-        origins = tuple(o.strip() for o in env.get("ECEI_CORS_ORIGINS", "").split(",") if o.strip())
+        read_preference = env.get("ECEI_READ_PREFERENCE", "").strip() or default.read_preference
+        if read_preference not in READ_PREFERENCES:
+            raise SettingsError(
+                f"ECEI_READ_PREFERENCE must be one of {', '.join(READ_PREFERENCES)}, "
+                f"not {read_preference!r}"
+            )
+        metrics = _bool(env, "ECEI_METRICS", default.metrics)
+        metrics_token = env.get("ECEI_METRICS_TOKEN", "").strip() or default.metrics_token
+        if metrics and environment == "production" and metrics_token is None:
+            raise SettingsError(
+                "ECEI_METRICS_TOKEN must be set when ECEI_METRICS is on in production "
+                "(scrapers then send it as a bearer token)"
+            )
+        log_format = env.get("ECEI_LOG_FORMAT", "").strip().lower() or default.log_format
+        if log_format not in (None, "json", "text"):
+            raise SettingsError(f"ECEI_LOG_FORMAT must be 'json' or 'text', not {log_format!r}")
+        origins = _origins(env.get("ECEI_CORS_ORIGINS", ""))
+        headers = _list(env.get("ECEI_CORS_HEADERS", ""))
+        for header in headers:
+            if not _HEADER_NAME.fullmatch(header):
+                raise SettingsError(
+                    f"ECEI_CORS_HEADERS must be comma-separated header names, not {header!r}"
+                )
         return cls(
             mongodb_uri=uri,
             db_name=db_name,
@@ -97,6 +168,8 @@ class Settings:
             ),
             db_timeout_ms=_int(env, "ECEI_DB_TIMEOUT_MS", default.db_timeout_ms, 100, 600_000),
             cors_origins=origins or default.cors_origins,
+            cors_headers=headers or default.cors_headers,
+            cache_max_age=_int(env, "ECEI_CACHE_MAX_AGE", default.cache_max_age, 0, 31_536_000),
             publish_results=_bool(env, "ECEI_PUBLISH_RESULTS", default.publish_results),
             keys_file=env.get("ECEI_KEYS_FILE", "").strip() or default.keys_file,
             budget_per_hour=_int(
@@ -109,7 +182,45 @@ class Settings:
                 1,
                 100_000_000,
             ),
+            workers=_int(env, "ECEI_WORKERS", default.workers, 1, 64),
+            shutdown_grace_seconds=_int(
+                env, "ECEI_SHUTDOWN_GRACE_SECONDS", default.shutdown_grace_seconds, 1, 600
+            ),
+            header_timeout_seconds=_int(
+                env, "ECEI_HEADER_TIMEOUT_SECONDS", default.header_timeout_seconds, 1, 600
+            ),
+            body_timeout_seconds=_int(
+                env, "ECEI_BODY_TIMEOUT_SECONDS", default.body_timeout_seconds, 1, 600
+            ),
+            keep_alive_seconds=_int(
+                env, "ECEI_KEEP_ALIVE_SECONDS", default.keep_alive_seconds, 1, 600
+            ),
+            max_connections=_int(env, "ECEI_MAX_CONNECTIONS", default.max_connections, 1, 100_000),
+            read_preference=read_preference,
+            metrics=metrics,
+            metrics_token=metrics_token,
+            log_format=log_format,
         )
+
+
+def _list(raw: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    """The origins of `ECEI_CORS_ORIGINS`. Browsers send `Origin` as scheme and host, so
+    an origin written otherwise (`example.org`, `https://example.org/`) would never match:
+    refused here rather than silently allowing nothing."""
+    origins = _list(raw)
+    if origins == ("*",):
+        return origins
+    for origin in origins:
+        if not _ORIGIN.fullmatch(origin):
+            raise SettingsError(
+                "ECEI_CORS_ORIGINS must be comma-separated origins of the form "
+                f"scheme://host[:port] with no path (or * alone), not {origin!r}"
+            )
+    return origins
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:

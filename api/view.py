@@ -13,9 +13,17 @@ It follows the GraphQL-over-HTTP specification on top of Strawberry's view:
   client parses every answer the same way;
 - automatic persisted queries (`api.persisted`): a hash can stand for a known query; a
   persisted mutation sent over GET is refused like any other (the method decides);
-- `Authorization: Bearer <key>` names the caller (`api.auth`, 401 for a bad key), and each
-  operation is charged to the caller's budget before it runs (`api.budgets`, 429 past it,
-  the figures in `extensions.rateLimit`);
+- a JSON body that is not an object (`null`, `"x"`, `123`) gets 400, like any malformed
+  request;
+- `Authorization: Bearer <key>` names the caller (`api.auth`, 401 for a bad key; its key id
+  goes to the request log), and each operation is charged to the caller's budget before it
+  runs (`api.budgets`, 429 past it, the figures in `extensions.rateLimit`);
+- HTTP caching (`api.caching`): a successful GET answer is `public` with an ETag, anything
+  with an error or credentials `no-store`; every answer varies on `Accept` and
+  `Authorization`. A request carrying `Authorization` is always answered `no-store`, never
+  with a 304. An answer for one client only (one that reads `rateLimit`) is `no-store`
+  too, and a shareable answer carries no `extensions.rateLimit` (the figures of whoever
+  asked first would be served to everyone);
 - responses are encoded with orjson; GraphiQL (outside production) is the page of
   `api.graphiql`.
 """
@@ -39,13 +47,17 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http import process_result as strawberry_process_result
+from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
 from api.auth import caller, client_of
 from api.budgets import BudgetLimits, meter, operation_points
+from api.caching import VARY, carries_credentials, public, revalidated
 from api.graphiql import graphiql_page
+from api.headers import NO_STORE
 from api.http_errors import json_error
+from api.observe import note_result
 from api.persisted import NOT_FOUND, PersistedQueries, PersistedQueryNotFound
 from schema.errors import with_public_code
 from schema.store.documents import Database
@@ -67,6 +79,8 @@ class _SubResponse(Response):
     # PERSISTED_QUERY_NOT_FOUND is answered with 200 whatever the media type: clients of
     # the protocol read it from the body and send the query again.
     persisted_query_not_found: bool = False
+    # The answer carries errors: it is never cached.
+    has_errors: bool = False
 
 
 def _accepts_graphql_response(accept: str) -> bool:
@@ -89,6 +103,18 @@ def _accepts_graphql_response(accept: str) -> bool:
     return ours > 0 and ours >= best.get(APPLICATION_JSON, 0.0)
 
 
+def _shareable(request: Request, errors: list[GraphQLError]) -> bool:
+    """Whether the answer may be kept by a shared cache, as `_cache_headers` decides it: a
+    GET without errors, credentials or figures of one client."""
+    context = getattr(request.state, "context", None)
+    return (
+        request.method == "GET"
+        and not errors
+        and not carries_credentials(request.headers)
+        and not (isinstance(context, Context) and context.per_client)
+    )
+
+
 class GraphQLView(GraphQL[Context, None]):
     """Strawberry's ASGI view with a typed context, orjson, and GraphQL-over-HTTP statuses."""
 
@@ -100,6 +126,7 @@ class GraphQLView(GraphQL[Context, None]):
         min_group_size: int,
         publish_results: bool,
         budgets: BudgetLimits | None = None,
+        cache_max_age: int = 60,
     ) -> None:
         super().__init__(
             schema,
@@ -112,19 +139,44 @@ class GraphQLView(GraphQL[Context, None]):
         # Per-client budgets (`api.budgets`); None meters nothing.
         self.budgets = budgets
         self.persisted_queries = PersistedQueries()
+        self.cache_max_age = cache_max_age
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # no subscriptions: nothing to serve over WebSocket
             await WebSocket(scope, receive=receive, send=send).close(code=1008)
             return
+        request = Request(scope, receive=receive)
         try:
-            response = await self.run(Request(scope, receive=receive))
+            response = await self.run(request)
         except HTTPException as exc:
-            headers = getattr(exc, "headers", None)
-            if exc.status_code == 405:
-                headers = {"Allow": "POST"}
+            headers = getattr(exc, "headers", None)  # WWW-Authenticate, Retry-After
+            if exc.status_code == 405:  # over GET, only a mutation is refused
+                headers = {"Allow": "POST" if request.method == "GET" else "GET, POST"}
             response = json_error(exc.status_code, exc.reason, headers=headers)
+        response = self._cache_headers(request, response)
+        response.headers["Vary"] = VARY
         await response(scope, receive, send)
+
+    def _cache_headers(self, request: Request, response: Response) -> Response:
+        """`response` with the `Cache-Control` (and ETag) `api.caching` describes, or a 304.
+        A request with credentials is answered `no-store`, whatever it asked for."""
+        if carries_credentials(request.headers):
+            response.headers["Cache-Control"] = NO_STORE
+            return response
+        if response.media_type == "text/html":  # GraphiQL
+            return revalidated(request.headers, response, "no-cache")
+        sub = getattr(request.state, "sub_response", None)
+        context = getattr(request.state, "context", None)
+        if (
+            request.method == "GET"
+            and response.status_code == 200
+            and isinstance(sub, _SubResponse)
+            and not sub.has_errors
+            and not (isinstance(context, Context) and context.per_client)
+        ):
+            return revalidated(request.headers, response, public(self.cache_max_age))
+        response.headers["Cache-Control"] = NO_STORE
+        return response
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         # A GET carrying a persisted query's hash is an operation, not a browser visit.
@@ -132,16 +184,37 @@ class GraphQLView(GraphQL[Context, None]):
             return False
         return bool(super().should_render_graphql_ide(request))
 
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        if request.method == "POST":
+            content_type, _ = parse_content_type(request.content_type or "")
+            if "application/json" in content_type:
+                # Strawberry reads fields from any JSON value and fails on a scalar.
+                data = self.parse_json(await request.get_body())
+                if not isinstance(data, dict | list):
+                    raise HTTPException(
+                        400, 'the request body must be a JSON object such as {"query": "…"}'
+                    )
+        return await super().parse_http_body(request)
+
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        db: Database = request.app.state.connection.db
-        return Context.create(
+        connection = request.app.state.connection
+        db: Database = connection.db
+        principal = await caller(request, db)  # HTTP 401 for a bad API key
+        if principal is not None:
+            request.state.key_id = principal.key_id  # for the request log (`api.observe`)
+        context = Context.create(
             db,
+            aggregate_db=connection.aggregate_db,
             min_group_size=self.min_group_size,
             publish_results=self.publish_results,
-            principal=await caller(request, db),  # HTTP 401 for a bad API key
+            principal=principal,
         )
+        request.state.context = context  # read by `_cache_headers`
+        return context
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
         sub = _SubResponse()
@@ -205,9 +278,14 @@ class GraphQLView(GraphQL[Context, None]):
     ) -> GraphQLHTTPResponse:
         errors: list[GraphQLError] = [with_public_code(e) for e in result.errors or []]
         result.errors = errors or None
+        note_result(result)
         response = strawberry_process_result(result)
+        if errors:
+            sub_response = request.state.sub_response
+            if isinstance(sub_response, _SubResponse):
+                sub_response.has_errors = True
         budget = getattr(request.state, "rate_limit", None)
-        if budget is not None:
+        if budget is not None and not _shareable(request, errors):
             response["extensions"] = {
                 **(response.get("extensions") or {}),
                 "rateLimit": {

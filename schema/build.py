@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import strawberry
 from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
@@ -24,13 +27,16 @@ class DirectorySchema(strawberry.Schema):
         are logged with their detail by `MaskInternalErrors` before being masked."""
 
 
-def build_schema(*, production: bool) -> strawberry.Schema:
-    """The schema; `production` turns off introspection and "Did you mean" suggestions."""
+def build_schema(
+    *, production: bool, extra_extensions: Sequence[Callable[[], Any] | type[Any]] = ()
+) -> strawberry.Schema:
+    """The schema; `production` turns off introspection and "Did you mean" suggestions.
+    `extra_extensions` run after the guards (the server's metrics and logs add theirs)."""
     return DirectorySchema(
         query=Query,
         mutation=Mutation,
         types=[Cluster, Portfolio, Label, Indicator, Interview],
-        extensions=schema_extensions(production=production),
+        extensions=[*schema_extensions(production=production), *extra_extensions],
         config=StrawberryConfig(
             disable_field_suggestions=production,
             scalar_map=SCALAR_MAP,

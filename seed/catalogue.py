@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from schema.rules.vocabulary import AREAS, UNITS, Evidence, Unit
+from schema.rules.vocabulary import AREAS, UNITS, EvidenceLevel, Unit
 from schema.store.documents import IndicatorDoc
 from seed.errors import InputError, RowError, file_name
 from seed.source import json_items
@@ -25,7 +25,7 @@ from seed.vocabulary import Portfolios, load_portfolios
 __all__ = ["CATALOGUE_PATH", "EVIDENCE", "Area", "Catalogue", "load_catalogue"]
 
 CATALOGUE_PATH = Path(__file__).parent / "data" / "indicators-bronze-36-2010.json"
-EVIDENCE: tuple[Evidence, ...] = ("CONFIRMED", "AREA_CONFIRMED", "INFERRED")
+EVIDENCE: tuple[EvidenceLevel, ...] = ("CONFIRMED", "AREA_CONFIRMED", "INFERRED")
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ def load_catalogue(
     """
     vocabulary = portfolios or load_portfolios()
     name = file_name(path)
-    document, items = json_items(path, "indicators")
+    document, items, errors = json_items(path, "indicators")
     header = {key: document.get(key) for key in ("version", "title", "disclaimer")}
     for key, value in header.items():
         if not isinstance(value, str) or not value.strip():
@@ -68,7 +68,6 @@ def load_catalogue(
     by_area = {area.code: area for area in areas}
     version = cast(str, header["version"])
     indicators: list[IndicatorDoc] = []
-    errors: list[RowError] = []
     lines: dict[str, int] = {}
     for line, item in items:
         try:
@@ -156,7 +155,7 @@ def _indicator(
         "description": item["description"],
         "unit": cast(Unit, unit),
         "higherIsBetter": higher,
-        "evidence": cast(Evidence, evidence),
+        "evidence": cast(EvidenceLevel, evidence),
     }
     if unit == "RATING" or "scale" in item:
         # Required for RATING; optional bounds for other numeric units (a PERCENT change

@@ -10,12 +10,15 @@ Import format (one file, any number of interviews):
 ```
 
 `cluster` is a cluster's slug or its published name (matched on its search key, with
-`country` when given). Results are checked by `schema.rules.results`, the rules the
-`recordInterview` mutation applies too: numbers for the numeric units (PERCENT within
-0..100 or the indicator's own scale, YEAR between 1900 and the interview, RATING an integer
-within the scale), true/false for BOOL, one of the choices for ENUM, a list of strings for
-LIST; null means not answered. A rating is RED, YELLOW, GREEN or null, and only indicators
-with a direction (`higherIsBetter` not null) are rated.
+`country` when given). `conductedOn` lies within 1990-01-01 .. today + 10 years. Results
+are checked by `schema.rules.results`, the rules the `recordInterview` mutation applies
+too: finite numbers for the numeric units (within the indicator's own scale when it has
+one; otherwise PERCENT within 0..100, RATING a whole number within 1..5, COUNT, EUR, FTE
+and YEARS from 0 to their `CEILINGS`, YEAR a whole year from 1900 to the interview's),
+true/false for BOOL, one of the choices for ENUM, a list of strings for LIST; null means
+not answered. A rating is RED, YELLOW, GREEN or null, and only indicators with a direction
+(`higherIsBetter` not null) are rated. Texts (the cluster reference, recommendations, LIST
+items) follow the rules of `schema.rules.values`, as for the mutations.
 
 Sample interviews are generated, never real: one per cluster at its inferred interview
 date, `isSample` true. Each cluster draws from its own `random.Random(f"{seed}:{cluster}")`
@@ -30,15 +33,24 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from schema.rules.results import ResultProblem, check_results
+from schema.rules.results import CEILINGS, EARLIEST_YEAR, ResultProblem, check_results
 from schema.rules.vocabulary import Light
 from schema.store.documents import IndicatorDoc, IndicatorResultDoc, InterviewDoc
 from seed.catalogue import Catalogue
 from seed.errors import InputError, RowError, file_name
-from seed.rows import check_country
+from seed.rows import (
+    MAX_TEXT_CHARS,
+    check_country,
+    check_date,
+    check_name,
+    check_text,
+    parse_iso_date,
+)
 from seed.source import json_items
 
 __all__ = [
+    "CEILINGS",
+    "EARLIEST_YEAR",
     "SAMPLE_SEED",
     "SAMPLE_SOURCE",
     "InterviewInput",
@@ -52,7 +64,7 @@ SAMPLE_SOURCE = "generated sample"
 _FIELDS = frozenset({"cluster", "country", "conductedOn", "results", "recommendations"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InterviewInput:
     """One imported interview before its cluster reference is resolved by the loader."""
 
@@ -69,7 +81,7 @@ def parse_interviews(
     path: Path, catalogue: Catalogue
 ) -> tuple[list[InterviewInput], list[RowError]]:
     name = file_name(path)
-    document, items = json_items(path, "interviews")
+    document, items, errors = json_items(path, "interviews")
     version = document.get("catalogueVersion")
     if version != catalogue.version:
         raise InputError(
@@ -77,7 +89,6 @@ def parse_interviews(
         )
     indicators = catalogue.by_code()
     interviews: list[InterviewInput] = []
-    errors: list[RowError] = []
     for line, item in items:
         try:
             interviews.append(_interview(item, indicators, name, line))
@@ -97,16 +108,15 @@ def _interview(
     cluster = item.get("cluster")
     if not isinstance(cluster, str) or not cluster.strip():
         raise RowError(file, line, "cluster", str(cluster), "missing cluster name or slug")
+    check_name(cluster, file, line, "cluster")
     country = item.get("country")
     if country is not None:
         check_country(str(country), file, line)
     raw_date = item.get("conductedOn")
-    try:
-        conducted_on = date.fromisoformat(raw_date) if isinstance(raw_date, str) else None
-    except ValueError:
-        conducted_on = None
+    conducted_on = parse_iso_date(raw_date)
     if conducted_on is None:
         raise RowError(file, line, "conductedOn", str(raw_date), "not a YYYY-MM-DD calendar date")
+    check_date(conducted_on, file, line, "conductedOn", str(raw_date))
     raw_results = item.get("results")
     if not isinstance(raw_results, list):
         raise RowError(file, line, "results", str(raw_results), "must be a list")
@@ -122,6 +132,8 @@ def _interview(
         raise RowError(
             file, line, "recommendations", str(recommendations), "must be a list of strings"
         )
+    for text in recommendations:
+        check_text(text, file, line, "recommendations", limit=MAX_TEXT_CHARS)
     return InterviewInput(
         cluster=cluster,
         country=country,
@@ -254,7 +266,9 @@ def _sample_value(
     low: float
     high: float
     if unit == "YEAR":
-        low, high = 1990, min(2012, conducted_on.year - 1)
+        high = min(2012, conducted_on.year - 1)
+        # A label from 1990 has its interview in 1988: establishment years before it.
+        low = 1990 if high >= 1990 else max(EARLIEST_YEAR, high - 10)
     elif unit == "RATING":
         scale = indicator.get("scale", {"min": 1, "max": 5})
         low, high = scale["min"], scale["max"]

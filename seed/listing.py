@@ -18,7 +18,15 @@ from datetime import date
 from pathlib import Path
 
 from seed.errors import InputError, RowError, file_name
-from seed.rows import WEBSITE_PREFIXES, ListingRow, Parsed, website_warnings
+from seed.rows import (
+    WEBSITE_PREFIXES,
+    ListingRow,
+    Parsed,
+    check_date,
+    check_name,
+    check_website,
+    website_warnings,
+)
 from seed.source import read_lines
 from seed.vocabulary import Portfolios, load_portfolios
 
@@ -47,13 +55,12 @@ def parse_listing(
     vocabulary = portfolios or load_portfolios()
     name = file_name(path)
     lines = read_lines(path)
-    start = next((i for i, (_, text) in enumerate(lines) if HEADER.fullmatch(text.strip())), None)
-    if start is None:
+    if not any(HEADER.fullmatch(text.strip()) for _, text in lines):
         raise InputError(
             name, None, "no table header 'Name Comparative portfolio www Label valid until'"
         )
     parsed = Parsed()
-    for number, text in lines[start + 1 :]:
+    for number, text in lines:  # the rows after the header, read one at a time
         if not text.strip():
             continue
         try:
@@ -70,14 +77,20 @@ def parse_listing_date(value: str, file: str, line: int) -> date:
             file, line, "valid_until", value, "missing or not a YYYY/MM/DD date at the row's end"
         )
     try:
-        return date(int(match[1]), int(match[2]), int(match[3]))
+        day = date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
         raise RowError(file, line, "valid_until", value, "not a calendar date") from None
+    return check_date(day, file, line, "valid_until", value)
 
 
 def _row(text: str, portfolios: Portfolios, country: str, file: str, line: int) -> ListingRow:
     # Columns are separated by spaces; runs of spaces or tabs between columns and around
     # the row are tolerated. Only ASCII blanks separate: a no-break space is part of a name.
+    dates = _DATE.findall(text)
+    if len(dates) > 1:
+        raise RowError(
+            file, line, "row", text, f"holds {len(dates)} dates: looks like two rows run together"
+        )
     rest, last = _split_last(text.strip(_BLANKS))
     valid_until = parse_listing_date(last, file, line)
     website: str | None = None
@@ -99,6 +112,9 @@ def _row(text: str, portfolios: Portfolios, country: str, file: str, line: int) 
     cluster = rest[: -len(portfolio)].rstrip(_BLANKS)
     if not cluster.strip():
         raise RowError(file, line, "name", cluster, "empty name before the portfolio")
+    check_name(cluster, file, line)
+    if website is not None:
+        check_website(website, file, line)
     warnings = website_warnings(website, file, line) if website else ()
     return ListingRow(
         name=cluster,

@@ -13,10 +13,12 @@ Semantics:
 - **Natural keys.** A cluster keeps the `_id` it was first given; a new one gets the slug of
   its name, or on a collision with another cluster `-{country}`, then `-2`, `-3`... Labels,
   portfolios, indicators and interviews use the keys of `schema.store.documents`.
-- **Label history.** A renewal adds a label document; the cluster's embedded `label` is the
-  one with the latest `validUntil`, and its award date is inferred (`awardedOnInferred`),
-  as a renewal when the cluster holds an earlier BRONZE label. Both derivations are
-  `schema.store.labels`, which the mutations call too. A load never deletes.
+- **Label history.** A renewal adds a label document; the cluster embeds its whole history
+  (`history`, each label with the last day it is in force) and its current `label`, the
+  last one awarded. Award dates are inferred (`awardedOnInferred`), as a renewal when the
+  cluster holds an earlier BRONZE label. Both derivations are `schema.store.labels`
+  (`derive_cluster_fields`, which calls `schema.store.documents.embedded_labels`), which
+  the mutations call too. A load never deletes.
 - **Idempotent writes.** Existing documents are read with one `find` per collection and
   compared in Python; only new documents are inserted and changed ones replaced, so a second
   identical load writes nothing. There are no transactions: writes go in the order
@@ -28,9 +30,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from schema.rules.editing import slug_candidates
+from schema.rules.labels import LEVEL_RANK, in_force_order
 from schema.rules.text import compact_key, search_key, slugify
 from schema.store.documents import (
     CLUSTERS,
@@ -43,10 +47,11 @@ from schema.store.documents import (
     InterviewDoc,
     LabelDoc,
     PortfolioDoc,
+    award,
     to_stored,
 )
 from schema.store.indexes import ensure_indexes
-from schema.store.labels import LEVEL_RANK, derive_cluster_fields, infer_awards
+from schema.store.labels import derive_cluster_fields, infer_awards
 from seed.catalogue import Catalogue
 from seed.errors import RowError, ValidationFailed
 from seed.interviews import SAMPLE_SEED, InterviewInput, interview_doc, sample_interview
@@ -61,6 +66,9 @@ BATCH_SIZE = 500
 Progress = Callable[[int, int], None]
 
 NaturalKey = tuple[str, str]  # (search_key(name), country)
+# Folding text is the loader's main cost on large inputs: a listing has a few portfolios
+# for many rows, so their slugs are computed once.
+_portfolio_slug = lru_cache(maxsize=256)(slugify)
 
 
 @dataclass
@@ -109,7 +117,7 @@ async def load(
     }
     for key, rows in list(groups.items()):
         existing = known.get(key)
-        if existing is not None and existing["portfolio"] != slugify(rows[0].portfolio):
+        if existing is not None and existing["portfolio"] != _portfolio_slug(rows[0].portfolio):
             for row in rows:
                 errors.append(
                     RowError(
@@ -155,7 +163,7 @@ async def load(
     for key, rows in groups.items():
         cluster = ids[key]
         clusters[cluster] = _cluster_doc(
-            cluster, rows, known.get(key), list(history[cluster].values()), labels
+            cluster, key[0], rows, known.get(key), list(history[cluster].values()), labels
         )
 
     interviews = await _interviews(db, data, clusters, history, labels, errors, sample_seed)
@@ -231,16 +239,18 @@ async def _assign_ids(
     known: Mapping[NaturalKey, dict[str, Any]],
 ) -> dict[NaturalKey, str]:
     ids = {key: known[key]["_id"] for key in groups if key in known}
+    bases = {key: slugify(rows[0].name) for key, rows in groups.items() if key not in ids}
 
     def candidates(key: NaturalKey, start: int, stop: int) -> list[str]:
-        return list(slug_candidates(groups[key][0].name, key[1], start, stop))
+        return list(slug_candidates(groups[key][0].name, key[1], start, stop, base=bases[key]))
 
     taken: set[str] = set(ids.values())
     start, stop = 2, 10
     pending = [key for key in groups if key not in ids]
     while pending:
-        wanted = [c for key in pending for c in candidates(key, start, stop)]
-        taken |= {doc["_id"] for doc in await _find(db, CLUSTERS, {"_id": {"$in": wanted}})}
+        if db is not None:  # a dry run has no stored slugs to avoid
+            wanted = [c for key in pending for c in candidates(key, start, stop)]
+            taken |= {doc["_id"] for doc in await _find(db, CLUSTERS, {"_id": {"$in": wanted}})}
         still: list[NaturalKey] = []
         for key in pending:
             free = next((c for c in candidates(key, start, stop) if c not in taken), None)
@@ -255,16 +265,17 @@ async def _assign_ids(
 
 def _cluster_doc(
     cluster: str,
+    name_key: str,
     rows: list[ListingRow],
     existing: Mapping[str, Any] | None,
     history: list[LabelDoc],
     recomputed: Mapping[str, LabelDoc],
 ) -> ClusterDoc:
     docs = [recomputed.get(doc["_id"], doc) for doc in history]
-    current = max(docs, key=lambda doc: (doc["validUntil"], LEVEL_RANK[doc["level"]]))
     derived = derive_cluster_fields(docs)  # the history holds at least the row's label
+    current = max(docs, key=lambda doc: in_force_order(award(doc)))
     latest = max(rows, key=lambda row: (row.valid_until, LEVEL_RANK[row.level]))
-    if existing is not None and to_stored(latest.valid_until) < current["validUntil"]:
+    if existing is not None and to_stored(latest.valid_until) < max(d["validUntil"] for d in docs):
         # The database already knows a later label: this input is older news, so the
         # published name and website stay those of the later listing.
         doc: ClusterDoc = {**existing, **derived, "source": current["source"]}  # type: ignore[typeddict-item]
@@ -272,10 +283,10 @@ def _cluster_doc(
     return {
         "_id": cluster,
         "name": latest.name,
-        "nameKey": search_key(latest.name),
+        "nameKey": name_key,  # every row of the group has this search key
         "compactKey": compact_key(latest.name),
         "country": latest.country,
-        "portfolio": slugify(latest.portfolio),
+        "portfolio": _portfolio_slug(latest.portfolio),
         "portfolioName": latest.portfolio,
         "website": latest.website,
         "warnings": [f"{w.field} {w.value!r}: {w.message}" for w in latest.warnings],

@@ -15,8 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterable, Mapping
-from datetime import date
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +24,15 @@ from seed.rows import (
     ListingRow,
     Parsed,
     check_country,
+    check_date,
     check_level,
+    check_name,
     check_portfolio,
+    check_website,
+    parse_iso_date,
     website_warnings,
 )
-from seed.source import json_items, read_text
+from seed.source import json_items, read_lines
 from seed.vocabulary import Portfolios, load_portfolios
 
 __all__ = [
@@ -59,10 +62,20 @@ JSON_FIELDS = {
 def parse_csv(
     path: Path, *, country: str | None = None, portfolios: Portfolios | None = None
 ) -> Parsed:
+    """Rows of the CSV listing at `path`, read one record at a time.
+
+    Raises `InputError` when the file cannot be read, decoded or parsed as CSV (a cell over
+    the `csv` module's field limit included), or its header is wrong.
+    """
     name = file_name(path)
+    lines = (text for _, text in read_lines(path, keep_ends=True))
     # Cells beyond the header land under the key "" and reject their row.
-    reader = csv.DictReader(io.StringIO(read_text(path), newline=""), restkey="")
-    header = [column.strip() for column in reader.fieldnames or []]
+    reader = csv.DictReader(lines, restkey="")
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:
+        raise InputError(name, reader.reader.line_num, f"not valid CSV: {exc}") from None
+    header = [column.strip() for column in fieldnames or []]
     unknown = [column for column in header if column not in CSV_COLUMNS]
     missing = sorted(_CSV_REQUIRED - set(header))
     if unknown or missing:
@@ -75,21 +88,30 @@ def parse_csv(
             name, 1, f"{'; '.join(problems)}; expected the columns {','.join(CSV_COLUMNS)}"
         )
     reader.fieldnames = header
-    records: list[tuple[int, Mapping[str, Any]]] = []
-    for record in reader:
-        if all(not (value or "").strip() for value in record.values()):
-            continue
-        records.append((reader.line_num, record))
-    return _rows(records, name, country, portfolios, lambda key: key)
+
+    def records() -> Iterator[tuple[int, Mapping[str, Any]]]:
+        while True:
+            try:
+                record = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                # The DictReader's own count is set after a record only.
+                raise InputError(name, reader.reader.line_num, f"not valid CSV: {exc}") from None
+            if all(not (value or "").strip() for value in record.values()):
+                continue
+            yield reader.line_num, record
+
+    return _rows(records(), name, country, portfolios, lambda key: key)
 
 
 def parse_json(
     path: Path, *, country: str | None = None, portfolios: Portfolios | None = None
 ) -> Parsed:
     name = file_name(path)
-    _, items = json_items(path, "clusters")
+    _, items, rejected = json_items(path, "clusters")
     records: list[tuple[int, Mapping[str, Any]]] = []
-    parsed = Parsed()
+    parsed = Parsed(errors=rejected)
     for line, item in items:
         if not isinstance(item, dict):
             parsed.errors.append(RowError(name, line, "cluster", str(item), "not an object"))
@@ -152,19 +174,17 @@ def _row(
             raise RowError(file, line, label(column), value, "missing")
         return value
 
-    name = text("name")
+    name = check_name(text("name"), file, line, label("name"))
     portfolio = check_portfolio(portfolios, text("portfolio").strip(), file, line)
     website = text("website", required=False).strip() or None
+    if website is not None:
+        check_website(website, file, line, label("website"))
     level = check_level(text("label_level"), file, line)
     raw_date = text("valid_until").strip()
-    try:
-        valid_until = date.fromisoformat(raw_date)
-        if len(raw_date) != 10:
-            raise ValueError(raw_date)
-    except ValueError:
-        raise RowError(
-            file, line, label("valid_until"), raw_date, "not a YYYY-MM-DD calendar date"
-        ) from None
+    valid_until = parse_iso_date(raw_date)
+    if valid_until is None:
+        raise RowError(file, line, label("valid_until"), raw_date, "not a YYYY-MM-DD calendar date")
+    check_date(valid_until, file, line, label("valid_until"), raw_date)
     country = text("country", required=False).strip() or default_country
     if country is None:
         raise RowError(

@@ -1,7 +1,8 @@
 """Controlled vocabularies that validate every import: portfolios, countries, TLDs.
 
-The portfolio list ships in `seed/data/portfolios.json`; the ISO 3166-1 alpha-2 codes and
-the top-level domains used to flag suspicious websites are listed here.
+The portfolio list ships in `seed/data/portfolios.json`; the ISO 3166-1 alpha-2 codes live
+in `schema.rules.vocabulary` (the API checks filters against them too); the top-level
+domains used to flag suspicious websites are listed here.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ import json
 from functools import cache
 from pathlib import Path
 
-from schema.rules.places import COUNTRIES, TLDS
+from schema.rules.places import TLDS
 from schema.rules.text import search_key
+from schema.rules.vocabulary import COUNTRIES
 
 __all__ = [
     "COUNTRIES",

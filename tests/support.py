@@ -82,8 +82,11 @@ def add_years(day: date, years: int) -> date:
 
 
 def status_on(end: date, day: date) -> str:
-    """The published rule, written out again: valid, expiring within 90 days, renewable for
-    a year after the end, then expired."""
+    """The published rule, written out again for a listing row (one first Bronze label, so
+    awarded two years before its end): not yet labelled before the award, then valid,
+    expiring within 90 days, renewable for a year after the end, then expired."""
+    if day < add_years(end, -2):
+        return "NOT_YET_LABELLED"
     if day <= end:
         return "EXPIRING_SOON" if end - day <= timedelta(days=90) else "VALID"
     return "RENEWABLE" if day < add_years(end, 1) else "EXPIRED"
@@ -170,7 +173,14 @@ async def serve(
 
     def counting(s: Settings) -> Connection:
         connection = connect(s)
-        return dataclasses.replace(connection, db=cast(Any, CountingDatabase(connection.db, calls)))
+        aggregate_db = connection.aggregate_db
+        return dataclasses.replace(
+            connection,
+            db=cast(Any, CountingDatabase(connection.db, calls)),
+            aggregate_db=None
+            if aggregate_db is None
+            else cast(Any, CountingDatabase(aggregate_db, calls)),
+        )
 
     app = create_app(settings, connect=counting)
     async with app.router.lifespan_context(app):

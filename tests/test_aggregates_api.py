@@ -12,6 +12,7 @@ from typing import Any, cast
 import pytest
 
 from api.settings import Settings
+from schema.rules.text import search_key
 from tests.support import LISTING, Api, add_years, serve, status_on
 
 pytestmark = pytest.mark.anyio
@@ -41,7 +42,7 @@ query ($asOf: Date, $days: Int) {
     portfolio { name }
     clusterCount
     byLevel { bronze silver gold }
-    byStatus { valid expiringSoon renewable expired }
+    byStatus { valid expiringSoon renewable expired notYetLabelled }
     earliestValidUntil latestValidUntil expiringWithinWindow
   }
 }"""
@@ -53,18 +54,21 @@ async def test_portfolio_stats_match_the_listing(api: Api, as_of: date) -> None:
     got = {entry["portfolio"]["name"]: entry for entry in data["portfolioStats"]}
     assert sorted(got) == PORTFOLIO_NAMES
     for name, entry in got.items():
-        ends = [row.end for row in LISTING if row.portfolio == name]
-        statuses = Counter(status_on(end, as_of) for end in ends)
-        assert entry["clusterCount"] == len(ends)
+        all_ends = [row.end for row in LISTING if row.portfolio == name]
+        statuses = Counter(status_on(end, as_of) for end in all_ends)
+        # Only labels awarded by asOf (two years before their end) are in force.
+        ends = [end for end in all_ends if add_years(end, -2) <= as_of]
+        assert entry["clusterCount"] == len(all_ends)
         assert entry["byLevel"] == {"bronze": len(ends), "silver": 0, "gold": 0}
         assert entry["byStatus"] == {
             "valid": statuses["VALID"],
             "expiringSoon": statuses["EXPIRING_SOON"],
             "renewable": statuses["RENEWABLE"],
             "expired": statuses["EXPIRED"],
+            "notYetLabelled": statuses["NOT_YET_LABELLED"],
         }
-        assert entry["earliestValidUntil"] == min(ends).isoformat()
-        assert entry["latestValidUntil"] == max(ends).isoformat()
+        assert entry["earliestValidUntil"] == (min(ends).isoformat() if ends else None)
+        assert entry["latestValidUntil"] == (max(ends).isoformat() if ends else None)
         window = sum(1 for end in ends if as_of <= end <= as_of + timedelta(days=30))
         assert entry["expiringWithinWindow"] == window
 
@@ -494,3 +498,38 @@ async def test_benchmark_of_a_page_is_batched_per_request(api: Api) -> None:
     # The page itself, then one batch for every peer group: the catalogue and one pipeline
     # per sample setting, whatever the number of clusters and portfolios.
     assert small - page == 2
+
+
+async def test_label_timeline_by_portfolio_adds_up_to_the_whole(api: Api) -> None:
+    query = """query ($g: [TimelineGroupBy!]) {
+      labelTimeline(interval: YEAR, groupBy: $g) {
+        portfolio { name } start awarded expiring clustersValidAtEnd
+      }
+    }"""
+    whole = (await api.data(query))["labelTimeline"]
+    parts = (await api.data(query, g=["PORTFOLIO"]))["labelTimeline"]
+    names = [p["portfolio"]["name"] for p in parts]
+    assert sorted(set(names)) == PORTFOLIO_NAMES
+    assert names == sorted(names)  # one run of periods per portfolio, by name
+    assert all(p["portfolio"] is None for p in whole)
+    for period in whole:
+        same = [p for p in parts if p["start"] == period["start"]]
+        assert len(same) == len(PORTFOLIO_NAMES)
+        for field in ("awarded", "expiring", "clustersValidAtEnd"):
+            assert sum(p[field] for p in same) == period[field], field
+
+
+async def test_aggregates_accept_search(api: Api) -> None:
+    poles = [row for row in LISTING if "pole" in search_key(row.name)]
+    data = await api.data(
+        """{
+          portfolioStats(search: "pole") { clusterCount }
+          clustersAggregate(groupBy: [], search: "pole") { count }
+          labelTimeline(search: "pole") { awarded }
+          indicatorStats(code: "participants", search: "pole") { n }
+        }"""
+    )
+    assert sum(p["clusterCount"] for p in data["portfolioStats"]) == len(poles)
+    assert data["clustersAggregate"] == [{"count": len(poles)}]
+    assert sum(p["awarded"] for p in data["labelTimeline"]) == len(poles)
+    assert data["indicatorStats"][0]["n"] == len(poles)

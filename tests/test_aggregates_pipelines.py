@@ -13,9 +13,11 @@ from mongomock_motor import AsyncMongoMockClient
 
 from schema.rules.labels import label_status
 from schema.rules.ratings import benchmark
+from schema.rules.vocabulary import Level
 from schema.store.aggregates import (
+    GroupKey,
+    cluster_facets,
     cluster_groups,
-    label_timeline,
     portfolio_stats,
     status_expression,
 )
@@ -23,13 +25,16 @@ from schema.store.documents import (
     CLUSTERS,
     INDICATORS,
     INTERVIEWS,
-    LABELS,
     PORTFOLIOS,
     Database,
     IndicatorDoc,
+    LabelDoc,
+    embedded_labels,
 )
+from schema.store.filters import ClusterFilter, cluster_match
 from schema.store.interviews import indicator_stats, latest_interviews
 from schema.store.peers import load_peer_groups
+from schema.store.timeline import label_timeline
 
 pytestmark = pytest.mark.anyio
 
@@ -56,20 +61,37 @@ def _dt(day: date) -> datetime:
     return datetime(day.year, day.month, day.day)
 
 
-def _cluster(i: int, portfolio: str, valid_until: date, **extra: Any) -> dict[str, Any]:
+def _label(cluster: str, level: str, awarded: date, end: date, inferred: bool) -> LabelDoc:
     return {
-        "_id": f"c{i:02d}",
+        "_id": f"{cluster}/{level}/{end}",
+        "cluster": cluster,
+        "level": cast(Level, level),
+        "validUntil": _dt(end),
+        "awardedOn": _dt(awarded),
+        "awardedOnInferred": inferred,
+        "source": {"file": "t", "line": 1},
+    }
+
+
+def _with_history(doc: dict[str, Any], labels: list[LabelDoc]) -> dict[str, Any]:
+    """`doc` with the embedded label fields every writer of clusters stores."""
+    current, history = embedded_labels(labels)
+    return {**doc, "label": current, "history": history}
+
+
+def _cluster(i: int, portfolio: str, valid_until: date, **extra: Any) -> dict[str, Any]:
+    slug = f"c{i:02d}"
+    awarded = valid_until.replace(year=valid_until.year - 2)
+    doc = {
+        "_id": slug,
         "name": f"Cluster {i}",
         "portfolio": portfolio,
         "portfolioName": portfolio.upper(),
         "country": extra.get("country", "FR"),
-        "label": {
-            "level": extra.get("level", "BRONZE"),
-            "validUntil": _dt(valid_until),
-            "awardedOn": _dt(valid_until.replace(year=valid_until.year - 2)),
-            "awardedOnInferred": True,
-        },
     }
+    return _with_history(
+        doc, [_label(slug, extra.get("level", "BRONZE"), awarded, valid_until, True)]
+    )
 
 
 # End dates around every status boundary of AS_OF (see schema.rules.labels).
@@ -119,14 +141,17 @@ async def test_portfolio_stats_lists_every_portfolio(db: Database) -> None:
     for row in rows:
         mine = [c for c in clusters if c["portfolio"] == row.portfolio["_id"]]
         assert row.cluster_count == len(mine)
-        ends = [c["label"]["validUntil"].date() for c in mine]
+        in_force = [c["label"] for c in mine if c["label"]["awardedOn"].date() <= AS_OF]
+        ends = [label["validUntil"].date() for label in in_force]
         assert row.earliest_valid_until == (min(ends) if ends else None)
         assert row.latest_valid_until == (max(ends) if ends else None)
-        assert row.by_status == Counter(label_status(e, AS_OF) for e in ends)
+        assert row.by_status == Counter(label_status(e, AS_OF) for e in ends) + Counter(
+            {"NOT_YET_LABELLED": len(mine) - len(in_force)}
+        )
         assert row.expiring_within_window == sum(
             1 for e in ends if AS_OF <= e <= AS_OF + timedelta(days=90)
         )
-    assert rows[0].by_level == Counter({"BRONZE": 3, "GOLD": 1})
+    assert rows[0].by_level == Counter({"BRONZE": 2, "GOLD": 1})  # c07: not yet labelled
 
 
 async def test_cluster_groups_by_several_keys(db: Database) -> None:
@@ -135,7 +160,7 @@ async def test_cluster_groups_by_several_keys(db: Database) -> None:
     assert [(r.portfolio, r.portfolio_name, r.expiry_year, r.count) for r in rows] == [
         ("aa", "AA", 2014, 1),
         ("aa", "AA", 2015, 2),
-        ("aa", "AA", 2018, 1),
+        ("aa", "AA", None, 1),  # awarded 2016-02-16: not yet labelled on AS_OF
         ("bb", "BB", 2014, 2),
         ("bb", "BB", 2015, 2),
     ]
@@ -148,20 +173,22 @@ async def test_cluster_groups_by_several_keys(db: Database) -> None:
 
 
 async def test_label_timeline_counts_awards_ends_and_valid_clusters(db: Database) -> None:
-    await db[CLUSTERS].insert_many([{"_id": "a"}, {"_id": "b"}])
-    await db[LABELS].insert_many(
+    await db[CLUSTERS].insert_many(
         [
             # a: first label 2012-03-01..2014-03-01, renewal to 2017-03-01 from 2014-03-01
-            {"_id": 1, "cluster": "a", "awardedOn": datetime(2012, 3, 1),
-             "validUntil": datetime(2014, 3, 1), "awardedOnInferred": True},
-            {"_id": 2, "cluster": "a", "awardedOn": datetime(2014, 3, 1),
-             "validUntil": datetime(2017, 3, 1), "awardedOnInferred": False},
-            {"_id": 3, "cluster": "b", "awardedOn": datetime(2013, 12, 31),
-             "validUntil": datetime(2015, 12, 31), "awardedOnInferred": True},
-            {"_id": 4, "cluster": "zz-not-matched", "awardedOn": datetime(2000, 1, 1),
-             "validUntil": datetime(2030, 1, 1), "awardedOnInferred": True},
+            _with_history(
+                {"_id": "a", "portfolio": "aa", "portfolioName": "AA"},
+                [
+                    _label("a", "BRONZE", date(2012, 3, 1), date(2014, 3, 1), True),
+                    _label("a", "BRONZE", date(2014, 3, 1), date(2017, 3, 1), False),
+                ],
+            ),
+            _with_history(
+                {"_id": "b", "portfolio": "bb", "portfolioName": "BB"},
+                [_label("b", "GOLD", date(2013, 12, 31), date(2015, 12, 31), True)],
+            ),
         ]
-    )  # fmt: skip
+    )
     rows = await label_timeline(db, {}, "YEAR")
     table = [
         (r.start.year, r.awarded, r.awarded_inferred, r.expiring, r.clusters_valid_at_end)
@@ -180,6 +207,70 @@ async def test_label_timeline_counts_awards_ends_and_valid_clusters(db: Database
     assert len(months) == 25
     assert months[2].start == date(2014, 2, 1)
     assert months[2].end == date(2014, 2, 28)
+    by_portfolio = await label_timeline(db, {}, "YEAR", by_portfolio=True)
+    assert [(r.portfolio, r.start.year, r.clusters_valid_at_end) for r in by_portfolio] == [
+        *[("aa", year, n) for year, n in zip(range(2012, 2018), [1, 1, 1, 1, 1, 0], strict=True)],
+        *[("bb", year, n) for year, n in zip(range(2012, 2018), [0, 1, 1, 1, 0, 0], strict=True)],
+    ]
+
+
+async def test_label_timeline_follows_the_label_in_force(db: Database) -> None:
+    # A long first label, then a short one awarded later: from that award on, the short one
+    # is in force, so the cluster is no longer valid once it ends (the long one does not
+    # count any more), as a labelStatus filter on that day says.
+    await db[CLUSTERS].insert_one(
+        _with_history(
+            {"_id": "a", "portfolio": "aa", "portfolioName": "AA"},
+            [
+                _label("a", "BRONZE", date(2012, 1, 1), date(2018, 1, 1), False),
+                _label("a", "GOLD", date(2014, 1, 1), date(2015, 6, 30), False),
+            ],
+        )
+    )
+    rows = await label_timeline(db, {}, "YEAR")
+    assert [(r.start.year, r.clusters_valid_at_end) for r in rows] == [
+        (2012, 1),
+        (2013, 1),
+        (2014, 1),
+        (2015, 0),
+        (2016, 0),
+        (2017, 0),
+        (2018, 0),
+    ]
+    on = date(2016, 3, 31)
+    valid = await cluster_groups(
+        db, cluster_match(ClusterFilter(label_status=["VALID", "EXPIRING_SOON"]), on), on, []
+    )
+    assert [g.count for g in valid] == [0]
+    groups = await cluster_groups(db, {}, on, ["LABEL_LEVEL", "LABEL_STATUS"])
+    assert [(g.label_level, g.label_status) for g in groups] == [("GOLD", "RENEWABLE")]
+    before = await cluster_groups(db, {}, date(2011, 12, 31), ["LABEL_STATUS", "EXPIRY_YEAR"])
+    assert [(g.label_status, g.expiry_year) for g in before] == [("NOT_YET_LABELLED", None)]
+
+
+async def test_facets_count_each_key_without_its_own_condition(db: Database) -> None:
+    await _listing(db)
+    status = ClusterFilter(label_status=["VALID", "EXPIRING_SOON"], portfolio=["aa"])
+    matches: dict[GroupKey, dict[str, Any]] = {
+        "PORTFOLIO": cluster_match(ClusterFilter(label_status=status.label_status), AS_OF),
+        "LABEL_STATUS": cluster_match(ClusterFilter(portfolio=status.portfolio), AS_OF),
+        "LABEL_LEVEL": cluster_match(status, AS_OF),
+        "EXPIRY_YEAR": cluster_match(status, AS_OF),
+    }
+    rows, total = await cluster_facets(db, {}, matches, AS_OF, total=cluster_match(status, AS_OF))
+    for key, match in matches.items():
+        groups = await cluster_groups(db, match, AS_OF, [key])
+        field = {
+            "PORTFOLIO": "portfolio",
+            "LABEL_STATUS": "label_status",
+            "LABEL_LEVEL": "label_level",
+            "EXPIRY_YEAR": "expiry_year",
+        }[key]
+        expected = [(getattr(g, field), g.count) for g in groups if getattr(g, field)]
+        assert [(r.value, r.count) for r in rows[key]] == expected, key
+    assert [r.name for r in rows["PORTFOLIO"]] == ["AA", "BB"]
+    assert total == sum(r.count for r in rows["LABEL_LEVEL"]) == 1  # c05: VALID in aa
+    assert await cluster_facets(db, {}, {}, AS_OF) == ({}, None)
 
 
 def _interview(cluster: str, day: date, values: dict[str, Any], sample: bool) -> dict[str, Any]:

@@ -59,3 +59,18 @@ async def test_a_bad_content_length_is_400_with_a_json_error(limited: Api) -> No
     )
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+async def test_an_oversized_query_string_is_414_with_a_json_error(limited: Api) -> None:
+    query = "{ portfolios { slug } }" + "#" * 5000
+    response = await limited.http.get("/graphql", params={"query": query})
+    assert response.status_code == 414
+    assert response.json()["errors"][0]["extensions"]["code"] == "URI_TOO_LONG"
+
+
+async def test_a_query_string_at_the_limit_is_accepted(limited: Api) -> None:
+    query = "{ portfolios { slug } }"
+    padding = 4096 - len("query=") - len("%7B+portfolios+%7B+slug+%7D+%7D")
+    response = await limited.http.get("/graphql", params={"query": query + " " * padding})
+    assert len(response.request.url.query) == 4096
+    assert response.status_code == 200

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from api.graphiql import EXAMPLE_QUERY, GRAPHIQL_ASSETS_PATH, graphiql_page
+from api.graphiql import EXAMPLE_QUERY, GRAPHIQL_ASSETS_PATH, PAGE_TITLE, graphiql_page
 from tests.support import Api
 
 pytestmark = pytest.mark.anyio
@@ -20,6 +20,12 @@ async def test_graphiql_opens_on_the_example_query(api: Api) -> None:
     assert "graphiql" in response.text.lower()
     assert "query ValidClusters" in response.text
     assert EXAMPLE_QUERY.splitlines()[0] in response.text
+
+
+async def test_the_page_title_names_the_product(api: Api) -> None:
+    page = (await api.http.get("/graphql", headers={"accept": "text/html"})).text
+    assert re.findall(r"<title>(.*?)</title>", page) == [PAGE_TITLE]
+    assert "ECEI" in PAGE_TITLE
 
 
 _ASSET = re.compile(r'(?:src|href)="(?P<url>[^"]+)"\s+integrity="sha384-(?P<sha>[^"]+)"')

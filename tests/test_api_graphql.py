@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from schema.rules.limits import MAX_ALIASES, MAX_DEPTH, MAX_PAGE_SIZE, MAX_TOKENS
+from schema.rules.text import search_key
 from tests.support import LISTING, Api, status_on
 
 pytestmark = pytest.mark.anyio
@@ -48,7 +49,7 @@ async def test_cluster_counts_per_portfolio_match_the_listing(api: Api) -> None:
 )
 async def test_counts_per_label_status_match_the_listing(api: Api, as_of: date) -> None:
     expected = Counter(status_on(row.end, as_of) for row in LISTING)
-    for status in ("VALID", "EXPIRING_SOON", "RENEWABLE", "EXPIRED"):
+    for status in ("VALID", "EXPIRING_SOON", "RENEWABLE", "EXPIRED", "NOT_YET_LABELLED"):
         data = await api.data(
             "query($d: Date, $s: [LabelStatus!]) "
             "{ clusters(asOf: $d, where: {labelStatus: $s}) { totalCount } }",
@@ -83,7 +84,6 @@ def _n(portfolio: str) -> int:
         pytest.param({}, 88, id="empty"),
         pytest.param({"portfolio": ["ict"]}, _n("ICT"), id="portfolio"),
         pytest.param({"portfolio": []}, 0, id="empty-list"),
-        pytest.param({"portfolio": ["no-such-portfolio"]}, 0, id="unknown-portfolio"),
         pytest.param({"labelLevel": ["BRONZE"]}, 88, id="bronze"),
         pytest.param({"labelLevel": ["SILVER", "GOLD"]}, 0, id="silver-gold"),
         pytest.param({"country": ["FR"]}, 88, id="country"),
@@ -253,6 +253,41 @@ async def test_paging_forwards_and_backwards_covers_everything_once(
             break
         before = data["pageInfo"]["startCursor"]
     assert backward == everything
+
+
+async def test_search_orders_names_starting_with_the_text_first(api: Api) -> None:
+    query = """query ($after: String, $n: Int) {
+      clusters(search: "pole", first: $n, after: $after) {
+        nodes { name } pageInfo { hasNextPage endCursor }
+      }
+    }"""
+    everything = [n["name"] for n in (await api.data(query, n=100))["clusters"]["nodes"]]
+    starts = [n for n in everything if search_key(n).startswith("pole")]
+    assert 0 < len(starts) < len(everything)
+    assert everything[: len(starts)] == sorted(starts, key=search_key)
+    assert everything[len(starts) :] == sorted(everything[len(starts) :], key=search_key)
+    walked: list[str] = []
+    after = None
+    while True:
+        data = (await api.data(query, n=4, after=after))["clusters"]
+        walked += [n["name"] for n in data["nodes"]]
+        if not data["pageInfo"]["hasNextPage"]:
+            break
+        after = data["pageInfo"]["endCursor"]
+    assert walked == everything
+
+
+@pytest.mark.parametrize("field", ["AWARDED_ON", "COUNTRY", "LABEL_LEVEL"])
+async def test_new_orders_are_accepted(api: Api, field: str) -> None:
+    data = await api.data(
+        "query ($o: [ClusterOrder!]) { clusters(first: 100, orderBy: $o) "
+        "{ nodes { label { awardedOn } } } }",
+        o=[{"field": field, "direction": "DESC"}],
+    )
+    awarded = [n["label"]["awardedOn"] for n in data["clusters"]["nodes"]]
+    assert len(awarded) == 88
+    if field == "AWARDED_ON":
+        assert awarded == sorted(awarded, reverse=True)
 
 
 async def test_name_order_ignores_case_and_accents(api: Api) -> None:
@@ -585,7 +620,7 @@ async def test_alias_limit(api: Api) -> None:
 async def test_token_limit(api: Api) -> None:
     def tokens(n: int) -> str:
         # 16 tokens around the list, plus one per string.
-        return "{ clusters(where: {portfolio: [" + '"x" ' * (n - 16) + "]}) { totalCount } }"
+        return "{ clusters(where: {country: [" + '"FR" ' * (n - 16) + "]}) { totalCount } }"
 
     assert "errors" not in await api.post(tokens(MAX_TOKENS))
     error = (await api.errors(tokens(MAX_TOKENS + 1)))[0]

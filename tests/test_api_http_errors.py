@@ -1,19 +1,25 @@
-"""`json_error`: the body of a request refused before GraphQL runs."""
+"""`json_error`, `http_exception` and `UnhandledErrors`: every error the app answers with
+has the JSON body of a GraphQL error and a code."""
 
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
+from starlette.requests import Request
+from starlette.routing import Route
 
 from api.http_errors import json_error
+from api.settings import Settings
+from tests.support import Api, serve
 
 
 @pytest.mark.parametrize(
     ("status", "code"),
     [
         pytest.param(405, "METHOD_NOT_ALLOWED", id="listed"),
-        pytest.param(404, "BAD_REQUEST", id="not-listed"),
+        pytest.param(418, "BAD_REQUEST", id="not-listed"),
     ],
 )
 def test_the_error_has_the_shape_of_a_graphql_error(status: int, code: str) -> None:
@@ -24,3 +30,56 @@ def test_the_error_has_the_shape_of_a_graphql_error(status: int, code: str) -> N
     assert json.loads(bytes(response.body)) == {
         "errors": [{"message": "no such thing", "extensions": {"code": code}}]
     }
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("environment", ["development", "production"])
+async def test_an_unknown_path_is_a_json_404(environment: str) -> None:
+    async with serve(Settings(environment=environment)) as served:
+        response = await served.http.get("/nothing/here")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/json"
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "NOT_FOUND"
+    assert "/nothing/here" in error["message"]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        pytest.param("POST", "/healthz", "GET, HEAD", id="healthz"),
+        pytest.param("DELETE", "/readyz", "GET, HEAD", id="readyz"),
+        pytest.param("PUT", "/graphql", "GET, POST", id="graphql"),
+        pytest.param("DELETE", "/graphql", "GET, POST", id="graphql-delete"),
+    ],
+)
+async def test_a_405_lists_every_allowed_method(
+    api: Api, method: str, path: str, allow: str
+) -> None:
+    response = await api.http.request(method, path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == allow
+    assert response.json()["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"
+
+
+async def _boom(request: Request) -> None:
+    raise RuntimeError("mongodb://admin:s3cret@db.internal refused")
+
+
+@pytest.mark.anyio
+async def test_an_unhandled_exception_is_a_json_500_without_its_detail(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with serve(Settings()) as served:
+        served.app.router.routes.append(Route("/boom", _boom))
+        with caplog.at_level(logging.ERROR, logger="api.errors"):
+            response = await served.http.get("/boom")
+    assert response.status_code == 500
+    assert response.json() == {
+        "errors": [
+            {"message": "Internal server error", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
+        ]
+    }
+    assert "s3cret" not in response.text
+    assert "s3cret" in caplog.text  # the detail is in the server's log

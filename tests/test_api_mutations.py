@@ -129,7 +129,15 @@ async def test_a_taken_slug_gets_the_country_suffix(editors: Editors) -> None:
     ("change", "expected"),
     [
         pytest.param({"name": "  "}, [(["name"], "INVALID")], id="blank-name"),
-        pytest.param({"name": "x" * 201}, [(["name"], "INVALID")], id="long-name"),
+        pytest.param({"name": "x" * 301}, [(["name"], "INVALID")], id="long-name"),
+        # The loader's text and date rules (`schema.rules.values`), applied the same way.
+        pytest.param({"name": "=HYPERLINK(1)"}, [(["name"], "INVALID")], id="formula-name"),
+        pytest.param({"name": "Bad\u202eName"}, [(["name"], "INVALID")], id="control-char"),
+        pytest.param({"name": "A 2014/02/01 B"}, [(["name"], "INVALID")], id="date-in-name"),
+        pytest.param({"website": "ftp://x.fr"}, [(["website"], "INVALID")], id="website-scheme"),
+        pytest.param(
+            {"validUntil": "1989-12-31"}, [(["label", "awardedOn"], "INVALID")], id="date-too-old"
+        ),
         pytest.param({"country": "fr"}, [(["country"], "INVALID")], id="lower-case-country"),
         pytest.param({"country": "XX"}, [(["country"], "INVALID")], id="unknown-country"),
         pytest.param({"portfolio": "energie"}, [(["portfolio"], "NOT_FOUND")], id="portfolio"),
@@ -402,8 +410,14 @@ async def test_record_interview_writes_a_real_interview(editors: Editors) -> Non
         pytest.param(
             [{"code": "participants", "value": 1}, {"code": "sme_share", "value": 150}],
             [(["results", "1", "value"], "INVALID")],
-            "a PERCENT here must be within 0..100",
+            "a PERCENT value here must be within 0..100",
             id="percent-out-of-range",
+        ),
+        pytest.param(
+            [{"code": "participants", "value": 20_000_000}],
+            [(["results", "0", "value"], "INVALID")],
+            "a COUNT value here must be within 0..10000000",
+            id="count-over-ceiling",
         ),
         pytest.param(
             [{"code": "year_established", "value": 2020}],
@@ -451,6 +465,40 @@ async def test_record_interview_applies_the_loaders_rules(
     )
     assert _codes(payload) == expected
     assert message in payload["userErrors"][0]["message"]
+
+
+async def test_record_interview_refuses_a_date_a_load_would_refuse(editors: Editors) -> None:
+    payload = await _mutate(
+        editors,
+        RECORD,
+        as_="interviewer",
+        clusterId=CLUSTER_ID,
+        conductedOn="1989-12-31",
+        catalogueVersion="bronze-36-2010",
+        results=[],
+    )
+    assert _codes(payload) == [(["conductedOn"], "INVALID")]
+    assert "outside the plausible range 1990-01-01" in payload["userErrors"][0]["message"]
+
+
+async def test_the_embedded_history_carries_each_labels_version(editors: Editors) -> None:
+    await _mutate(
+        editors, AWARD, as_="editor", clusterId=CLUSTER_ID, level="BRONZE", validUntil="2017-02-01"
+    )
+    renewal = to_global_id("Label", f"{CLUSTER}/BRONZE/2017-02-01")
+    await _mutate(
+        editors, UPDATE_LABEL, as_="editor", id=renewal, expectedVersion=1, awardedOn="2014-01-15"
+    )
+    cluster = await editors.db[CLUSTERS].find_one({"_id": CLUSTER})
+    assert cluster is not None
+    versions = {
+        doc["_id"]: doc.get("version", 0)
+        async for doc in editors.db[LABELS].find({"cluster": CLUSTER})
+    }
+    history = [(entry["validUntil"].year, entry["version"]) for entry in cluster["history"]]
+    assert history == [(2014, versions[f"{CLUSTER}/BRONZE/2014-02-01"]), (2017, 2)]
+    assert cluster["label"]["version"] == 2
+    assert cluster["label"]["validUntil"].year == 2017  # the latest awarded
 
 
 async def test_record_interview_refuses_a_rating_on_an_unrated_indicator(editors: Editors) -> None:

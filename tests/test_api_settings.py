@@ -34,6 +34,8 @@ def test_every_variable_is_read() -> None:
             "ECEI_MAX_BODY_BYTES": "2048",
             "ECEI_DB_TIMEOUT_MS": "1500",
             "ECEI_CORS_ORIGINS": "https://a.example, https://b.example",
+            "ECEI_CORS_HEADERS": "Content-Type, X-Custom",
+            "ECEI_CACHE_MAX_AGE": "300",
             "ECEI_PUBLISH_RESULTS": "yes",
             "ECEI_KEYS_FILE": "keys.jsonl",
             "ECEI_BUDGET_PER_HOUR": "900",
@@ -50,6 +52,8 @@ def test_every_variable_is_read() -> None:
         max_body_bytes=2048,
         db_timeout_ms=1500,
         cors_origins=("https://a.example", "https://b.example"),
+        cors_headers=("Content-Type", "X-Custom"),
+        cache_max_age=300,
         publish_results=True,
         keys_file="keys.jsonl",
         budget_per_hour=900,
@@ -73,6 +77,21 @@ def test_every_variable_is_read() -> None:
         ),
         pytest.param("ECEI_PUBLISH_RESULTS", "maybe", "true or false, not 'maybe'", id="bool"),
         pytest.param("ECEI_BUDGET_PER_HOUR", "0", "between 1 and 100000000", id="budget"),
+        pytest.param("ECEI_CACHE_MAX_AGE", "-1", "between 0 and 31536000, not -1", id="max-age"),
+        pytest.param(
+            "ECEI_CORS_HEADERS", "Content-Type, X Bad", "header names, not 'X Bad'", id="header"
+        ),
+        pytest.param("ECEI_WORKERS", "0", "ECEI_WORKERS must be between 1 and 64", id="workers"),
+        pytest.param(
+            "ECEI_BODY_TIMEOUT_SECONDS", "0", "between 1 and 600, not 0", id="body-timeout"
+        ),
+        pytest.param(
+            "ECEI_READ_PREFERENCE",
+            "secondary_preferred",
+            "ECEI_READ_PREFERENCE must be one of primary, .*secondaryPreferred",
+            id="read-preference",
+        ),
+        pytest.param("ECEI_LOG_FORMAT", "xml", "'json' or 'text', not 'xml'", id="log-format"),
     ],
 )
 def test_a_bad_value_names_the_variable_and_the_expected_form(
@@ -80,6 +99,47 @@ def test_a_bad_value_names_the_variable_and_the_expected_form(
 ) -> None:
     with pytest.raises(SettingsError, match=message):
         Settings.from_env({name: value})
+
+
+def test_cors_defaults_cover_apollo_client_and_authorization() -> None:
+    headers = {h.lower() for h in Settings.from_env({}).cors_headers}
+    assert {
+        "authorization",
+        "content-type",
+        "apollographql-client-name",
+        "apollographql-client-version",
+        "apollo-require-preflight",
+        "x-apollo-operation-name",
+    } <= headers
+
+
+@pytest.mark.parametrize(
+    "origins",
+    [
+        pytest.param("https://app.example.org", id="https"),
+        pytest.param("http://localhost:5173, https://app.example.org", id="two-with-port"),
+        pytest.param("http://[::1]:3000", id="ipv6"),
+        pytest.param("*", id="any"),
+    ],
+)
+def test_origins_with_a_scheme_are_accepted(origins: str) -> None:
+    expected = tuple(o.strip() for o in origins.split(","))
+    assert Settings.from_env({"ECEI_CORS_ORIGINS": origins}).cors_origins == expected
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        pytest.param("example.org", id="no-scheme"),
+        pytest.param("https://example.org/", id="trailing-slash"),
+        pytest.param("https://example.org/app", id="path"),
+        pytest.param("https://a.example, *", id="star-among-others"),
+    ],
+)
+def test_an_origin_browsers_never_send_is_refused_naming_the_variable(origin: str) -> None:
+    with pytest.raises(SettingsError, match=r"^ECEI_CORS_ORIGINS must be .*scheme://host") as e:
+        Settings.from_env({"ECEI_CORS_ORIGINS": origin})
+    assert "\n" not in str(e.value)
 
 
 def test_a_bad_uri_is_refused_without_echoing_it() -> None:
@@ -117,6 +177,8 @@ def _shown(value: object) -> str:
         return "unset"
     if value == ():
         return "empty"
+    if isinstance(value, tuple):
+        return "`" + ", ".join(value) + "`"
     if isinstance(value, bool):
         return f"`{str(value).lower()}`"
     return f"`{value}`"

@@ -57,6 +57,22 @@ async def test_get_mutation_is_refused_with_405(api: Api) -> None:
 async def test_other_methods_are_refused(api: Api) -> None:
     response = await api.http.put("/graphql", json={"query": "{ portfolios { slug } }"})
     assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
+
+
+@pytest.mark.parametrize(
+    ("method", "body"),
+    [
+        pytest.param("GET", None, id="get"),
+        pytest.param("POST", {"query": "{ portfolios { slug } }"}, id="post"),
+        pytest.param("POST", {"query": "{ nope }"}, id="error"),
+        pytest.param("PUT", {}, id="refused"),
+    ],
+)
+async def test_every_answer_varies_on_accept(api: Api, method: str, body: object) -> None:
+    params = {"query": "{ portfolios { slug } }"} if method == "GET" else None
+    response = await api.http.request(method, "/graphql", params=params, json=body)
+    assert "Accept" in response.headers["vary"].split(", ")
 
 
 async def test_non_json_post_is_refused(api: Api) -> None:
@@ -126,6 +142,11 @@ async def test_a_document_too_costly_to_validate_gets_a_readable_message(api: Ap
     [
         pytest.param(b"{not json", 400, "BAD_REQUEST", id="bad-json"),
         pytest.param(b'[{"query": "{ __typename }"}]', 400, "BAD_REQUEST", id="batch"),
+        pytest.param(b"null", 400, "BAD_REQUEST", id="null"),
+        pytest.param(b'"x"', 400, "BAD_REQUEST", id="string"),
+        pytest.param(b"123", 400, "BAD_REQUEST", id="number"),
+        pytest.param(b"true", 400, "BAD_REQUEST", id="boolean"),
+        pytest.param(b"[]", 400, "BAD_REQUEST", id="empty-batch"),
     ],
 )
 async def test_requests_that_are_not_graphql_get_a_json_error(

@@ -199,3 +199,81 @@ async def test_progress_bar_on_large_inputs_at_a_terminal(
         # Every document written is counted, the 14 portfolios and 36 indicators included.
         total = rows * 2 + 14 + 36
         assert bar.rstrip().endswith(f"] {total}/{total}")
+
+
+INTERVIEWS_HEAD = '{"catalogueVersion": "bronze-36-2010", "interviews": [\n'
+GOOD_ROW = "Good,ICT,,BRONZE,2016-01-01,FR\n"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("name", "text", "interviews", "message"),
+    [
+        pytest.param(
+            "l.csv",
+            CSV_HEADER + GOOD_ROW + "n" * 200_000 + ",ICT,,BRONZE,2016-01-01,FR\n",
+            "",
+            "ecei seed: l.csv:3: not valid CSV: field larger than field limit (131072)",
+            id="csv-field-over-128k",
+        ),
+        pytest.param(
+            "l.csv",
+            CSV_HEADER + GOOD_ROW + "Old,ICT,,BRONZE,0001-01-01,FR\n",
+            "",
+            "rejected: l.csv:3: valid_until '0001-01-01': outside the plausible range",
+            id="year-1",
+        ),
+        pytest.param(
+            "l.json",
+            '{"clusters": [],\n"clusters": []}',
+            "",
+            'ecei seed: l.json:2: the key "clusters" is given twice in the top-level object',
+            id="json-repeated-top-level-key",
+        ),
+        pytest.param(
+            "l.json",
+            '{"clusters": [\n' + "[" * 100_000 + "]" * 100_000 + "]}",
+            "",
+            "ecei seed: l.json:2: JSON nested too deeply",
+            id="json-nested-100000",
+        ),
+        pytest.param(
+            "l.csv",
+            CSV_HEADER + GOOD_ROW + "=HYPERLINK(1),ICT,,BRONZE,2016-01-01,FR\n",
+            "",
+            "rejected: l.csv:3: name '=HYPERLINK(1)': starts with '='",
+            id="formula-name",
+        ),
+        pytest.param(
+            "l.csv",
+            CSV_HEADER + GOOD_ROW,
+            INTERVIEWS_HEAD
+            + '{"cluster": "good", "conductedOn": "2012-03-07",'
+            + ' "results": [{"code": "participants", "value": NaN}]}]}',
+            "rejected: interviews.json:2: participants.value 'nan': a COUNT value must be a finite",
+            id="interview-nan",
+        ),
+    ],
+)
+async def test_hostile_inputs_exit_2_with_one_line_each_and_write_nothing(
+    db: Database,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    text: str,
+    interviews: str,
+    message: str,
+) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    extra = []
+    if interviews:
+        extra = [tmp_path / "interviews.json"]
+        extra[0].write_text(interviews, encoding="utf-8")
+    assert await run_seed(args(path, interviews=extra), db) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+    assert max(len(line) for line in err.splitlines()) < 300
+    for collection in COLLECTIONS:
+        assert await db[collection].count_documents({}) == 0, collection

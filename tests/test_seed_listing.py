@@ -156,6 +156,23 @@ def test_a_no_break_space_is_part_of_the_name_not_a_separator(tmp_path: Path) ->
         pytest.param("Foo ICT", "valid_until", "YYYY/MM/DD", id="missing-date"),
         pytest.param("ICT 2014/02/03", "name", "empty name", id="portfolio-only"),
         pytest.param(" ICT 2014/02/03", "name", "empty name", id="empty-name"),
+        pytest.param(
+            "Foo ICT 2014/02/03 Bar Energy and environment 2015/01/02",
+            "row",
+            "holds 2 dates: looks like two rows run together",
+            id="two-rows",
+        ),
+        pytest.param("Foo 2014-02-03 Bar ICT 2015/01/02", "name", "two rows", id="name-date"),
+        pytest.param("=cmd|' /C calc'!A0 ICT 2015/01/02", "name", "formula", id="formula"),
+        pytest.param("@SUM(1) ICT 2015/01/02", "name", "formula", id="at"),
+        pytest.param("Foo\x1bBar ICT 2015/01/02", "name", "U+001B", id="escape"),
+        pytest.param("n" * 301 + " ICT 2015/01/02", "name", "longer than 300", id="long-name"),
+        pytest.param("Foo ICT 1989/12/31", "valid_until", "plausible range", id="before-1990"),
+        pytest.param("Foo ICT 0001/01/01", "valid_until", "plausible range", id="year-1"),
+        pytest.param("Foo ICT 9999/12/31", "valid_until", "plausible range", id="year-9999"),
+        pytest.param(
+            "Foo ICT www.foo.fr/\x7f 2015/01/02", "website", "U+007F", id="website-control"
+        ),
     ],
 )
 def test_malformed_rows_are_rejected_with_line(
@@ -168,6 +185,13 @@ def test_malformed_rows_are_rejected_with_line(
     assert (error.file, error.line, error.field) == ("listing.txt", 5, field)
     assert reason in error.reason
     assert str(error).startswith(f"listing.txt:5: {field} ")
+
+
+def test_limits_of_names_and_dates_pass(tmp_path: Path) -> None:
+    rows = ["n" * 300 + " ICT 1990/01/01", "Bus 2015 ICT 2015/01/02"]
+    parsed = parse_listing(write(tmp_path, HEADER + "\n".join(rows)))
+    assert parsed.errors == []
+    assert [len(row.name) for row in parsed.rows] == [300, 8]
 
 
 def test_unknown_portfolio_message_lists_the_known_ones(tmp_path: Path) -> None:

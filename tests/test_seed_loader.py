@@ -46,11 +46,13 @@ async def test_load_shipped_counts_and_documents(db: Database) -> None:
     assert cluster["portfolio"] == "production-and-engineering"
     assert cluster["label"] == {
         "level": "BRONZE",
+        "levelRank": 1,
         "validUntil": datetime(2014, 2, 1),
         "awardedOn": datetime(2012, 2, 1),
         "awardedOnInferred": True,
         "version": 0,
     }
+    assert cluster["history"] == [{**cluster["label"], "inForceUntil": datetime(9999, 12, 31)}]
     nuclear = await db[CLUSTERS].find_one({"name": "Pôle Nucléaire Bourgogne"})
     assert nuclear is not None
     assert nuclear["website"] == "http://www.polenucleairebourgogne.fe"
@@ -149,6 +151,12 @@ async def test_renewal_adds_label_history(db: Database, tmp_path: Path) -> None:
     cluster = await db[CLUSTERS].find_one({"_id": "pole-emc2"})
     assert cluster is not None
     assert cluster["label"]["validUntil"] == datetime(2017, 2, 1)
+    # The embedded history, in award order: the first label is in force until the day
+    # before the renewal's award, the renewal from then on.
+    assert [(h["awardedOn"], h["validUntil"], h["inForceUntil"]) for h in cluster["history"]] == [
+        (datetime(2012, 2, 1), datetime(2014, 2, 1), datetime(2014, 1, 31)),
+        (datetime(2014, 2, 1), datetime(2017, 2, 1), datetime(9999, 12, 31)),
+    ]
     assert cluster["source"] == {"file": "listing.csv", "line": 2}
     assert await db[CLUSTERS].count_documents({}) == 88
 

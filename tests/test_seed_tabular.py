@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import date
 from pathlib import Path
 
@@ -79,6 +80,27 @@ def test_csv_level_is_case_insensitive_and_country_defaults(tmp_path: Path) -> N
         pytest.param("Foo,ICT,,BRONZE,2016-01-01,", "country", "--country", id="no-country"),
         pytest.param(",ICT,,BRONZE,2016-01-01,FR", "name", "missing", id="empty-name"),
         pytest.param("Foo,ICT,,BRONZE,2016-01-01,FR,x", "row", "more cells", id="extra-cell"),
+        pytest.param("Foo,ICT,,BRONZE,0001-01-01,FR", "valid_until", "plausible", id="year-1"),
+        pytest.param("Foo,ICT,,BRONZE,1989-12-31,FR", "valid_until", "plausible", id="1989"),
+        pytest.param("Foo,ICT,,BRONZE,9999-12-31,FR", "valid_until", "plausible", id="9999"),
+        pytest.param("=1+1,ICT,,BRONZE,2016-01-01,FR", "name", "formula", id="formula-equals"),
+        pytest.param("+1,ICT,,BRONZE,2016-01-01,FR", "name", "formula", id="formula-plus"),
+        pytest.param("-1,ICT,,BRONZE,2016-01-01,FR", "name", "formula", id="formula-minus"),
+        pytest.param("@A1,ICT,,BRONZE,2016-01-01,FR", "name", "formula", id="formula-at"),
+        pytest.param("Foo\x0bBar,ICT,,BRONZE,2016-01-01,FR", "name", "U+000B", id="vtab"),
+        pytest.param("Foo\x00,ICT,,BRONZE,2016-01-01,FR", "name", "U+0000", id="nul"),
+        pytest.param("Foo 2016-01-01,ICT,,BRONZE,2016-01-01,FR", "name", "two rows", id="date"),
+        pytest.param("n" * 301 + ",ICT,,BRONZE,2016-01-01,FR", "name", "300", id="long-name"),
+        pytest.param(
+            "Foo,ICT,javascript:alert(1),BRONZE,2016-01-01,FR", "website", "http", id="js"
+        ),
+        pytest.param("Foo,ICT,ftp://f.fr,BRONZE,2016-01-01,FR", "website", "http", id="ftp"),
+        pytest.param(
+            "Foo,ICT,https://" + "f" * 2038 + ".fr,BRONZE,2016-01-01,FR",
+            "website",
+            "longer than 2048",
+            id="long-website",
+        ),
     ],
 )
 def test_csv_bad_rows_rejected(tmp_path: Path, cells: str, field: str, reason: str) -> None:
@@ -87,6 +109,35 @@ def test_csv_bad_rows_rejected(tmp_path: Path, cells: str, field: str, reason: s
     [error] = parsed.errors
     assert (error.file, error.line, error.field) == ("listing.csv", 3, field)
     assert reason in error.reason
+
+
+def test_csv_values_at_their_limits_pass(tmp_path: Path) -> None:
+    website = "https://" + "f" * 2037 + ".fr"
+    text = CSV_HEADER + f"{'n' * 300},ICT,{website},BRONZE,1990-01-01,FR\n"
+    parsed = parse_csv(write(tmp_path, text))
+    assert parsed.errors == []
+    [row] = parsed.rows
+    assert (len(row.name), len(row.website or "")) == (300, 2048)
+
+
+def test_csv_cell_over_the_csv_field_limit_is_an_input_error(tmp_path: Path) -> None:
+    limit = csv.field_size_limit()
+    at_limit = CSV_HEADER + "n" * limit + ",ICT,,BRONZE,2016-01-01,FR\n"
+    [error] = parse_csv(write(tmp_path, at_limit)).errors
+    assert (error.line, error.field) == (2, "name")
+    assert f"({limit} characters)" in str(error)
+    assert len(str(error)) < 200
+    over = CSV_HEADER + "Good,ICT,,BRONZE,2016-01-01,FR\n" + "n" * (limit + 1) + ",ICT\n"
+    with pytest.raises(InputError, match=r"^listing\.csv:3: not valid CSV: field larger than"):
+        parse_csv(write(tmp_path, over))
+
+
+def test_a_huge_bad_value_is_shortened_in_the_message(tmp_path: Path) -> None:
+    text = CSV_HEADER + "Foo," + "P" * 100_000 + ",,BRONZE,2016-01-01,FR\n"
+    [error] = parse_csv(write(tmp_path, text)).errors
+    assert error.field == "portfolio"
+    assert error.value.endswith("… (100000 characters)")
+    assert len(error.value) < 120
 
 
 def test_csv_unknown_and_missing_columns_are_named(tmp_path: Path) -> None:
@@ -119,6 +170,29 @@ def test_json_errors_name_the_object_line(tmp_path: Path) -> None:
     parsed = parse_json(write(tmp_path, text, "l.json"), country="DE")
     assert [row.name for row in parsed.rows] == ["A"]
     assert [(e.line, e.field) for e in parsed.errors] == [(4, "colour"), (6, "validUntil")]
+
+
+@pytest.mark.parametrize(
+    ("cluster", "field", "reason"),
+    [
+        pytest.param('"name": "A", "name": "B"', "name", "given twice", id="repeated-key"),
+        pytest.param('"name": NaN', "name", "expected a string", id="nan"),
+        pytest.param('"name": "A\\ud800"', "name", "U+D800", id="lone-surrogate"),
+        pytest.param('"name": "A\\u202eB"', "name", "U+202E", id="bidi"),
+        pytest.param('"name": "=A"', "name", "formula", id="formula"),
+        pytest.param('"name": "A", "website": "javascript:x"', "website", "http", id="js"),
+    ],
+)
+def test_json_bad_clusters_rejected(tmp_path: Path, cluster: str, field: str, reason: str) -> None:
+    rest = '"portfolio": "ICT", "labelLevel": "BRONZE", "validUntil": "2016-04-29"'
+    text = (
+        '{"clusters": [\n  {"name": "Good", ' + rest + "},\n  {" + cluster + ", " + rest + "}\n]}"
+    )
+    parsed = parse_json(write(tmp_path, text, "l.json"), country="FR")
+    assert [row.name for row in parsed.rows] == ["Good"]
+    [error] = parsed.errors
+    assert (error.line, error.field) == (3, field)
+    assert reason in error.reason
 
 
 def test_json_syntax_error_is_an_input_error_with_line(tmp_path: Path) -> None:

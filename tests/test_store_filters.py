@@ -4,26 +4,52 @@ shape)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import pytest
 
 from schema.errors import BadUserInput
-from schema.store.documents import CLUSTERS, Database
+from schema.rules.vocabulary import Level
+from schema.store.documents import CLUSTERS, Database, LabelDoc, embedded_labels, to_stored
 from schema.store.filters import ClusterFilter, cluster_match
 
 ON = date(2014, 2, 20)
 
 
-def _cluster(slug: str, name_key: str, compact: str, **fields: Any) -> dict[str, Any]:
+_DEFAULT: tuple[tuple[Level, date, date], ...] = (("BRONZE", date(2013, 1, 1), date(2015, 1, 1)),)
+
+
+def _cluster(
+    slug: str,
+    name_key: str,
+    compact: str,
+    *labels: tuple[Level, date, date],
+    **fields: Any,
+) -> dict[str, Any]:
+    """A cluster with its embedded labels, each `(level, awardedOn, validUntil)`; by
+    default one BRONZE label from 2013-01-01 to 2015-01-01."""
+    docs: list[LabelDoc] = [
+        {
+            "_id": f"{slug}/{level}/{end}",
+            "cluster": slug,
+            "level": level,
+            "awardedOn": to_stored(awarded),
+            "validUntil": to_stored(end),
+            "awardedOnInferred": True,
+            "source": {"file": "t", "line": 1},
+        }
+        for level, awarded, end in labels or _DEFAULT
+    ]
+    label, history = embedded_labels(docs)
     doc: dict[str, Any] = {
         "_id": slug,
         "nameKey": name_key,
         "compactKey": compact,
         "country": "FR",
         "portfolio": "ict",
-        "label": {"level": "BRONZE", "validUntil": datetime(2015, 1, 1)},
+        "label": label,
+        "history": history,
     }
     doc.update(fields)
     return doc
@@ -34,12 +60,21 @@ CLUSTERS_ON_FILE = [
     _cluster("pole-mer", "pole mer", "polemer", portfolio="marine"),
     _cluster("de-cluster", "de cluster", "decluster", country="DE"),
     # Ends 2014-03-31: EXPIRING_SOON on ON (within 90 days).
-    _cluster("soon", "soon", "soon", label={"level": "GOLD", "validUntil": datetime(2014, 3, 31)}),
+    _cluster("soon", "soon", "soon", ("GOLD", date(2012, 3, 31), date(2014, 3, 31))),
     # Ended 2013-12-31: RENEWABLE on ON.
+    _cluster("gone", "gone", "gone", ("SILVER", date(2011, 12, 31), date(2013, 12, 31))),
+    # Awarded after ON: NOT_YET_LABELLED on ON.
+    _cluster("later", "later", "later", ("GOLD", date(2014, 6, 1), date(2016, 6, 1))),
+    # A GOLD label until 2014-02-01, then a BRONZE one from 2014-02-01 (in force on ON).
     _cluster(
-        "gone", "gone", "gone", label={"level": "SILVER", "validUntil": datetime(2013, 12, 31)}
+        "renewed",
+        "renewed",
+        "renewed",
+        ("GOLD", date(2012, 2, 1), date(2014, 2, 1)),
+        ("BRONZE", date(2014, 2, 1), date(2016, 2, 1)),
     ),
 ]
+EVERY = {"novalog", "pole-mer", "de-cluster", "soon", "gone", "later", "renewed"}
 
 
 async def _selected(db: Database, match: dict[str, Any]) -> set[str]:
@@ -51,8 +86,8 @@ async def _selected(db: Database, match: dict[str, Any]) -> set[str]:
 @pytest.mark.parametrize(
     ("where", "search", "expected"),
     [
-        pytest.param(None, None, {"novalog", "pole-mer", "de-cluster", "soon", "gone"}, id="all"),
-        pytest.param(None, "  ", {"novalog", "pole-mer", "de-cluster", "soon", "gone"}, id="blank"),
+        pytest.param(None, None, EVERY, id="all"),
+        pytest.param(None, "  ", EVERY, id="blank"),
         pytest.param(None, "Nov@log", {"novalog"}, id="search-compact"),
         pytest.param(None, "nov log", {"novalog"}, id="search-words"),
         pytest.param(None, "Pôle", {"pole-mer"}, id="search-folded"),
@@ -66,8 +101,23 @@ async def _selected(db: Database, match: dict[str, Any]) -> set[str]:
         pytest.param(
             ClusterFilter(label_level=["GOLD", "SILVER"]), None, {"soon", "gone"}, id="level"
         ),
+        pytest.param(
+            ClusterFilter(label_level=["BRONZE"]),
+            None,
+            {"novalog", "pole-mer", "de-cluster", "renewed"},
+            id="level-of-the-label-in-force",
+        ),
         pytest.param(ClusterFilter(label_status=["EXPIRING_SOON"]), None, {"soon"}, id="status"),
         pytest.param(ClusterFilter(label_status=["RENEWABLE"]), None, {"gone"}, id="renewable"),
+        pytest.param(
+            ClusterFilter(label_status=["NOT_YET_LABELLED"]), None, {"later"}, id="not-yet"
+        ),
+        pytest.param(
+            ClusterFilter(not_=ClusterFilter(label_level=["BRONZE"])),
+            None,
+            {"soon", "gone", "later"},
+            id="not-level-includes-not-yet-labelled",
+        ),
         pytest.param(ClusterFilter(label_status=[]), None, set(), id="no-status-nothing"),
         pytest.param(
             ClusterFilter(valid_until=(date(2014, 1, 1), date(2014, 12, 31))),

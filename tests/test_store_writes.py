@@ -116,11 +116,15 @@ async def test_refresh_derives_award_dates_and_the_current_label(db: Database) -
     assert cluster is not None
     assert cluster["label"] == {
         "level": "BRONZE",
+        "levelRank": 1,
         "validUntil": datetime(2017, 2, 1),
         "awardedOn": datetime(2014, 2, 1),  # a renewal: three years before its end
         "awardedOnInferred": True,
         "version": 0,
     }
+    # The embedded history ends with it; every entry carries its label's version.
+    assert cluster["history"][-1] == {**cluster["label"], "inForceUntil": datetime(9999, 12, 31)}
+    assert all("version" in entry for entry in cluster["history"])
 
 
 async def test_apply_without_a_scope_layer_records_who_wrote(db: Database) -> None:

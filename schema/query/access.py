@@ -36,6 +36,7 @@ class AccessQuery:
     )
     def rate_limit(self, info: Info) -> RateLimit | None:
         budget = info.context.rate_limit
+        info.context.per_client = True  # another client must never be served this answer
         return RateLimit.from_budget(budget) if budget is not None else None
 
     @resolver(

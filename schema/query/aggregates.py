@@ -12,17 +12,17 @@ from typing import Annotated, cast
 import strawberry
 
 from schema.errors import BadUserInput
+from schema.rules.limits import MAX_WINDOW_DAYS
 from schema.rules.text import search_key
 from schema.store.aggregates import (
     GroupKey,
-    Interval,
     cluster_groups,
-    label_timeline,
     portfolio_stats,
 )
-from schema.store.filters import ClusterFilter, cluster_match
-from schema.store.indicators import find_indicator
+from schema.store.filters import cluster_match
+from schema.store.indicators import find_indicator, list_indicators
 from schema.store.interviews import indicator_stats
+from schema.store.timeline import Interval, label_timeline
 from schema.types.aggregates import (
     ClusterGroup,
     ClusterGroupBy,
@@ -32,9 +32,12 @@ from schema.types.aggregates import (
     LabelStatusCounts,
     LabelTimelinePeriod,
     PortfolioStats,
+    TimelineGroupBy,
     TimelineInterval,
     ValueCount,
 )
+from schema.types.checks import checked_filter, unknown
+from schema.types.connection import SearchArg
 from schema.types.context import Info
 from schema.types.directory import Portfolio
 from schema.types.enums import LabelLevel, LabelStatus, WithheldReason
@@ -44,15 +47,15 @@ from schema.types.resolvers import resolver
 
 __all__ = ["AggregateQuery"]
 
-MAX_WINDOW_DAYS = 3660
 
 _WHERE = "Only clusters matching this filter (as in `clusters`)."
-_FILTER_DATE = "Date a `labelStatus` filter refers to; default today."
-_AS_OF = "Date that label statuses (and a `labelStatus` filter) refer to; default: today (UTC)."
-
-
-def _filter(where: ClusterWhere | None) -> ClusterFilter | None:
-    return where.to_filter() if where is not None else None
+_FILTER_DATE = (
+    "Date the label conditions of `where` (on the label in force) refer to; default today."
+)
+_AS_OF = (
+    "The directory as it stood on this date (default: today, UTC): counts are about each "
+    "cluster's label in force then, and so are the label conditions of `where`."
+)
 
 
 def _portfolio(slug: str, name: str) -> Portfolio:
@@ -74,6 +77,7 @@ class AggregateQuery:
         info: Info,
         as_of: Annotated[date | None, strawberry.argument(description=_AS_OF)] = None,
         where: Annotated[ClusterWhere | None, strawberry.argument(description=_WHERE)] = None,
+        search: SearchArg = None,
         expiring_within_days: Annotated[
             int,
             strawberry.argument(
@@ -90,8 +94,13 @@ class AggregateQuery:
                 f"not {expiring_within_days}"
             )
         day = as_of or info.context.today
+        match = cluster_match(await checked_filter(info, where), day, search)
         rows = await portfolio_stats(
-            info.context.db, cluster_match(_filter(where), day), day, expiring_within_days
+            info.context.aggregate_db,
+            match,
+            day,
+            expiring_within_days,
+            portfolios=await info.context.portfolios(),
         )
         return [
             PortfolioStats(
@@ -107,6 +116,7 @@ class AggregateQuery:
                     expiring_soon=row.by_status["EXPIRING_SOON"],
                     renewable=row.by_status["RENEWABLE"],
                     expired=row.by_status["EXPIRED"],
+                    not_yet_labelled=row.by_status["NOT_YET_LABELLED"],
                 ),
                 earliest_valid_until=row.earliest_valid_until,
                 latest_valid_until=row.latest_valid_until,
@@ -132,10 +142,12 @@ class AggregateQuery:
         ],
         where: Annotated[ClusterWhere | None, strawberry.argument(description=_WHERE)] = None,
         as_of: Annotated[date | None, strawberry.argument(description=_AS_OF)] = None,
+        search: SearchArg = None,
     ) -> list[ClusterGroup]:
         day = as_of or info.context.today
         keys = [cast(GroupKey, key.name) for key in group_by]
-        rows = await cluster_groups(info.context.db, cluster_match(_filter(where), day), day, keys)
+        match = cluster_match(await checked_filter(info, where), day, search)
+        rows = await cluster_groups(info.context.aggregate_db, match, day, keys)
         return [
             ClusterGroup(
                 portfolio=(
@@ -157,7 +169,9 @@ class AggregateQuery:
             "Labels awarded and expiring per period, and clusters holding a valid label at "
             "each period's end, over every label in the history of the matching clusters "
             "(renewals and past labels too). Periods run without gaps from the earliest "
-            "award to the latest end; empty when no label matches."
+            "award to the latest end (grouped by PORTFOLIO: the same periods for each "
+            "portfolio with a matching cluster, by portfolio name); empty when no label "
+            "matches. Award dates of the shipped listing are inferred."
         )
     )
     async def label_timeline(
@@ -168,17 +182,30 @@ class AggregateQuery:
         ] = TimelineInterval.YEAR,
         where: Annotated[ClusterWhere | None, strawberry.argument(description=_WHERE)] = None,
         as_of: Annotated[date | None, strawberry.argument(description=_FILTER_DATE)] = None,
+        search: SearchArg = None,
+        group_by: Annotated[
+            list[TimelineGroupBy] | None,
+            strawberry.argument(description="Keys to group periods by (default: none)."),
+        ] = None,
     ) -> list[LabelTimelinePeriod]:
         day = as_of or info.context.today
         rows = await label_timeline(
-            info.context.db, cluster_match(_filter(where), day), cast(Interval, interval.name)
+            info.context.aggregate_db,
+            cluster_match(await checked_filter(info, where), day, search),
+            cast(Interval, interval.name),
+            by_portfolio=bool(group_by),
         )
         return [
             LabelTimelinePeriod(
+                portfolio=(
+                    _portfolio(row.portfolio, row.portfolio_name or "")
+                    if row.portfolio is not None
+                    else None
+                ),
                 start=row.start,
                 end=row.end,
                 year=row.start.year,
-                month=row.start.month if interval is TimelineInterval.MONTH else None,
+                month=row.start.month if interval is not TimelineInterval.YEAR else None,
                 awarded=row.awarded,
                 awarded_inferred=row.awarded_inferred,
                 expiring=row.expiring,
@@ -193,7 +220,7 @@ class AggregateQuery:
             "latest interview (among those included; a sample interview counts unless "
             "`includeSample` is false). Groups with fewer values than the server's minimum "
             "group size (default 3) are withheld: `n` is shown, every statistic is null. An "
-            "unknown code is an error (BAD_USER_INPUT)."
+            "unknown code is an error (BAD_USER_INPUT) naming the nearest known codes."
         )
     )
     async def indicator_stats(
@@ -207,6 +234,7 @@ class AggregateQuery:
         ] = IndicatorGroupBy.NONE,
         where: Annotated[ClusterWhere | None, strawberry.argument(description=_WHERE)] = None,
         as_of: Annotated[date | None, strawberry.argument(description=_FILTER_DATE)] = None,
+        search: SearchArg = None,
         include_sample: Annotated[
             bool,
             strawberry.argument(
@@ -214,15 +242,16 @@ class AggregateQuery:
             ),
         ] = True,
     ) -> list[IndicatorStats]:
-        db = info.context.db
+        db = info.context.aggregate_db
         doc = await find_indicator(db, code)
         if doc is None:
-            raise BadUserInput(f"unknown indicator code {code[:60]!r}")
+            known = {d["code"]: d["name"] for d in await list_indicators(db)}
+            raise unknown("indicator code", code, known, hint="; `indicators` lists every code")
         day = as_of or info.context.today
         rows = await indicator_stats(
             db,
             doc,
-            cluster_match(_filter(where), day),
+            cluster_match(await checked_filter(info, where), day, search),
             by_portfolio=group_by is IndicatorGroupBy.PORTFOLIO,
             include_sample=include_sample,
             min_group_size=info.context.min_group_size,

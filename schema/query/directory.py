@@ -9,7 +9,7 @@ import strawberry
 from schema.errors import BadUserInput
 from schema.query.nodes import load_node
 from schema.store.clusters import list_portfolios
-from schema.types.connection import CLUSTERS_DESCRIPTION, ClusterConnection
+from schema.types.connection import CLUSTERS_DESCRIPTION, AsOfArg, ClusterConnection
 from schema.types.context import Info
 from schema.types.directory import Cluster, Portfolio, resolve_clusters
 from schema.types.resolvers import resolver
@@ -29,13 +29,14 @@ class DirectoryQuery:
             strawberry.ID | None, strawberry.argument(description="The cluster's global ID.")
         ] = None,
         slug: Annotated[str | None, strawberry.argument(description="The cluster's slug.")] = None,
+        as_of: AsOfArg = None,
     ) -> Cluster | None:
         if (id is None) == (slug is None):
             raise BadUserInput("cluster needs exactly one of id and slug")
         if slug is not None:
             doc = await info.context.loaders.cluster.load(slug)
-            return Cluster.from_document(doc, None) if doc else None
-        node = await load_node(info, cast(str, id))
+            return Cluster.from_document(doc, as_of or info.context.today) if doc else None
+        node = await load_node(info, cast(str, id), as_of)
         return node if isinstance(node, Cluster) else None
 
     clusters: ClusterConnection = strawberry.field(

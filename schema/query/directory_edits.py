@@ -49,12 +49,13 @@ def _level(level: LabelLevel) -> Level:
 
 async def _cluster(info: Info, key: str | None) -> Cluster | None:
     doc = await read_object(info.context.db, "Cluster", key) if key else None
-    return Cluster.from_document(cast(ClusterDoc, doc), None) if doc else None
+    today = info.context.today
+    return Cluster.from_document(cast(ClusterDoc, doc), today) if doc else None
 
 
 async def _cluster_payload(info: Info, outcome: Outcome, cmid: str | None) -> ClusterPayload:
     after = cast(ClusterDoc | None, outcome.after)
-    cluster = Cluster.from_document(after, None) if after else None
+    cluster = Cluster.from_document(after, info.context.today) if after else None
     return ClusterPayload(
         cluster=cluster, user_errors=user_errors(outcome.problems), client_mutation_id=cmid
     )

@@ -61,7 +61,6 @@ def _forget(info: Info) -> None:
         loaders.cluster,
         loaders.label,
         loaders.interview,
-        loaders.labels_of_cluster,
         loaders.interviews_of_cluster,
     ):
         loader.clear_all()

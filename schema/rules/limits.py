@@ -8,17 +8,21 @@ descriptions, so clients can read it from the contract.
 from __future__ import annotations
 
 __all__ = [
+    "DEFAULT_MIN_GROUP_SIZE",
     "DEFAULT_PAGE_SIZE",
     "LIST_ESTIMATE",
     "MAX_ALIASES",
     "MAX_CODES",
+    "MAX_CURSOR_LENGTH",
     "MAX_DEPTH",
+    "MAX_GLOBAL_ID_LENGTH",
     "MAX_NODE_IDS",
     "MAX_PAGE_SIZE",
     "MAX_REQUESTED_NODES",
     "MAX_SEARCH_LENGTH",
     "MAX_TOKENS",
     "MAX_WHERE_DEPTH",
+    "MAX_WINDOW_DAYS",
 ]
 
 # Deepest useful query: clusters > edges > node > latestInterview > results > indicator >
@@ -42,6 +46,14 @@ MAX_CODES = 50
 MAX_SEARCH_LENGTH = 100
 # Nesting of `and` / `or` / `not` in a `ClusterWhere`.
 MAX_WHERE_DEPTH = 5
+
+# Opaque strings a client sends back: longer ones cannot be ours and are refused unread.
+MAX_GLOBAL_ID_LENGTH = 512
+MAX_CURSOR_LENGTH = 1024
+# `portfolioStats(expiringWithinDays:)`: about ten years.
+MAX_WINDOW_DAYS = 3660
+# Statistics over interview results of fewer clusters are withheld (`ECEI_MIN_GROUP_SIZE`).
+DEFAULT_MIN_GROUP_SIZE = 3
 
 # Query cost (`schema.guards.cost`): objects an operation may request through connections. 2500
 # lets every portfolio list a full page of its clusters; a page of 100 clusters that each

@@ -1,28 +1,16 @@
 """Countries and websites: the checks every listing format and every editor's write share.
 
-`COUNTRIES` are the officially assigned ISO 3166-1 alpha-2 codes; `TLDS` the top-level
-domains a published cluster website plausibly ends with. A website that looks truncated is
-never corrected: `website_problem` says what looks wrong, and the caller keeps the value
-verbatim and reports the problem as a warning.
+`COUNTRIES` are the officially assigned ISO 3166-1 alpha-2 codes (`rules.vocabulary`);
+`TLDS` the top-level domains a published cluster website plausibly ends with. A website
+that looks truncated is never corrected: `website_problem` says what looks wrong, and the
+caller keeps the value verbatim and reports the problem as a warning.
 """
 
 from __future__ import annotations
 
-__all__ = ["COUNTRIES", "TLDS", "country_problem", "website_problem"]
+from schema.rules.vocabulary import COUNTRIES
 
-# ISO 3166-1 alpha-2, officially assigned codes.
-_COUNTRY_CODES = """
-    AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO
-    BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ
-    DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP
-    GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG
-    KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML
-    MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE
-    PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL
-    SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM
-    US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW
-"""
-COUNTRIES: frozenset[str] = frozenset(_COUNTRY_CODES.split())
+__all__ = ["COUNTRIES", "TLDS", "country_problem", "website_problem"]
 
 # Top-level domains a published cluster website plausibly ends with: the generic ones and
 # every country code (plus `uk`, which is not the ISO code of the United Kingdom).

@@ -3,12 +3,13 @@ seed loader (`seed.interviews`) and the `recordInterview` mutation apply.
 
 An indicator is a mapping with the stored catalogue fields (`code`, `unit`,
 `higherIsBetter`, optional `scale` and `choices`). A result is `{"code", "value",
-"rating"}`. Values are checked against the indicator's unit: numbers for the numeric units
-(PERCENT within 0..100 or the indicator's own scale, YEAR a whole year between 1900 and the
-interview, RATING a whole number within the scale, the others never negative), true/false
-for BOOL, one of the choices for ENUM, a list of strings for LIST; null means not
-answered. A rating is RED, YELLOW, GREEN or null, and only indicators with a direction
-(`higherIsBetter` not null) are rated.
+"rating"}`. Values are checked against the indicator's unit: finite numbers for the
+numeric units (within the indicator's own scale when it has one; otherwise PERCENT within
+0..100, RATING a whole number within 1..5, COUNT, EUR, FTE and YEARS from 0 to their
+`CEILINGS`, YEAR a whole year from 1900 to the interview's), true/false for BOOL, one of
+the choices for ENUM, a list of strings for LIST, each a text of at most `MAX_NAME_CHARS`
+following `schema.rules.values`; null means not answered. A rating is RED, YELLOW, GREEN
+or null, and only indicators with a direction (`higherIsBetter` not null) are rated.
 
 Every failure is a `ResultProblem` naming the field (`code`, `<code>.value`,
 `<code>.rating`), the offending value as text, and the reason; callers add where it came
@@ -17,15 +18,41 @@ from (a file and line, or a mutation's input path).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from schema.rules.values import MAX_NAME_CHARS, text_rule_problem
 from schema.rules.vocabulary import LIGHTS, NUMERIC_UNITS
 
-__all__ = ["ResultProblem", "check_result", "check_results", "check_value"]
+__all__ = [
+    "CEILINGS",
+    "EARLIEST_YEAR",
+    "ResultProblem",
+    "check_result",
+    "check_results",
+    "check_value",
+]
 
 ResultValue = float | bool | str | list[str] | None
+
+# The largest plausible value of a unit, for indicators without a scale of their own: far
+# above any cluster organisation (events, visits, budget, staff, years), far below what
+# would make sums or averages lose precision.
+CEILINGS: dict[str, float] = {
+    "COUNT": 10_000_000,
+    "EUR": 1_000_000_000,
+    "FTE": 10_000,
+    "YEARS": 100,
+}
+# Default bounds of the units that have them (an indicator's scale overrides them).
+_DEFAULT_BOUNDS: dict[str, tuple[float, float]] = {
+    "PERCENT": (0, 100),
+    "RATING": (1, 5),
+    **{unit: (0, ceiling) for unit, ceiling in CEILINGS.items()},
+}
+EARLIEST_YEAR = 1900
 
 
 class ResultProblem(ValueError):
@@ -92,19 +119,26 @@ def check_value(value: Any, indicator: Mapping[str, Any], conducted_on: date) ->
     if unit in NUMERIC_UNITS:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise fail(f"a {unit} value must be a number")
-        number = float(value)
-        if unit == "PERCENT":
-            bounds = indicator.get("scale", {"min": 0, "max": 100})
-            if not bounds["min"] <= number <= bounds["max"]:
-                raise fail(f"a PERCENT here must be within {bounds['min']}..{bounds['max']}")
-        if unit == "YEAR" and not (number.is_integer() and 1900 <= number <= conducted_on.year):
-            raise fail(f"a YEAR must be a whole year from 1900 to {conducted_on.year}")
-        if unit == "RATING":
-            scale = indicator.get("scale", {"min": 1, "max": 5})
-            if not (number.is_integer() and scale["min"] <= number <= scale["max"]):
-                raise fail(f"a RATING must be a whole number from {scale['min']} to {scale['max']}")
-        if unit not in ("PERCENT", "YEAR", "RATING") and number < 0:
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            raise fail(f"a {unit} value must be a finite number")
+        if unit == "YEAR":
+            if not (number.is_integer() and EARLIEST_YEAR <= number <= conducted_on.year):
+                raise fail(
+                    f"a YEAR must be a whole year from {EARLIEST_YEAR} to {conducted_on.year}"
+                )
+            return number
+        scale = indicator.get("scale")
+        low, high = (scale["min"], scale["max"]) if scale else _DEFAULT_BOUNDS[unit]
+        if unit == "RATING" and not (number.is_integer() and low <= number <= high):
+            raise fail(f"a RATING must be a whole number from {low} to {high}")
+        if number < low == 0:
             raise fail(f"a {unit} value cannot be negative")
+        if not low <= number <= high:
+            raise fail(f"a {unit} value here must be within {_shown(low)}..{_shown(high)}")
         return number
     if unit == "BOOL":
         if not isinstance(value, bool):
@@ -117,4 +151,12 @@ def check_value(value: Any, indicator: Mapping[str, Any], conducted_on: date) ->
         return str(value)
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise fail("a LIST value must be a list of strings")
+    for text in value:
+        problem = text_rule_problem(text, MAX_NAME_CHARS)
+        if problem is not None:
+            raise ResultProblem(f"{code}.value", text, problem)
     return list(value)
+
+
+def _shown(bound: float) -> str:
+    return str(int(bound)) if float(bound).is_integer() else str(bound)

@@ -7,10 +7,12 @@ input with the same functions, so both sides always agree.
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
+from collections.abc import Mapping
 
-__all__ = ["compact_key", "fold", "search_key", "slugify"]
+__all__ = ["compact_key", "fold", "nearest", "search_key", "slugify"]
 
 # Letters that NFKD does not decompose into an ASCII base letter.
 _SPECIAL = str.maketrans(
@@ -59,3 +61,32 @@ def compact_key(text: str) -> str:
 def slugify(text: str) -> str:
     """Stable ASCII slug: `Pôle EMC²` → `pole-emc2`. Never empty."""
     return search_key(text).replace(" ", "-") or "unnamed"
+
+
+def nearest(value: str, known: Mapping[str, str], limit: int = 3) -> list[str]:
+    """Up to `limit` keys of `known` (a key to its display name) closest to `value`.
+
+    A value equal to a key or name once folded comes first (`ICT` → `ict`, `energy and
+    environment` → `energy-and-environment`), then keys whose words start with the value's
+    (`Energy` → `energy-and-environment`), then `difflib`'s close matches on keys and names.
+    """
+    slug = slugify(value)
+    words = search_key(value)
+    names = {search_key(name): key for key, name in known.items()}
+    found: list[str] = []
+    if slug in known:
+        found.append(slug)
+    if words in names:
+        found.append(names[words])
+    found += [key for key in sorted(known) if words and search_key(key).startswith(words)]
+    found += [
+        key for name in sorted(names) if words and name.startswith(words) for key in [names[name]]
+    ]
+    found += [
+        names[name]
+        for name in sorted(names)
+        if words and difflib.SequenceMatcher(None, words, name[: len(words)]).ratio() >= 0.7
+    ]
+    found += difflib.get_close_matches(value, sorted(known), n=limit, cutoff=0.5)
+    found += [names[n] for n in difflib.get_close_matches(words, sorted(names), n=limit)]
+    return list(dict.fromkeys(found))[:limit]

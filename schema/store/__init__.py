@@ -1,4 +1,4 @@
-"""The store: every MongoDB read, write and pipeline, the stored-document shapes and the
+"""The store: every MongoDB read, write and pipeline of the API, the document shapes, the
 indexes.
 
 | module        | holds                                                               |
@@ -10,7 +10,8 @@ indexes.
 | `clusters`    | pages and counts of clusters, the portfolio list                    |
 | `indicators`  | reads of the indicator catalogue                                    |
 | `batches`     | DataLoader batch functions: one query for many keys                 |
-| `aggregates`  | grouped counts: `portfolioStats`, `clustersAggregate`, `labelTimeline` |
+| `aggregates`  | grouped counts on a date: `portfolioStats`, `clustersAggregate`, facets |
+| `timeline`    | `labelTimeline`: awards, ends and valid clusters per period         |
 | `interviews`  | latest interview per cluster, `indicatorStats`                      |
 | `peers`       | peer groups for `Cluster.benchmark`                                 |
 | `labels`      | a cluster's fields derived from its label history: every writer's   |

@@ -1,14 +1,19 @@
-"""Grouped counts over the cluster listing and the label history: one pipeline each.
+"""Grouped counts over the clusters on a date: one pipeline each (`labelTimeline`, over the
+label history, is in `schema.store.timeline`).
 
 Every function takes the `$match` stage built from a `ClusterWhere` (see `schema.store.filters`),
 runs exactly one aggregation, and folds the rows in Python. Pipelines stay inside the
-operators that MongoDB and mongomock both implement (`$match`, `$group` with `$sum`,
-`$min`, `$max`, `$first`, `$switch`, `$year`, `$lookup`, `$unwind`, `$project`), so the
-embedded store and a real server give identical answers.
+operators that MongoDB and mongomock both implement (`$match`, `$addFields`, `$filter`,
+`$arrayElemAt`, `$size`, `$facet`, `$group` with `$sum`, `$min`, `$max`, `$first`,
+`$switch`, `$cond`, `$year`, `$project`), so the embedded store and a real server give
+identical answers.
 
-Label status is computed inside the pipeline by a `$switch` on `label.validUntil` whose
-thresholds come from `schema.rules.labels.status_bounds`, the function the `status` filter uses,
-so a count by status always equals the number of clusters a status filter returns.
+Everything is about the label in force on `asOf` (see `schema.rules.labels`): `in_force_stages`
+picks it from the embedded `history` with the condition the filters use
+(`awardedOn <= asOf <= inForceUntil`). Its status is a `$switch` on its `validUntil` whose
+thresholds come from `schema.rules.labels.status_bounds`, the function the `labelStatus`
+filter uses, so a count by status always equals the number of clusters a status filter
+returns; a cluster with no label in force is NOT_YET_LABELLED.
 
 Everything counted here (portfolio, level, country, end of validity) is published per
 cluster in the public listing, so counts are never withheld, whatever the group size.
@@ -16,17 +21,21 @@ cluster in the public listing, so counts are never withheld, whatever the group 
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 from typing import Any, Literal, cast
 
-from schema.rules.labels import STATUSES, Status, add_years, status_bounds
+from schema.rules.labels import (
+    LEVEL_RANK,
+    STATUSES,
+    Status,
+    status_bounds,
+)
 from schema.store.documents import (
     CLUSTERS,
-    LABELS,
     PORTFOLIOS,
     Database,
     PortfolioDoc,
@@ -36,30 +45,63 @@ from schema.store.documents import (
 
 __all__ = [
     "ClusterGroupRow",
+    "FacetRow",
     "GroupKey",
-    "Interval",
-    "PeriodRow",
     "PortfolioRow",
+    "cluster_facets",
     "cluster_groups",
-    "label_timeline",
+    "group_order",
+    "in_force_stages",
     "portfolio_stats",
     "status_expression",
 ]
 
 GroupKey = Literal["PORTFOLIO", "LABEL_LEVEL", "LABEL_STATUS", "EXPIRY_YEAR", "COUNTRY"]
-Interval = Literal["YEAR", "MONTH"]
 
-_VALID_UNTIL = "$label.validUntil"
+# Fields `in_force_stages` adds: the label in force (absent when none) and whether there is one.
+_LABEL = "$_inForce"
+_VALID_UNTIL = "$_inForce.validUntil"
+_LABELLED = "$_labelled"
+# As a condition: mongomock does not evaluate a bare field path given to `$cond` or `$not`.
+_IS_LABELLED = {"$eq": [_LABELLED, True]}
 
 
-def status_expression(valid_until: str, as_of: date) -> dict[str, Any]:
-    """A `$switch` giving the label status on `as_of` of the date at path `valid_until`.
+def in_force_stages(as_of: date) -> list[dict[str, Any]]:
+    """Stages adding `_inForce`, the label in force on `as_of` from the embedded history,
+    and `_labelled`, whether there is one (the filters' `in_force` condition)."""
+    day = to_stored(as_of)
+    found = {
+        "$filter": {
+            # A document written without its history has no label in force (not an error).
+            "input": {"$ifNull": ["$history", []]},
+            "as": "h",
+            "cond": {
+                "$and": [{"$lte": ["$$h.awardedOn", day]}, {"$gte": ["$$h.inForceUntil", day]}]
+            },
+        }
+    }
+    return [
+        {"$addFields": {"_found": found}},
+        {
+            "$addFields": {
+                "_inForce": {"$arrayElemAt": ["$_found", 0]},
+                "_labelled": {"$gt": [{"$size": "$_found"}, 0]},
+            }
+        },
+    ]
+
+
+def status_expression(valid_until: str, as_of: date, labelled: str | None = None) -> dict[str, Any]:
+    """A `$switch` giving the label status on `as_of` of the date at path `valid_until`;
+    NOT_YET_LABELLED first when the boolean at path `labelled` is false.
 
     Each branch tests `validUntil < (highest bound + 1 day)`, from the oldest status to the
     newest, with the bounds of `status_bounds`; stored dates are midnights, so this is the
     inclusive day bound, and a time of day (never written) would still fall on its day.
     """
-    branches = []
+    branches: list[dict[str, Any]] = []
+    if labelled is not None:
+        branches.append({"case": {"$eq": [labelled, False]}, "then": "NOT_YET_LABELLED"})
     for status in ("EXPIRED", "RENEWABLE", "EXPIRING_SOON"):
         _, highest = status_bounds(status, as_of)
         assert highest is not None  # only VALID is open-ended above
@@ -87,29 +129,36 @@ class PortfolioRow:
 
 
 async def portfolio_stats(
-    db: Database, match: Mapping[str, Any], as_of: date, window_days: int
+    db: Database,
+    match: Mapping[str, Any],
+    as_of: date,
+    window_days: int,
+    portfolios: Sequence[PortfolioDoc] | None = None,
 ) -> list[PortfolioRow]:
     """One row per portfolio, in name order, including portfolios no cluster matches.
 
-    Two round trips whatever the number of portfolios: the portfolio list and one
-    pipeline over the matching clusters.
+    Two round trips whatever the number of portfolios: the portfolio list (unless given)
+    and one pipeline over the matching clusters. Levels, ends and the window are those of each
+    cluster's label in force on `as_of`.
     """
     window_start = to_stored(as_of)
     window_end = to_stored(as_of + timedelta(days=window_days + 1))
     in_window = {
         "$and": [
+            _IS_LABELLED,
             {"$gte": [_VALID_UNTIL, window_start]},
             {"$lt": [_VALID_UNTIL, window_end]},
         ]
     }
     pipeline: list[dict[str, Any]] = [
         {"$match": dict(match)},
+        *in_force_stages(as_of),
         {
             "$group": {
                 "_id": {
                     "portfolio": "$portfolio",
-                    "level": "$label.level",
-                    "status": status_expression(_VALID_UNTIL, as_of),
+                    "level": f"{_LABEL}.level",
+                    "status": status_expression(_VALID_UNTIL, as_of, _LABELLED),
                 },
                 "count": {"$sum": 1},
                 "earliest": {"$min": _VALID_UNTIL},
@@ -118,7 +167,8 @@ async def portfolio_stats(
             }
         },
     ]
-    portfolios = cast(list[PortfolioDoc], await db[PORTFOLIOS].find({}).to_list(None))
+    if portfolios is None:
+        portfolios = cast(list[PortfolioDoc], await db[PORTFOLIOS].find({}).to_list(None))
     rows = {doc["_id"]: PortfolioRow(portfolio=doc) for doc in portfolios}
     for group in await db[CLUSTERS].aggregate(pipeline).to_list(None):
         key = group["_id"]
@@ -126,12 +176,13 @@ async def portfolio_stats(
         if row is None:  # a cluster whose portfolio document is missing: not listed
             continue
         row.cluster_count += group["count"]
-        row.by_level[key.get("level")] += group["count"]
+        if key.get("status") != "NOT_YET_LABELLED":
+            row.by_level[key.get("level")] += group["count"]
         row.by_status[key.get("status")] += group["count"]
         row.expiring_within_window += group["expiring"]
         for attr, value, pick in (
-            ("earliest_valid_until", from_stored(group["earliest"]), min),
-            ("latest_valid_until", from_stored(group["latest"]), max),
+            ("earliest_valid_until", from_stored(group.get("earliest")), min),
+            ("latest_valid_until", from_stored(group.get("latest")), max),
         ):
             current = getattr(row, attr)
             if value is not None:
@@ -154,35 +205,45 @@ class ClusterGroupRow:
 
 
 def _group_key_expression(key: GroupKey, as_of: date) -> Any:
+    """The value grouped on, after `in_force_stages`: null for a label key of a cluster
+    without a label in force (its status is NOT_YET_LABELLED)."""
     if key == "PORTFOLIO":
         return "$portfolio"
     if key == "LABEL_LEVEL":
-        return "$label.level"
+        return {"$cond": [_IS_LABELLED, f"{_LABEL}.level", None]}
     if key == "LABEL_STATUS":
-        return status_expression(_VALID_UNTIL, as_of)
+        return status_expression(_VALID_UNTIL, as_of, _LABELLED)
     if key == "EXPIRY_YEAR":
-        return {"$year": _VALID_UNTIL}
+        # `$ifNull` first: `$year` of a missing date is an error, even in an unused branch.
+        year = {"$year": {"$ifNull": [_VALID_UNTIL, to_stored(as_of)]}}
+        return {"$cond": [_IS_LABELLED, year, None]}
     return "$country"
 
 
-_LEVEL_ORDER = {"BRONZE": 0, "SILVER": 1, "GOLD": 2}
-_STATUS_ORDER = {status: i for i, status in enumerate(STATUSES)}
+_STATUS_ORDER: dict[str, int] = {status: i for i, status in enumerate(STATUSES)}
+
+
+def group_order(key: GroupKey, value: Any) -> Any:
+    """Sort key of a group's value: portfolio name, level (BRONZE to GOLD), status (VALID to
+    NOT_YET_LABELLED), year, country; a missing value last."""
+    if key == "LABEL_LEVEL":
+        return LEVEL_RANK.get(value or "", 9)
+    if key == "LABEL_STATUS":
+        return _STATUS_ORDER.get(value or "", 9)
+    if key == "EXPIRY_YEAR":
+        return value if value is not None else 99999
+    return (value is None, value or "")
 
 
 def _sort_key(row: ClusterGroupRow, keys: Sequence[GroupKey]) -> tuple[Any, ...]:
-    parts: list[Any] = []
-    for key in keys:
-        if key == "PORTFOLIO":
-            parts.append(row.portfolio_name or "")
-        elif key == "LABEL_LEVEL":
-            parts.append(_LEVEL_ORDER.get(row.label_level or "", 9))
-        elif key == "LABEL_STATUS":
-            parts.append(_STATUS_ORDER.get(row.label_status or "EXPIRED", 9))
-        elif key == "EXPIRY_YEAR":
-            parts.append(row.expiry_year or 0)
-        else:
-            parts.append(row.country or "")
-    return tuple(parts)
+    values: dict[GroupKey, Any] = {
+        "PORTFOLIO": row.portfolio_name,
+        "LABEL_LEVEL": row.label_level,
+        "LABEL_STATUS": row.label_status,
+        "EXPIRY_YEAR": row.expiry_year,
+        "COUNTRY": row.country,
+    }
+    return tuple(group_order(key, values[key]) for key in keys)
 
 
 async def cluster_groups(
@@ -191,13 +252,14 @@ async def cluster_groups(
     """Non-empty groups of matching clusters by `keys` (duplicates ignored), one pipeline.
 
     With no key, exactly one group counts every matching cluster (0 if nothing matches).
-    Groups are sorted by the keys in the order given: portfolio name, level (BRONZE to
-    GOLD), status (VALID to EXPIRED), year, country.
+    Groups are sorted by the keys in the order given (see `group_order`).
     """
     keys = list(dict.fromkeys(keys))
     group_id = {key: _group_key_expression(key, as_of) for key in keys}
-    pipeline: list[dict[str, Any]] = [
-        {"$match": dict(match)},
+    pipeline: list[dict[str, Any]] = [{"$match": dict(match)}]
+    if any(key in group_id for key in ("LABEL_LEVEL", "LABEL_STATUS", "EXPIRY_YEAR")):
+        pipeline += in_force_stages(as_of)
+    pipeline.append(
         {
             "$group": {
                 # A constant key when nothing is grouped: `{}` groups everything on both engines.
@@ -205,8 +267,8 @@ async def cluster_groups(
                 "count": {"$sum": 1},
                 "portfolioName": {"$first": "$portfolioName"},
             }
-        },
-    ]
+        }
+    )
     rows = []
     for group in await db[CLUSTERS].aggregate(pipeline).to_list(None):
         # A missing field groups as an absent key on mongomock and as null on MongoDB.
@@ -231,99 +293,73 @@ async def cluster_groups(
     return sorted(rows, key=lambda row: _sort_key(row, keys))
 
 
-# --- labelTimeline -------------------------------------------------------------------------
+# --- facets of the cluster connection ------------------------------------------------------
 
 
-@dataclass
-class PeriodRow:
-    start: date
-    end: date  # last day of the period
-    expiring: int = 0
-    awarded: int = 0
-    awarded_inferred: int = 0
-    clusters_valid_at_end: int = 0
+@dataclass(frozen=True)
+class FacetRow:
+    """One value of a facet and the number of clusters with it; `name` is a portfolio's."""
+
+    value: Any
+    count: int
+    name: str | None = None
 
 
-def _period_start(day: date, interval: Interval) -> date:
-    return day.replace(month=1, day=1) if interval == "YEAR" else day.replace(day=1)
+async def cluster_facets(
+    db: Database,
+    base: Mapping[str, Any],
+    matches: Mapping[GroupKey, Mapping[str, Any]],
+    as_of: date,
+    *,
+    total: Mapping[str, Any] | None = None,
+) -> tuple[dict[GroupKey, list[FacetRow]], int | None]:
+    """Counts per value of each key in `matches`, over the clusters matching `base` and that
+    key's own `$match` (the filter without its own condition), and the number of clusters
+    matching `base` and `total` when given: one `$facet` pipeline.
 
-
-def _next_period(start: date, interval: Interval) -> date:
-    if interval == "YEAR":
-        return add_years(start, 1)
-    return date(start.year + start.month // 12, start.month % 12 + 1, 1)
-
-
-async def label_timeline(
-    db: Database, match: Mapping[str, Any], interval: Interval
-) -> list[PeriodRow]:
-    """Labels awarded and expiring per period, and clusters holding a valid label at its end.
-
-    Uses every label in the history of the matching clusters (renewals and earlier labels
-    included), fetched in one pipeline. Periods run without gaps from the earliest award to
-    the latest end; a label is valid at a period's end when
-    `awardedOn <= last day <= validUntil`.
+    Values are sorted as `group_order` sorts groups; values with no cluster (and, for the
+    label keys, clusters with no label in force) are left out.
     """
+    facets: dict[str, list[dict[str, Any]]] = {}
+    if total is not None:
+        facets["_total"] = [
+            {"$match": dict(total)},
+            {"$group": {"_id": None, "count": {"$sum": 1}}},
+        ]
+    if not facets and not matches:
+        return {}, None
+    for key, match in matches.items():
+        facets[key] = [
+            {"$match": dict(match)},
+            {
+                "$group": {
+                    "_id": _group_key_expression(key, as_of),
+                    "count": {"$sum": 1},
+                    "name": {"$first": "$portfolioName"},
+                }
+            },
+        ]
     pipeline: list[dict[str, Any]] = [
-        {"$match": dict(match)},
-        {"$project": {"_id": 1}},
-        {"$lookup": {"from": LABELS, "localField": "_id", "foreignField": "cluster", "as": "l"}},
-        {"$unwind": "$l"},
-        {
-            "$project": {
-                "_id": 0,
-                "cluster": "$_id",
-                "validUntil": "$l.validUntil",
-                "awardedOn": "$l.awardedOn",
-                "inferred": "$l.awardedOnInferred",
-            }
-        },
+        {"$match": dict(base)},
+        *in_force_stages(as_of),
+        {"$facet": facets},
     ]
-    labels = []
-    for doc in await db[CLUSTERS].aggregate(pipeline).to_list(None):
-        end, start = from_stored(doc.get("validUntil")), from_stored(doc.get("awardedOn"))
-        if end is not None and start is not None:
-            labels.append((doc["cluster"], start, end, bool(doc.get("inferred"))))
-    if not labels:
-        return []
-    first = _period_start(min(min(start, end) for _, start, end, _ in labels), interval)
-    last = _period_start(max(max(start, end) for _, start, end, _ in labels), interval)
-    periods: dict[date, PeriodRow] = {}
-    cursor = first
-    while cursor <= last:
-        following = _next_period(cursor, interval)
-        periods[cursor] = PeriodRow(start=cursor, end=following - timedelta(days=1))
-        cursor = following
-    for _, start, end, inferred in labels:
-        awarded = periods[_period_start(start, interval)]
-        awarded.awarded += 1
-        awarded.awarded_inferred += inferred
-        periods[_period_start(end, interval)].expiring += 1
-    rows = list(periods.values())
-    ends = [row.end for row in rows]
-    # Clusters valid at each period end, by a difference array over the merged validity
-    # intervals of each cluster (a renewal overlapping its predecessor counts once).
-    delta = [0] * (len(rows) + 1)
-    by_cluster: dict[str, list[tuple[date, date]]] = {}
-    for cluster, start, end, _ in labels:
-        by_cluster.setdefault(cluster, []).append((start, end))
-    for intervals in by_cluster.values():
-        for start, end in _merge(intervals):
-            lo, hi = bisect_left(ends, start), bisect_right(ends, end)
-            delta[lo] += 1
-            delta[hi] -= 1
-    running = 0
-    for i, row in enumerate(rows):
-        running += delta[i]
-        row.clusters_valid_at_end = running
-    return rows
+    found = await db[CLUSTERS].aggregate(pipeline).to_list(None)
+    counted = sum(g["count"] for g in found[0].get("_total", [])) if found else 0
+    result: dict[GroupKey, list[FacetRow]] = {}
+    for key in matches:
+        rows = [
+            FacetRow(
+                value=group.get("_id"),
+                count=group["count"],
+                name=group.get("name") if key == "PORTFOLIO" else None,
+            )
+            for group in (found[0].get(key, []) if found else [])
+            if group["count"] > 0 and group.get("_id") is not None
+        ]
+        result[key] = sorted(rows, key=partial(_facet_order, key))
+    return result, (counted if total is not None else None)
 
 
-def _merge(intervals: list[tuple[date, date]]) -> list[tuple[date, date]]:
-    merged: list[tuple[date, date]] = []
-    for start, end in sorted(intervals):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
+def _facet_order(key: GroupKey, row: FacetRow) -> Any:
+    return group_order(key, row.name if key == "PORTFOLIO" else row.value)

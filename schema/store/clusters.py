@@ -1,32 +1,52 @@
 """Reads of the directory itself: pages and counts of clusters, and the portfolio list.
 
-A page of clusters is one `find` whatever its size (see `schema.store.pages`); a count is
-one `count_documents`, asked for only when a client selects `totalCount`.
+A page of clusters is one `find` whatever its size (see `schema.store.pages`), two at most
+in RELEVANCE order; a count is one `count_documents`, asked for only when a client selects
+`totalCount`.
+
+Orders on a label (VALID_UNTIL, AWARDED_ON, LABEL_LEVEL) sort by the current label, the
+one stored in `label`, whatever `asOf`: the label in force on an earlier date depends on
+that date, so no index could serve a sort on it.
+
+RELEVANCE puts the names that start with the search text first, then the others, each part
+by name: two segments of one keyset order (see `schema.store.pages`), served by the name
+index.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
+from schema.errors import BadUserInput
 from schema.store.documents import CLUSTERS, PORTFOLIOS, ClusterDoc, Database, PortfolioDoc
+from schema.store.filters import search_prefix
 from schema.store.pages import Page, PageArgs, SortKey, fetch_page
 
 __all__ = [
     "ORDER_KEYS",
     "OrderKey",
+    "SortPlan",
     "count_clusters",
     "fetch_clusters",
     "list_portfolios",
-    "sort_keys",
+    "sort_plan",
 ]
 
-OrderKey = Literal["NAME", "VALID_UNTIL", "PORTFOLIO"]
-# Stored field of each order key, and whether it holds a date.
-ORDER_KEYS: dict[OrderKey, tuple[str, bool]] = {
-    "NAME": ("nameKey", False),
-    "VALID_UNTIL": ("label.validUntil", True),
-    "PORTFOLIO": ("portfolioName", False),
+OrderKey = Literal[
+    "NAME", "VALID_UNTIL", "PORTFOLIO", "AWARDED_ON", "COUNTRY", "LABEL_LEVEL", "RELEVANCE"
+]
+# Stored field of each order key, and the kind of its values in cursors.
+ORDER_KEYS: dict[OrderKey, tuple[str, Literal["str", "date", "int"]]] = {
+    "NAME": ("nameKey", "str"),
+    "VALID_UNTIL": ("label.validUntil", "date"),
+    "PORTFOLIO": ("portfolioName", "str"),
+    "AWARDED_ON": ("label.awardedOn", "date"),
+    "COUNTRY": ("country", "str"),
+    "LABEL_LEVEL": ("label.levelRank", "int"),
+    # Within each segment (see `sort_plan`), by name.
+    "RELEVANCE": ("nameKey", "str"),
 }
 # Everything `Cluster` reads, plus the sort keys cursors are made of: no `source`.
 _PROJECTION = {
@@ -40,30 +60,66 @@ _PROJECTION = {
         "website",
         "warnings",
         "label",
+        "history",
     )
 }
 
 
-def sort_keys(order: Sequence[tuple[OrderKey, bool]]) -> list[SortKey]:
-    """The stored sort keys of `(key, descending)` pairs, most significant first."""
+@dataclass(frozen=True)
+class SortPlan:
+    """Sort keys, and the segments that come before them (one segment: no split)."""
+
+    keys: list[SortKey]
+    segments: list[dict[str, Any]] = field(default_factory=lambda: [{}])
+
+
+def sort_plan(order: Sequence[tuple[OrderKey, bool]], search: str | None = None) -> SortPlan:
+    """The stored sort of `(key, descending)` pairs, most significant first.
+
+    RELEVANCE, which must come first, splits the clusters into those whose name starts with
+    `search` and the others (reversed when descending), each sorted by name; without search
+    text it is NAME.
+    """
     keys = []
-    for key, descending in order:
-        path, is_date = ORDER_KEYS[key]
-        keys.append(SortKey(path=path, descending=descending, is_date=is_date))
-    return keys
+    segments: list[dict[str, Any]] = [{}]
+    paths: set[str] = set()
+    for position, (key, descending) in enumerate(order):
+        path, kind = ORDER_KEYS[key]
+        if key == "RELEVANCE":
+            if position:
+                raise BadUserInput("orderBy RELEVANCE must be the first key")
+            prefix = search_prefix(search)
+            if prefix is not None:
+                segments = [prefix, {"$nor": [prefix]}]
+                if descending:
+                    segments.reverse()
+        if path in paths:  # RELEVANCE then NAME: the name is already a key
+            continue
+        paths.add(path)
+        keys.append(
+            SortKey(path=path, descending=descending, is_date=kind == "date", is_int=kind == "int")
+        )
+    return SortPlan(keys=keys, segments=segments)
 
 
 async def fetch_clusters(
     db: Database,
     match: dict[str, Any],
-    keys: Sequence[SortKey],
+    plan: SortPlan,
     args: PageArgs,
     *,
     need_opposite: bool,
 ) -> Page[ClusterDoc]:
-    """One page of the clusters matching `match`, in the order of `keys`."""
+    """One page of the clusters matching `match`, in the order of `plan`."""
     page = await fetch_page(
-        db, CLUSTERS, match, keys, args, projection=_PROJECTION, need_opposite=need_opposite
+        db,
+        CLUSTERS,
+        match,
+        plan.keys,
+        args,
+        projection=_PROJECTION,
+        need_opposite=need_opposite,
+        segments=plan.segments,
     )
     return cast(Page[ClusterDoc], page)
 

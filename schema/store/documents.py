@@ -24,12 +24,14 @@ mutation recognises its own earlier write. Collections of the editing API: `keys
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time
 from typing import Any, NotRequired, TypeAlias, TypedDict
 
 from motor.motor_asyncio import AsyncIOMotorDatabase
 
-from schema.rules.vocabulary import Evidence, Level, Light, Unit
+from schema.rules.labels import LEVEL_RANK, Award, in_force_order, in_force_until
+from schema.rules.vocabulary import EvidenceLevel, Level, Light, Unit
 
 __all__ = [
     "CLUSTERS",
@@ -40,12 +42,15 @@ __all__ = [
     "ClusterDoc",
     "CurrentLabel",
     "Database",
+    "HistoryLabel",
     "IndicatorDoc",
     "IndicatorResultDoc",
     "InterviewDoc",
     "LabelDoc",
     "PortfolioDoc",
     "SourceRef",
+    "award",
+    "embedded_labels",
     "from_stored",
     "to_stored",
 ]
@@ -89,14 +94,24 @@ class PortfolioDoc(TypedDict):
 
 
 class CurrentLabel(TypedDict):
-    """The label a cluster holds now: the one with the latest `validUntil` in its history."""
+    """The label a cluster holds now: the last of its history in `in_force_order` (the one
+    in force from its award on; see `schema.rules.labels`)."""
 
     level: Level
+    levelRank: int  # rules.labels.LEVEL_RANK: BRONZE 1 < SILVER 2 < GOLD 3, for sorting
     validUntil: datetime
     awardedOn: datetime
     # True when awardedOn is inferred (validUntil minus the level's validity), not published.
     awardedOnInferred: bool
     version: NotRequired[int]  # the label document's version (see LabelDoc)
+
+
+class HistoryLabel(CurrentLabel):
+    """One label of the history embedded in a cluster, in `in_force_order`."""
+
+    # The last day this label is the one in force (the day before the next award, 9999-12-31
+    # for the last): the label in force on D is the one with awardedOn <= D <= inForceUntil.
+    inForceUntil: datetime
 
 
 class ClusterDoc(TypedDict):
@@ -110,6 +125,7 @@ class ClusterDoc(TypedDict):
     website: str | None  # as published, even when truncated
     warnings: list[str]  # suspicious values kept verbatim, e.g. a truncated website
     label: CurrentLabel
+    history: list[HistoryLabel]  # every label of the `labels` collection for this cluster
     source: SourceRef
     version: NotRequired[int]  # raised by every write (see above)
     lastMutation: NotRequired[str]
@@ -141,7 +157,7 @@ class IndicatorDoc(TypedDict):
     description: str
     unit: Unit
     higherIsBetter: bool | None  # None: no direction (YEAR, ENUM), never rated
-    evidence: Evidence
+    evidence: EvidenceLevel
     scale: NotRequired[dict[str, int]]  # RATING: {"min": 1, "max": 5}
     choices: NotRequired[list[str]]  # ENUM: allowed values
 
@@ -165,3 +181,44 @@ class InterviewDoc(TypedDict):
     source: SourceRef
     version: NotRequired[int]  # raised by every write (see above)
     lastMutation: NotRequired[str]
+
+
+def award(label: Mapping[str, Any]) -> Award:
+    """The dates of a stored label (a `LabelDoc`, `CurrentLabel` or `HistoryLabel`)."""
+    return Award(
+        level=label["level"],
+        awarded_on=label["awardedOn"].date(),
+        valid_until=label["validUntil"].date(),
+    )
+
+
+def embedded_labels(labels: Iterable[LabelDoc]) -> tuple[CurrentLabel, list[HistoryLabel]]:
+    """A cluster's embedded `label` and `history` from its label documents (at least one).
+
+    Written by every writer of clusters, so that the label in force on any date is picked
+    by the rule of `schema.rules.labels` inside a database filter or pipeline.
+    """
+    ordered = sorted(labels, key=lambda doc: in_force_order(award(doc)))
+    if not ordered:
+        raise ValueError("a cluster needs at least one label")
+    ends = in_force_until([award(doc) for doc in ordered])
+    history: list[HistoryLabel] = [
+        {
+            "level": doc["level"],
+            "levelRank": LEVEL_RANK[doc["level"]],
+            "validUntil": doc["validUntil"],
+            "awardedOn": doc["awardedOn"],
+            "awardedOnInferred": doc["awardedOnInferred"],
+            "inForceUntil": to_stored(end),
+        }
+        for doc, end in zip(ordered, ends, strict=True)
+    ]
+    last = history[-1]
+    current: CurrentLabel = {
+        "level": last["level"],
+        "levelRank": last["levelRank"],
+        "validUntil": last["validUntil"],
+        "awardedOn": last["awardedOn"],
+        "awardedOnInferred": last["awardedOnInferred"],
+    }
+    return current, history

@@ -22,10 +22,12 @@ from schema.rules.editing import (
     name_problem,
     slug_candidates,
     text_problem,
+    website_text_problem,
 )
 from schema.rules.places import country_problem, website_problem
 from schema.rules.results import ResultProblem, check_results
 from schema.rules.text import compact_key, search_key
+from schema.rules.values import date_problem
 from schema.rules.vocabulary import Level
 from schema.store.documents import (
     CLUSTERS,
@@ -131,7 +133,7 @@ async def plan_create_cluster(
         [
             (("name",), name_problem(name)),
             (("country",), country_problem(country)),
-            (("website",), text_problem(website) if website is not None else None),
+            (("website",), website_text_problem(website) if website is not None else None),
             (("label", "awardedOn"), label_dates_problem(awarded_on, valid_until)),
         ]
     )
@@ -213,7 +215,9 @@ async def plan_update_cluster(
         checks.append((("country",), country_problem(country)))
         changes["country"] = country
     if website is not UNCHANGED:
-        checks.append((("website",), text_problem(website) if website is not None else None))
+        checks.append(
+            (("website",), website_text_problem(website) if website is not None else None)
+        )
         changes |= {"website": website, "warnings": _warnings(website)}
     _problems(checks)
     if portfolio is not UNCHANGED:
@@ -349,6 +353,7 @@ async def plan_record_interview(
     """Record a real interview (never a sample), or replace the one on that day when
     `expected_version` is given. Results follow `schema.rules.results`, as in the loader."""
     await _get(db, CLUSTERS, cluster, ("clusterId",), "cluster")
+    _problems([(("conductedOn",), date_problem(conducted_on))])
     indicators = {
         doc["code"]: doc
         async for doc in db[INDICATORS].find({"catalogueVersion": catalogue_version})

@@ -1,7 +1,13 @@
 """Turn a `ClusterFilter` (plus search text and a date) into a MongoDB `$match` document.
 
 `ClusterFilter` is the store's own plain form of the GraphQL `ClusterWhere` input (which
-converts itself with `ClusterWhere.to_filter`). Every value placed in the document is a
+converts itself with `ClusterWhere.to_filter`).
+
+Conditions on a label (level, status, end of validity) are about the label in force on the
+date: one `$elemMatch` on the embedded `history` picks the label with
+`awardedOn <= date <= inForceUntil` (the rule of `schema.rules.labels.label_in_force`,
+stored by `schema.store.documents.embedded_labels`). NOT_YET_LABELLED is the absence of such
+a label. Every value placed in the document is a
 vocabulary string, a date, a string compared for equality with `$in`, or search text
 escaped for a regex, so no client value is ever interpreted as an operator. Shared by the
 cluster connection and by the aggregates.
@@ -22,7 +28,14 @@ from schema.rules.text import compact_key, search_key
 from schema.rules.vocabulary import Level
 from schema.store.documents import to_stored
 
-__all__ = ["ClusterFilter", "cluster_match", "search_match"]
+__all__ = [
+    "ClusterFilter",
+    "cluster_match",
+    "in_force",
+    "normal_country",
+    "search_match",
+    "search_prefix",
+]
 
 
 @dataclass(frozen=True)
@@ -84,23 +97,42 @@ def search_match(text: str) -> list[dict[str, Any]]:
     ]
 
 
+def search_prefix(text: str | None) -> dict[str, Any] | None:
+    """Clusters whose name starts with the search text (folded as in `search_match`); None
+    when the text searches nothing (absent, blank, or punctuation only)."""
+    if text is None or not text.strip():
+        return None
+    words, compact = search_key(text), compact_key(text)
+    if not compact:
+        return None
+    return {
+        "$or": [
+            {"nameKey": {"$regex": "^" + re.escape(words)}},
+            {"compactKey": {"$regex": "^" + re.escape(compact)}},
+        ]
+    }
+
+
 def _where(where: ClusterFilter, as_of: date) -> list[dict[str, Any]]:
     clauses: list[dict[str, Any]] = []
     if where.portfolio is not None:
         clauses.append({"portfolio": {"$in": list(where.portfolio)}})
     if where.label_level is not None:
-        clauses.append({"label.level": {"$in": list(where.label_level)}})
+        clauses.append(in_force(as_of, level={"$in": list(where.label_level)}))
     if where.country is not None:
-        clauses.append({"country": {"$in": [c.strip().upper() for c in where.country]}})
+        clauses.append({"country": {"$in": [normal_country(c) for c in where.country]}})
     if where.valid_until is not None:
         bounds = _range(*where.valid_until)
         if bounds:
-            clauses.append({"label.validUntil": bounds})
+            clauses.append(in_force(as_of, validUntil=bounds))
     if where.label_status is not None:
         alternatives = []
         for status in dict.fromkeys(where.label_status):
-            low, high = status_bounds(status, as_of)
-            alternatives.append({"label.validUntil": _range(low, high)})
+            if status == "NOT_YET_LABELLED":
+                alternatives.append({"$nor": [in_force(as_of)]})
+            else:
+                low, high = status_bounds(status, as_of)
+                alternatives.append(in_force(as_of, validUntil=_range(low, high)))
         clauses.append({"$or": alternatives} if alternatives else _NOTHING)
     if where.and_ is not None:
         clauses.extend(_all(_where(sub, as_of)) for sub in where.and_)
@@ -110,6 +142,25 @@ def _where(where: ClusterFilter, as_of: date) -> list[dict[str, Any]]:
     if where.not_ is not None:
         clauses.append({"$nor": [_all(_where(where.not_, as_of))]})
     return clauses
+
+
+def in_force(as_of: date, **conditions: Any) -> dict[str, Any]:
+    """Clusters whose label in force on `as_of` meets `conditions` (on its stored fields)."""
+    day = to_stored(as_of)
+    return {
+        "history": {
+            "$elemMatch": {
+                "awardedOn": {"$lte": day},
+                "inForceUntil": {"$gte": day},
+                **conditions,
+            }
+        }
+    }
+
+
+def normal_country(code: str) -> str:
+    """A country code as stored: trimmed, upper case."""
+    return code.strip().upper()
 
 
 # Matches no document: every cluster has an _id. (`$or: []` is an error in MongoDB.)

@@ -33,6 +33,22 @@ INDEXES: dict[str, list[IndexModel]] = {
         ),
         IndexModel([("label.level", ASCENDING)], name="by_label_level"),
         IndexModel([("country", ASCENDING)], name="by_country"),
+        # The orders AWARDED_ON, LABEL_LEVEL and COUNTRY (RELEVANCE uses by_name).
+        IndexModel([("label.awardedOn", ASCENDING), ("_id", ASCENDING)], name="by_awarded_on"),
+        IndexModel(
+            [("label.levelRank", ASCENDING), ("_id", ASCENDING)], name="by_label_level_rank"
+        ),
+        IndexModel([("country", ASCENDING), ("_id", ASCENDING)], name="by_country_order"),
+        # Conditions on the label in force ($elemMatch on the embedded history): the end of
+        # validity (status and validUntil filters) and the level.
+        IndexModel(
+            [("history.validUntil", ASCENDING), ("history.awardedOn", ASCENDING)],
+            name="by_history_valid_until",
+        ),
+        IndexModel(
+            [("history.level", ASCENDING), ("history.awardedOn", ASCENDING)],
+            name="by_history_level",
+        ),
     ],
     LABELS: [
         IndexModel(

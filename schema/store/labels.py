@@ -1,7 +1,9 @@
 """A cluster's label fields, derived from its label history, in one place.
 
 `derive_cluster_fields` is the one mapping from a label history to what a cluster document
-embeds about it (today the current `label`, see `current_label`): the loader builds its
+embeds about it: the current `label` (the latest awarded) and the whole `history`, each
+label with the last day it is in force (`schema.store.documents.embedded_labels`), every
+entry carrying its label document's `version`. The loader builds its
 cluster documents with it, and `refresh_cluster_labels`, which every mutation calls after
 touching a cluster or its labels, reads the cluster's labels, recomputes their inferred
 award dates (`infer_awards`) and `$set`s its result. Calling it again changes nothing, so
@@ -15,18 +17,25 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from schema.rules.labels import inferred_award_date
-from schema.store.documents import CLUSTERS, LABELS, CurrentLabel, Database, LabelDoc, to_stored
+from schema.rules.labels import in_force_order, inferred_award_date
+from schema.store.documents import (
+    CLUSTERS,
+    LABELS,
+    CurrentLabel,
+    Database,
+    HistoryLabel,
+    LabelDoc,
+    award,
+    embedded_labels,
+    to_stored,
+)
 
 __all__ = [
-    "LEVEL_RANK",
-    "current_label",
     "derive_cluster_fields",
     "infer_awards",
     "refresh_cluster_labels",
 ]
 
-LEVEL_RANK = {"BRONZE": 0, "SILVER": 1, "GOLD": 2}
 # Rounds of "derive, write, check" before giving up on a history that keeps changing.
 _ROUNDS = 3
 
@@ -50,25 +59,22 @@ def infer_awards(docs: Iterable[LabelDoc]) -> list[LabelDoc]:
     return result
 
 
-def current_label(docs: Sequence[LabelDoc]) -> CurrentLabel | None:
-    """The label a cluster holds now: the latest `validUntil`, the higher level on a tie."""
-    if not docs:
-        return None
-    current = max(docs, key=lambda doc: (doc["validUntil"], LEVEL_RANK[doc["level"]]))
-    return {
-        "level": current["level"],
-        "validUntil": current["validUntil"],
-        "awardedOn": current["awardedOn"],
-        "awardedOnInferred": current["awardedOnInferred"],
-        "version": current.get("version", 0),
-    }
-
-
 def derive_cluster_fields(docs: Sequence[LabelDoc]) -> dict[str, Any]:
     """The fields a cluster document derives from its label history (award dates already
-    inferred); empty for no history. A new derived field is added here, and nowhere else."""
-    label = current_label(docs)
-    return {} if label is None else {"label": label}
+    inferred): `label` and `history` as `embedded_labels` makes them, each with its label's
+    `version`; empty for no history. A new derived field is added here, and nowhere else."""
+    if not docs:
+        return {}
+    label, history = embedded_labels(docs)
+    # embedded_labels orders the history by `in_force_order` with a stable sort: the same
+    # order as here, so entries and documents pair up.
+    ordered = sorted(docs, key=lambda doc: in_force_order(award(doc)))
+    versioned: list[HistoryLabel] = [
+        {**entry, "version": doc.get("version", 0)}
+        for entry, doc in zip(history, ordered, strict=True)
+    ]
+    current: CurrentLabel = {**label, "version": ordered[-1].get("version", 0)}
+    return {"label": current, "history": versioned}
 
 
 async def refresh_cluster_labels(db: Database, cluster: str, *, session: Any = None) -> None:

@@ -23,7 +23,7 @@ PeerKey = tuple[str, str | None, bool]
 
 
 async def load_peer_groups(db: Database, keys: Sequence[PeerKey]) -> list[Peers]:
-    """DataLoader batch function: every requested peer group in two round trips.
+    """DataLoader batch function: every requested peer group in at most three round trips.
 
     One pipeline fetches the latest interviews of every cluster in any requested portfolio
     (or of all clusters when ALL is asked), per sample setting; the catalogue is the other.

@@ -25,6 +25,7 @@ __all__ = [
     "LabelStatusCounts",
     "LabelTimelinePeriod",
     "PortfolioStats",
+    "TimelineGroupBy",
     "TimelineInterval",
     "ValueCount",
 ]
@@ -33,12 +34,18 @@ __all__ = [
 @strawberry.enum(description="A key `clustersAggregate` can group clusters by.")
 class ClusterGroupBy(Enum):
     PORTFOLIO = strawberry.enum_value("PORTFOLIO", description="Comparative portfolio.")
-    LABEL_LEVEL = strawberry.enum_value("LABEL_LEVEL", description="Level of the current label.")
+    LABEL_LEVEL = strawberry.enum_value(
+        "LABEL_LEVEL",
+        description="Level of the label in force on `asOf` (null: not yet labelled).",
+    )
     LABEL_STATUS = strawberry.enum_value(
-        "LABEL_STATUS", description="Status of the current label on `asOf`."
+        "LABEL_STATUS",
+        description="Status on `asOf` of the label in force (NOT_YET_LABELLED when none).",
     )
     EXPIRY_YEAR = strawberry.enum_value(
-        "EXPIRY_YEAR", description="Calendar year of the current label's `validUntil`."
+        "EXPIRY_YEAR",
+        description="Calendar year of the `validUntil` of the label in force on `asOf` "
+        "(null: not yet labelled).",
     )
     COUNTRY = strawberry.enum_value("COUNTRY", description="Country (ISO 3166-1 alpha-2).")
 
@@ -47,6 +54,16 @@ class ClusterGroupBy(Enum):
 class TimelineInterval(Enum):
     YEAR = strawberry.enum_value("YEAR", description="Calendar years.")
     MONTH = strawberry.enum_value("MONTH", description="Calendar months.")
+    DAY = strawberry.enum_value(
+        "DAY", description="Single days: `clustersValidAtEnd` is then the count on each day."
+    )
+
+
+@strawberry.enum(description="A key `labelTimeline` can group periods by.")
+class TimelineGroupBy(Enum):
+    PORTFOLIO = strawberry.enum_value(
+        "PORTFOLIO", description="One run of periods per portfolio with a matching cluster."
+    )
 
 
 @strawberry.enum(description="How `indicatorStats` groups clusters.")
@@ -55,7 +72,9 @@ class IndicatorGroupBy(Enum):
     PORTFOLIO = strawberry.enum_value("PORTFOLIO", description="One group per portfolio.")
 
 
-@strawberry.type(description="Numbers of clusters by level of their current label.")
+@strawberry.type(
+    description="Numbers of clusters by level of their label in force on the query's `asOf`."
+)
 class LabelLevelCounts:
     bronze: int = strawberry.field(description="Clusters holding a BRONZE label.")
     silver: int = strawberry.field(description="Clusters holding a SILVER label.")
@@ -63,7 +82,7 @@ class LabelLevelCounts:
 
 
 @strawberry.type(
-    description="Numbers of clusters by status of their current label on the query's `asOf`."
+    description="Numbers of clusters by status of their label in force on the query's `asOf`."
 )
 class LabelStatusCounts:
     valid: int = strawberry.field(
@@ -74,6 +93,9 @@ class LabelStatusCounts:
     )
     renewable: int = strawberry.field(description="RENEWABLE: expired less than a year ago.")
     expired: int = strawberry.field(description="EXPIRED: expired a year ago or more.")
+    not_yet_labelled: int = strawberry.field(
+        description="NOT_YET_LABELLED: no label awarded on or before `asOf`."
+    )
 
 
 @strawberry.type(
@@ -85,19 +107,21 @@ class LabelStatusCounts:
 class PortfolioStats:
     portfolio: Portfolio = strawberry.field(description="The portfolio.")
     cluster_count: int = strawberry.field(description="Matching clusters of the portfolio.")
-    by_level: LabelLevelCounts = strawberry.field(description="Counts by current label level.")
+    by_level: LabelLevelCounts = strawberry.field(
+        description="Counts by level of the label in force on `asOf`."
+    )
     by_status: LabelStatusCounts = strawberry.field(
-        description="Counts by current label status on `asOf`."
+        description="Counts by status on `asOf` of the label in force."
     )
     earliest_valid_until: date | None = strawberry.field(
-        description="Earliest `validUntil` of a current label; null without clusters."
+        description="Earliest `validUntil` of a label in force on `asOf`; null without one."
     )
     latest_valid_until: date | None = strawberry.field(
-        description="Latest `validUntil` of a current label; null without clusters."
+        description="Latest `validUntil` of a label in force on `asOf`; null without one."
     )
     expiring_within_window: int = strawberry.field(
         description=(
-            "Current labels ending within the window: asOf <= validUntil <= asOf + "
+            "Labels in force on asOf ending within the window: asOf <= validUntil <= asOf + "
             "`expiringWithinDays`."
         )
     )
@@ -114,13 +138,15 @@ class ClusterGroup:
         description="The portfolio, when grouped by PORTFOLIO."
     )
     label_level: LabelLevel | None = strawberry.field(
-        description="Level of the current label, when grouped by LABEL_LEVEL."
+        description="Level of the label in force on `asOf`, when grouped by LABEL_LEVEL "
+        "(null also for a group of clusters not yet labelled)."
     )
     label_status: LabelStatus | None = strawberry.field(
         description="Status on `asOf`, when grouped by LABEL_STATUS."
     )
     expiry_year: int | None = strawberry.field(
-        description="Year of the current label's `validUntil`, when grouped by EXPIRY_YEAR."
+        description="Year of the `validUntil` of the label in force on `asOf`, when grouped "
+        "by EXPIRY_YEAR (null also for a group of clusters not yet labelled)."
     )
     country: str | None = strawberry.field(description="Country, when grouped by COUNTRY.")
     count: int = strawberry.field(description="Matching clusters in the group.")
@@ -133,10 +159,15 @@ class ClusterGroup:
     )
 )
 class LabelTimelinePeriod:
+    portfolio: Portfolio | None = strawberry.field(
+        description="The portfolio, when grouped by PORTFOLIO; null otherwise."
+    )
     start: date = strawberry.field(description="First day of the period.")
     end: date = strawberry.field(description="Last day of the period.")
     year: int = strawberry.field(description="Calendar year of the period.")
-    month: int | None = strawberry.field(description="Month, 1-12, for MONTH; null for YEAR.")
+    month: int | None = strawberry.field(
+        description="Month, 1-12, for MONTH and DAY; null for YEAR."
+    )
     awarded: int = strawberry.field(description="Labels whose `awardedOn` falls in the period.")
     awarded_inferred: int = strawberry.field(
         description=(
@@ -146,8 +177,9 @@ class LabelTimelinePeriod:
     expiring: int = strawberry.field(description="Labels whose `validUntil` falls in the period.")
     clusters_valid_at_end: int = strawberry.field(
         description=(
-            "Clusters holding a label valid on the period's last day (awardedOn <= end <= "
-            "validUntil); a cluster is counted once even while a renewal overlaps."
+            "Clusters whose label in force on the period's last day is valid on it (VALID or "
+            "EXPIRING_SOON): the number a `labelStatus: [VALID, EXPIRING_SOON]` filter with "
+            "`asOf` that day gives."
         )
     )
 

@@ -1,8 +1,13 @@
-"""The cluster connection (Relay): `ClusterConnection`, its edges and `PageInfo`.
+"""The cluster connection (Relay): `ClusterConnection`, its edges, `PageInfo`, its facets.
+
+Facets count the clusters matching the connection's `search` and `where` per value of five
+keys, each leaving out the top-level condition on its own key, so a multi-select UI can
+show what choosing another value would give.
 
 Its resolver, shared by `Query.clusters` and `Portfolio.clusters`, is
 `schema.types.directory.resolve_clusters`. One `find` fetches a page whatever its size;
-`totalCount` costs one `count_documents`, and only when selected.
+`totalCount` costs one `count_documents`, and only when selected; `facets` (with
+`totalCount` when both are selected) one `$facet` pipeline.
 """
 
 from __future__ import annotations
@@ -15,23 +20,31 @@ import strawberry
 from schema.rules.limits import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_SEARCH_LENGTH
 from schema.store.clusters import count_clusters
 from schema.types.context import Info
+from schema.types.enums import LabelLevel, LabelStatus
 from schema.types.inputs import ClusterOrder, ClusterWhere
 from schema.types.resolvers import resolver
 
 if TYPE_CHECKING:
-    from schema.types.directory import Cluster
+    from schema.types.directory import Cluster, Portfolio
 
 __all__ = [
     "CLUSTERS_DESCRIPTION",
+    "FACETS_DESCRIPTION",
     "AfterArg",
     "AsOfArg",
     "BeforeArg",
     "ClusterConnection",
     "ClusterEdge",
+    "ClusterFacets",
+    "CountryFacet",
+    "ExpiryYearFacet",
     "FirstArg",
+    "LabelLevelFacet",
+    "LabelStatusFacet",
     "LastArg",
     "OrderByArg",
     "PageInfo",
+    "PortfolioFacet",
     "SearchArg",
     "WhereArg",
 ]
@@ -63,11 +76,79 @@ class ClusterEdge:
     )
 
 
+# --- facets: counts per value beside a page ------------------------------------------------
+
+FACETS_DESCRIPTION = (
+    "Counts per portfolio, label level, label status, expiry year and country of the "
+    "clusters matching this connection's `search` and `where`, each facet leaving out the "
+    "top-level condition of `where` on its own key (the portfolio facet ignores "
+    "`where.portfolio`, and so on), so that a multi-select UI shows what the other choices "
+    "would give. Label keys are about the label in force on `asOf`. Computed only when "
+    "selected: one database pipeline for every facet (and `totalCount`)."
+)
+
+
+@strawberry.type(description="Matching clusters of one portfolio.")
+class PortfolioFacet:
+    portfolio: Annotated[Portfolio, strawberry.lazy("schema.types.directory")] = strawberry.field(
+        description="The portfolio."
+    )
+    count: int = strawberry.field(description="Matching clusters, ignoring `where.portfolio`.")
+
+
+@strawberry.type(description="Matching clusters whose label in force has one level.")
+class LabelLevelFacet:
+    level: LabelLevel = strawberry.field(description="Level of the label in force on `asOf`.")
+    count: int = strawberry.field(
+        description="Matching clusters, ignoring `where.labelLevel` (clusters not yet "
+        "labelled are in no level)."
+    )
+
+
+@strawberry.type(description="Matching clusters with one status on `asOf`.")
+class LabelStatusFacet:
+    status: LabelStatus = strawberry.field(description="Status on `asOf`.")
+    count: int = strawberry.field(description="Matching clusters, ignoring `where.labelStatus`.")
+
+
+@strawberry.type(description="Matching clusters whose label in force ends in one year.")
+class ExpiryYearFacet:
+    year: int = strawberry.field(
+        description="Calendar year of the `validUntil` of the label in force on `asOf`."
+    )
+    count: int = strawberry.field(
+        description="Matching clusters, ignoring `where.validUntil` (clusters not yet "
+        "labelled are in no year)."
+    )
+
+
+@strawberry.type(description="Matching clusters of one country.")
+class CountryFacet:
+    country: str = strawberry.field(description="ISO 3166-1 alpha-2 country code.")
+    count: int = strawberry.field(description="Matching clusters, ignoring `where.country`.")
+
+
+@strawberry.type(
+    description="Facets of a cluster connection; values without a matching cluster are "
+    "left out. Portfolios by name, levels BRONZE to GOLD, statuses VALID to "
+    "NOT_YET_LABELLED, years and countries ascending."
+)
+class ClusterFacets:
+    portfolio: list[PortfolioFacet] = strawberry.field(description="Per portfolio.")
+    label_level: list[LabelLevelFacet] = strawberry.field(description="Per label level.")
+    label_status: list[LabelStatusFacet] = strawberry.field(description="Per label status.")
+    expiry_year: list[ExpiryYearFacet] = strawberry.field(description="Per expiry year.")
+    country: list[CountryFacet] = strawberry.field(description="Per country.")
+
+
 @strawberry.type(description="A page of clusters.")
 class ClusterConnection:
     edges: list[ClusterEdge] = strawberry.field(description="Clusters with their cursors.")
     page_info: PageInfo = strawberry.field(description="Neighbouring pages.")
     match: strawberry.Private[dict[str, Any]]
+    # Computed with the page when selected (see `resolve_clusters`).
+    counted: strawberry.Private[int | None] = None
+    facet_counts: strawberry.Private[ClusterFacets | None] = None
 
     @resolver(description="Clusters of the page, without cursors.")
     def nodes(self) -> list[Annotated[Cluster, strawberry.lazy("schema.types.directory")]]:
@@ -75,7 +156,15 @@ class ClusterConnection:
 
     @resolver(description="Number of clusters matching the search and filter, over all pages.")
     async def total_count(self, info: Info) -> int:
+        if self.counted is not None:
+            return self.counted
         return await count_clusters(info.context.db, self.match)
+
+    @resolver(description=FACETS_DESCRIPTION)
+    def facets(self) -> ClusterFacets:
+        if self.facet_counts is None:  # computed whenever the field is selected
+            raise LookupError("facets were not computed for this connection")
+        return self.facet_counts
 
 
 # The arguments of every cluster connection field.
@@ -114,14 +203,16 @@ WhereArg = Annotated[
 OrderByArg = Annotated[
     list[ClusterOrder] | None,
     strawberry.argument(
-        description="Sort keys, most significant first (default: NAME ASC). A cursor "
-        "only works with the orderBy it came from."
+        description="Sort keys, most significant first (default: RELEVANCE ASC with "
+        "`search`, else NAME ASC). A cursor only works with the orderBy (and, for RELEVANCE, "
+        "the search) it came from."
     ),
 ]
 AsOfArg = Annotated[
     date | None,
     strawberry.argument(
-        description="Date for `labelStatus` filters and for every `Label.status` and "
-        "`daysRemaining` below (default: today, UTC)."
+        description="The directory as it stood on this date (default: today, UTC): each "
+        "cluster's `label` is its label in force then, and `labelStatus` filters, every "
+        "`Label.status` and `daysRemaining` below refer to it."
     ),
 ]

@@ -9,8 +9,10 @@ import strawberry
 
 from schema.errors import Forbidden
 from schema.rules.access import Principal, Scope
+from schema.rules.limits import DEFAULT_MIN_GROUP_SIZE
 from schema.store.budgets import Budget
-from schema.store.documents import Database
+from schema.store.clusters import list_portfolios
+from schema.store.documents import Database, PortfolioDoc
 from schema.types.loaders import Loaders
 
 __all__ = ["Context", "Info", "today_utc"]
@@ -30,7 +32,10 @@ class Context:
 
     db: Database
     loaders: Loaders
-    min_group_size: int = 3
+    # The handle aggregates read through: `db` with the configured read preference, so
+    # that on a replica set they can be served by secondaries.
+    aggregate_db: Database
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE
     # Serve the individual results of real interviews (see `Interview.results`).
     publish_results: bool = False
     today: date = field(default_factory=today_utc)
@@ -39,19 +44,25 @@ class Context:
     # The caller's budget after this operation was charged (`api.budgets`); None when the
     # request is not metered.
     rate_limit: Budget | None = None
+    # The answer holds figures of this caller alone (its budget, read by `rateLimit`): the
+    # HTTP layer never lets a shared cache keep it.
+    per_client: bool = False
+    _portfolios: list[PortfolioDoc] | None = field(default=None, repr=False)
 
     @classmethod
     def create(
         cls,
         db: Database,
         *,
-        min_group_size: int = 3,
+        aggregate_db: Database | None = None,
+        min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
         publish_results: bool = False,
         principal: Principal | None = None,
     ) -> Context:
         return cls(
             db=db,
             loaders=Loaders.for_request(db),
+            aggregate_db=db if aggregate_db is None else aggregate_db,
             min_group_size=min_group_size,
             publish_results=publish_results,
             principal=principal,
@@ -67,6 +78,12 @@ class Context:
         if not self.principal.may(scope):
             raise Forbidden(f"this needs the scope {scope!r}, which this API key lacks")
         return self.principal
+
+    async def portfolios(self) -> list[PortfolioDoc]:
+        """Every portfolio, read once per request (filters are checked against them)."""
+        if self._portfolios is None:
+            self._portfolios = await list_portfolios(self.db)
+        return self._portfolios
 
     def may_read_results(self, is_sample: bool) -> bool:
         """Whether an interview's individual results may be served: always for a sample;

@@ -7,27 +7,32 @@ in another collection goes through the request's DataLoaders, one query per kind
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any, cast
 
 import strawberry
 
 from schema.errors import BadUserInput
-from schema.guards.selection import child, current, names
-from schema.rules.labels import as_date, days_remaining, label_status
+from schema.rules.labels import as_date, days_remaining, label_in_force, label_status
 from schema.rules.limits import MAX_CODES
-from schema.store.clusters import OrderKey, fetch_clusters, sort_keys
+from schema.rules.text import search_key
+from schema.store.aggregates import GroupKey, cluster_facets
+from schema.store.clusters import OrderKey, SortPlan, fetch_clusters, sort_plan
 from schema.store.documents import (
     ClusterDoc,
     CurrentLabel,
+    HistoryLabel,
     IndicatorResultDoc,
     InterviewDoc,
     LabelDoc,
     PortfolioDoc,
+    award,
 )
-from schema.store.filters import cluster_match
+from schema.store.filters import ClusterFilter, cluster_match, search_prefix
 from schema.store.pages import PageArgs
 from schema.types.benchmark import BENCHMARK_DESCRIPTION, ClusterBenchmark, resolve_benchmark
+from schema.types.checks import check_filter
 from schema.types.connection import (
     CLUSTERS_DESCRIPTION,
     AfterArg,
@@ -35,14 +40,20 @@ from schema.types.connection import (
     BeforeArg,
     ClusterConnection,
     ClusterEdge,
+    ClusterFacets,
+    CountryFacet,
+    ExpiryYearFacet,
     FirstArg,
+    LabelLevelFacet,
+    LabelStatusFacet,
     LastArg,
     OrderByArg,
     PageInfo,
+    PortfolioFacet,
     SearchArg,
     WhereArg,
 )
-from schema.types.context import Info
+from schema.types.context import Context, Info
 from schema.types.enums import (
     ClusterOrderField,
     LabelLevel,
@@ -53,11 +64,20 @@ from schema.types.enums import (
 )
 from schema.types.ids import to_global_id
 from schema.types.indicators import RECONSTRUCTION, Indicator
-from schema.types.inputs import ClusterOrder
+from schema.types.inputs import ClusterOrder, ClusterWhere
 from schema.types.nodes import Node
 from schema.types.resolvers import resolver
+from schema.types.selection import child, current, names
 
-__all__ = ["Cluster", "IndicatorResult", "Interview", "Label", "Portfolio", "resolve_clusters"]
+__all__ = [
+    "Cluster",
+    "IndicatorResult",
+    "Interview",
+    "Label",
+    "Portfolio",
+    "cluster_selection",
+    "resolve_clusters",
+]
 
 _VERSION = (
     "Raised by one on every write. Pass it as `expectedVersion` to an update: the update "
@@ -82,20 +102,34 @@ async def resolve_clusters(
 ) -> ClusterConnection:
     """`Query.clusters` and `Portfolio.clusters` (where `root` is the portfolio)."""
     args = PageArgs.from_arguments(first, after, last, before)
-    keys = sort_keys(_order(order_by))
-    match = cluster_match(
-        where.to_filter() if where is not None else None,
-        as_of or info.context.today,
+    match, condition, plan = await cluster_selection(
+        info.context,
         search,
+        where,
+        order_by,
+        as_of or info.context.today,
         portfolio=root.slug if isinstance(root, Portfolio) else None,
     )
-    page_info = names(child(current(info), "pageInfo"))
+    selected = current(info)
+    page_info = names(child(selected, "pageInfo"))
     need_opposite = bool(
         page_info & ({"hasPreviousPage"} if args.last is None else {"hasNextPage"})
     )
-    page = await fetch_clusters(info.context.db, match, keys, args, need_opposite=need_opposite)
+    page = await fetch_clusters(info.context.db, match, plan, args, need_opposite=need_opposite)
+    day = as_of or info.context.today
+    facets, counted = None, None
+    if "facets" in names(selected):
+        facets, counted = await _facets(
+            info,
+            condition,
+            day,
+            search,
+            root.slug if isinstance(root, Portfolio) else None,
+            wanted=names(child(selected, "facets")),
+            with_total="totalCount" in names(selected),
+        )
     edges = [
-        ClusterEdge(cursor=cursor, node=Cluster.from_document(doc, as_of))
+        ClusterEdge(cursor=cursor, node=Cluster.from_document(doc, day))
         for doc, cursor in zip(page.docs, page.cursors, strict=True)
     ]
     return ClusterConnection(
@@ -107,11 +141,91 @@ async def resolve_clusters(
             end_cursor=page.cursors[-1] if page.cursors else None,
         ),
         match=match,
+        counted=counted,
+        facet_counts=facets,
     )
 
 
-def _order(order_by: list[ClusterOrder] | None) -> list[tuple[OrderKey, bool]]:
-    orders = order_by or [ClusterOrder(field=ClusterOrderField.NAME)]
+# Each facet's field, its key in the store, and the condition of `where` it leaves out.
+_FACETS: dict[str, tuple[GroupKey, str]] = {
+    "portfolio": ("PORTFOLIO", "portfolio"),
+    "labelLevel": ("LABEL_LEVEL", "label_level"),
+    "labelStatus": ("LABEL_STATUS", "label_status"),
+    "expiryYear": ("EXPIRY_YEAR", "valid_until"),
+    "country": ("COUNTRY", "country"),
+}
+
+
+async def _facets(
+    info: Info,
+    where: ClusterFilter | None,
+    as_of: date,
+    search: str | None,
+    scope: str | None,
+    *,
+    wanted: set[str],
+    with_total: bool,
+) -> tuple[ClusterFacets, int | None]:
+    """The selected facets of a connection, and its total when `with_total`: one pipeline."""
+    base = cluster_match(None, as_of, search, portfolio=scope)
+    matches = {
+        key: cluster_match(replace(where, **{condition: None}) if where else None, as_of)
+        for name, (key, condition) in _FACETS.items()
+        if name in wanted
+    }
+    total = cluster_match(where, as_of) if with_total else None
+    rows, counted = await cluster_facets(info.context.db, base, matches, as_of, total=total)
+    return (
+        ClusterFacets(
+            portfolio=[
+                PortfolioFacet(
+                    portfolio=Portfolio.from_document(
+                        {"_id": r.value, "name": r.name or "", "nameKey": search_key(r.name or "")}
+                    ),
+                    count=r.count,
+                )
+                for r in rows.get("PORTFOLIO", [])
+            ],
+            label_level=[
+                LabelLevelFacet(level=LabelLevel(r.value), count=r.count)
+                for r in rows.get("LABEL_LEVEL", [])
+            ],
+            label_status=[
+                LabelStatusFacet(status=LabelStatus(r.value), count=r.count)
+                for r in rows.get("LABEL_STATUS", [])
+            ],
+            expiry_year=[
+                ExpiryYearFacet(year=int(r.value), count=r.count)
+                for r in rows.get("EXPIRY_YEAR", [])
+            ],
+            country=[CountryFacet(country=r.value, count=r.count) for r in rows.get("COUNTRY", [])],
+        ),
+        counted,
+    )
+
+
+async def cluster_selection(
+    context: Context,
+    search: str | None,
+    where: ClusterWhere | None,
+    order_by: list[ClusterOrder] | None,
+    on: date,
+    *,
+    portfolio: str | None = None,
+) -> tuple[dict[str, Any], ClusterFilter | None, SortPlan]:
+    """The `$match`, the checked filter and the sort of a `clusters` query on the day `on`,
+    in `portfolio` when given; shared with the CSV export, so both apply the same rules.
+    Raises `BadUserInput` for input the types let through (unknown slugs or countries,
+    search length, nesting, orderBy)."""
+    plan = sort_plan(_order(order_by, search), search)
+    condition = await check_filter(context, where)
+    match = cluster_match(condition, on, search, portfolio=portfolio)
+    return match, condition, plan
+
+
+def _order(order_by: list[ClusterOrder] | None, search: str | None) -> list[tuple[OrderKey, bool]]:
+    default = ClusterOrderField.RELEVANCE if search_prefix(search) else ClusterOrderField.NAME
+    orders = order_by or [ClusterOrder(field=default)]
     seen: set[ClusterOrderField] = set()
     keys: list[tuple[OrderKey, bool]] = []
     for order in orders:
@@ -140,7 +254,9 @@ class Label(Node):
     as_of: strawberry.Private[date | None] = None
 
     @classmethod
-    def from_document(cls, doc: LabelDoc | CurrentLabel, cluster: str, as_of: date | None) -> Label:
+    def from_document(
+        cls, doc: LabelDoc | CurrentLabel | HistoryLabel, cluster: str, as_of: date | None
+    ) -> Label:
         key = f"{cluster}/{doc['level']}/{as_date(doc['validUntil']):%Y-%m-%d}"
         return cls(
             id=strawberry.ID(to_global_id("Label", key)),
@@ -156,13 +272,16 @@ class Label(Node):
     def _on(self, info: Info, as_of: date | None) -> date:
         return as_of or self.as_of or info.context.today
 
-    @resolver(description="Status of the label on `asOf`.")
+    @resolver(description="Status of the label on `asOf`; NOT_YET_LABELLED when awarded after it.")
     def status(
         self,
         info: Info,
         as_of: Annotated[date | None, strawberry.argument(description=_AS_OF)] = None,
     ) -> LabelStatus:
-        return LabelStatus(label_status(self.valid_until, self._on(info, as_of)))
+        day = self._on(info, as_of)
+        if day < self.awarded_on:
+            return LabelStatus.NOT_YET_LABELLED
+        return LabelStatus(label_status(self.valid_until, day))
 
     @resolver(description="Days from `asOf` to `validUntil`; negative once expired.")
     def days_remaining(
@@ -177,7 +296,7 @@ class Label(Node):
         doc = await info.context.loaders.cluster.load(self.cluster_slug)
         if doc is None:  # a label without its cluster breaks a storage invariant
             raise LookupError(f"label {self.id} refers to missing cluster {self.cluster_slug!r}")
-        return Cluster.from_document(doc, self.as_of)
+        return Cluster.from_document(doc, self.as_of or info.context.today)
 
 
 @strawberry.type(description="A comparative portfolio (sector) clusters are benchmarked in.")
@@ -220,15 +339,36 @@ class Cluster(Node):
     warnings: list[str] = strawberry.field(
         description="Suspicious source values kept verbatim, e.g. a truncated website."
     )
-    label: Label = strawberry.field(
-        description="The current label: the one with the latest `validUntil`."
+    label: Label | None = strawberry.field(
+        description=(
+            "The label in force on `asOf` (of the enclosing query; default today): the "
+            "latest of the cluster's history awarded on or before it. Null when none was "
+            "awarded by then (`labelStatus` NOT_YET_LABELLED). Award dates of the shipped "
+            "listing are inferred (`awardedOnInferred`)."
+        )
+    )
+    label_status: LabelStatus = strawberry.field(
+        description=(
+            "Status on `asOf` of the label in force, NOT_YET_LABELLED when there is none: "
+            "the status `labelStatus` filters and every count by status use."
+        )
     )
     version: int = strawberry.field(description=_VERSION)
     portfolio_slug: strawberry.Private[str]
-    as_of: strawberry.Private[date | None] = None
+    history: strawberry.Private[list[HistoryLabel]]
+    as_of: strawberry.Private[date]
 
     @classmethod
-    def from_document(cls, doc: ClusterDoc, as_of: date | None) -> Cluster:
+    def from_document(cls, doc: ClusterDoc, as_of: date) -> Cluster:
+        """The cluster as it stood on `as_of`: its label is the one in force then."""
+        history = list(doc.get("history") or [])
+        in_force = label_in_force(history, as_of, award)
+        label = Label.from_document(in_force, doc["_id"], as_of) if in_force else None
+        status = (
+            LabelStatus.NOT_YET_LABELLED
+            if in_force is None
+            else LabelStatus(label_status(as_date(in_force["validUntil"]), as_of))
+        )
         return cls(
             id=strawberry.ID(to_global_id("Cluster", doc["_id"])),
             slug=doc["_id"],
@@ -236,9 +376,11 @@ class Cluster(Node):
             country=doc["country"],
             website=doc["website"],
             warnings=list(doc["warnings"]),
-            label=Label.from_document(doc["label"], doc["_id"], as_of),
+            label=label,
+            label_status=status,
             version=doc.get("version", 0),
             portfolio_slug=doc["portfolio"],
+            history=history,
             as_of=as_of,
         )
 
@@ -249,20 +391,34 @@ class Cluster(Node):
             raise LookupError(f"cluster {self.slug!r} refers to missing portfolio")
         return Portfolio.from_document(doc)
 
-    @resolver(description="Every label of the cluster, latest `validUntil` first.")
-    async def labels(self, info: Info) -> list[Label]:
-        docs = await info.context.loaders.labels_of_cluster.load(self.slug)
-        return [Label.from_document(d, self.slug, self.as_of) for d in docs]
+    @resolver(
+        description="Every label of the cluster, latest `validUntil` first, those awarded "
+        "after `asOf` included."
+    )
+    def labels(self) -> list[Label]:
+        ordered = sorted(self.history, key=lambda h: h["level"])
+        ordered.sort(key=lambda h: h["validUntil"], reverse=True)
+        return [Label.from_document(h, self.slug, self.as_of) for h in ordered]
 
-    @resolver(description="Benchmarking interviews of the cluster, latest first.")
+    @resolver(
+        description="Benchmarking interviews of the cluster held on or before `asOf` "
+        "(default today), latest first."
+    )
     async def interviews(self, info: Info) -> list[Interview]:
-        docs = await info.context.loaders.interviews_of_cluster.load(self.slug)
-        return [Interview.from_document(d) for d in docs]
+        return [Interview.from_document(d, self.as_of) for d in await self._interviews(info)]
 
-    @resolver(description="The most recent benchmarking interview, if any.")
+    @resolver(
+        description="The most recent benchmarking interview held on or before `asOf` "
+        "(default today), if any."
+    )
     async def latest_interview(self, info: Info) -> Interview | None:
+        docs = await self._interviews(info)
+        return Interview.from_document(docs[0], self.as_of) if docs else None
+
+    async def _interviews(self, info: Info) -> list[InterviewDoc]:
+        """The cluster's interviews as it stood on `as_of`: none held after that day."""
         docs = await info.context.loaders.interviews_of_cluster.load(self.slug)
-        return Interview.from_document(docs[0]) if docs else None
+        return [d for d in docs if as_date(d["conductedOn"]) <= self.as_of]
 
     benchmark: ClusterBenchmark | None = strawberry.field(
         resolver=resolve_benchmark, description=BENCHMARK_DESCRIPTION
@@ -328,9 +484,11 @@ class Interview(Node):
     cluster_slug: strawberry.Private[str]
     raw_results: strawberry.Private[list[IndicatorResultDoc]]
     raw_recommendations: strawberry.Private[list[str]]
+    # The date its cluster is shown as of (the enclosing query's `asOf`; None: today).
+    as_of: strawberry.Private[date | None] = None
 
     @classmethod
-    def from_document(cls, doc: InterviewDoc) -> Interview:
+    def from_document(cls, doc: InterviewDoc, as_of: date | None = None) -> Interview:
         return cls(
             id=strawberry.ID(to_global_id("Interview", doc["_id"])),
             conducted_on=as_date(doc["conductedOn"]),
@@ -341,6 +499,7 @@ class Interview(Node):
             cluster_slug=doc["cluster"],
             raw_results=doc["results"],
             raw_recommendations=list(doc["recommendations"]),
+            as_of=as_of,
         )
 
     @resolver(
@@ -360,12 +519,15 @@ class Interview(Node):
     def recommendations(self, info: Info) -> list[str] | None:
         return self.raw_recommendations if info.context.may_read_results(self.is_sample) else None
 
-    @resolver(description="The interviewed cluster.")
+    @resolver(
+        description="The interviewed cluster, as it stood on the enclosing query's `asOf` "
+        "(default today)."
+    )
     async def cluster(self, info: Info) -> Cluster:
         doc = await info.context.loaders.cluster.load(self.cluster_slug)
         if doc is None:
             raise LookupError(f"interview {self.id} refers to a missing cluster")
-        return Cluster.from_document(doc, None)
+        return Cluster.from_document(doc, self.as_of or info.context.today)
 
     @resolver(
         description="Indicator results, in catalogue order; null when withheld (see "

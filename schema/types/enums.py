@@ -36,8 +36,11 @@ class LabelLevel(Enum):
 
 @strawberry.enum(
     description=(
-        "State of a label on a date `asOf` (default: today, UTC). Computed from the label's "
-        "`validUntil`; the same rules drive the `labelStatus` filter."
+        "State on a date `asOf` (default: today, UTC) of a cluster's label in force: the "
+        "latest of its history awarded on or before `asOf`. Computed from that label's "
+        "`validUntil`; the same rule drives the `labelStatus` filter, every count by status "
+        "and `labelTimeline`. Award dates of the shipped listing are inferred (see "
+        "`Label.awardedOnInferred`), so statuses before them are too."
     )
 )
 class LabelStatus(Enum):
@@ -53,6 +56,10 @@ class LabelStatus(Enum):
         "RENEWABLE", description="Expired less than one year before asOf: can still be renewed."
     )
     EXPIRED = strawberry.enum_value("EXPIRED", description="Expired one year or more before asOf.")
+    NOT_YET_LABELLED = strawberry.enum_value(
+        "NOT_YET_LABELLED",
+        description="No label awarded on or before asOf (for a `Label`: awarded after asOf).",
+    )
 
 
 @strawberry.enum(description="Traffic-light rating of one indicator in a benchmarking report.")
@@ -99,9 +106,27 @@ class ClusterOrderField(Enum):
         "NAME", description="Name, folded: case, accents and punctuation ignored."
     )
     VALID_UNTIL = strawberry.enum_value(
-        "VALID_UNTIL", description="End of validity of the current label."
+        "VALID_UNTIL",
+        description="End of validity of the current label (the latest awarded), whatever "
+        "`asOf`: an order on the label in force on another date could not use an index.",
     )
     PORTFOLIO = strawberry.enum_value("PORTFOLIO", description="Name of the comparative portfolio.")
+    AWARDED_ON = strawberry.enum_value(
+        "AWARDED_ON",
+        description="Award date of the current label (the latest awarded), whatever `asOf`; "
+        "inferred for the shipped listing (see `Label.awardedOnInferred`).",
+    )
+    COUNTRY = strawberry.enum_value("COUNTRY", description="Country code (ISO 3166-1 alpha-2).")
+    LABEL_LEVEL = strawberry.enum_value(
+        "LABEL_LEVEL",
+        description="Level of the current label: BRONZE < SILVER < GOLD (whatever `asOf`).",
+    )
+    RELEVANCE = strawberry.enum_value(
+        "RELEVANCE",
+        description="With `search`: names that start with the text first, then the others, "
+        "each part by name (DESC reverses both). The default order when `search` is given; "
+        "without search text, the same as NAME. Only as the first key.",
+    )
 
 
 @strawberry.enum(description="Sort direction.")

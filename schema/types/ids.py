@@ -9,11 +9,11 @@ from __future__ import annotations
 import base64
 import binascii
 
+from schema.rules.limits import MAX_GLOBAL_ID_LENGTH
+
 __all__ = ["NODE_TYPES", "from_global_id", "to_global_id"]
 
 NODE_TYPES = frozenset({"Cluster", "Portfolio", "Label", "Indicator", "Interview"})
-# A stored key is short; anything far longer is not an ID of ours.
-_MAX_ID_LENGTH = 512
 
 
 def to_global_id(type_name: str, key: str) -> str:
@@ -22,7 +22,7 @@ def to_global_id(type_name: str, key: str) -> str:
 
 def from_global_id(global_id: str) -> tuple[str, str] | None:
     """`(type, key)` of an ID, or None when it is not a well-formed ID of a node type."""
-    if len(global_id) > _MAX_ID_LENGTH:
+    if len(global_id) > MAX_GLOBAL_ID_LENGTH:
         return None
     try:
         text = base64.b64decode(global_id, validate=True).decode("utf-8")

@@ -34,20 +34,25 @@ class DateRange:
 )
 class ClusterWhere:
     portfolio: list[str] | None = strawberry.field(
-        default=None, description="Portfolio slugs (`Portfolio.slug`), e.g. `ict`."
+        default=None,
+        description="Portfolio slugs (`Portfolio.slug`), e.g. `ict`; an unknown slug is a "
+        "BAD_USER_INPUT error naming the nearest ones.",
     )
     label_level: list[LabelLevel] | None = strawberry.field(
-        default=None, description="Level of the current label."
+        default=None, description="Level of the label in force on the query's `asOf`."
     )
     label_status: list[LabelStatus] | None = strawberry.field(
         default=None,
-        description="Status of the current label on the query's `asOf` (default: today).",
+        description="Status on the query's `asOf` (default: today) of the label in force, "
+        "or NOT_YET_LABELLED.",
     )
     valid_until: DateRange | None = strawberry.field(
-        default=None, description="End of validity of the current label."
+        default=None, description="End of validity of the label in force on the query's `asOf`."
     )
     country: list[str] | None = strawberry.field(
-        default=None, description="ISO 3166-1 alpha-2 country codes, e.g. `FR`."
+        default=None,
+        description="ISO 3166-1 alpha-2 country codes, e.g. `FR` (case and blanks ignored); "
+        "an unknown code is a BAD_USER_INPUT error.",
     )
     and_: list[ClusterWhere] | None = strawberry.field(
         default=None, name="and", description="Every one of these filters holds."

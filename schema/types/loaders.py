@@ -24,7 +24,6 @@ from schema.store.batches import (
     interviews_by_id,
     interviews_of_clusters,
     labels_by_id,
-    labels_of_clusters,
     portfolios_by_id,
 )
 from schema.store.documents import (
@@ -59,7 +58,6 @@ class Loaders:
     label: DataLoader[str, LabelDoc | None]
     indicator: DataLoader[str, IndicatorDoc | None]
     interview: DataLoader[str, InterviewDoc | None]
-    labels_of_cluster: DataLoader[str, list[LabelDoc]]  # latest validUntil first
     interviews_of_cluster: DataLoader[str, list[InterviewDoc]]  # latest conductedOn first
     catalogue: DataLoader[str, dict[str, Indicator]]  # a version's indicators by code
     cluster_count: DataLoader[str, int]  # clusters per portfolio slug
@@ -76,7 +74,6 @@ class Loaders:
             label=loader(labels_by_id(db)),
             indicator=loader(indicators_by_id(db)),
             interview=loader(interviews_by_id(db)),
-            labels_of_cluster=loader(labels_of_clusters(db)),
             interviews_of_cluster=loader(interviews_of_clusters(db)),
             catalogue=loader(_catalogues(db)),
             cluster_count=loader(cluster_counts(db)),

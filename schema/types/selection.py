@@ -1,7 +1,7 @@
 """What the client asked for: field names in a selection set, fragments flattened.
 
-Used to skip work nobody selected (`totalCount`, the opposite `pageInfo` flag) and to
-project only the stored fields a page of clusters needs.
+Used to skip work nobody selected: the extra query behind the `pageInfo` flag of the side
+a client came from (`hasPreviousPage` when paging forward) runs only when it is selected.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
-__all__ = ["child", "fields", "names"]
+__all__ = ["child", "current", "fields", "names"]
 
 
 def fields(selections: Iterable[Selection]) -> Iterator[SelectedField]:

@@ -1,0 +1,210 @@
+"""`GET /export/clusters.csv`: the clusters of a `clusters` query as a file for spreadsheets.
+
+Query parameters are the arguments of `Query.clusters` but for paging: `search` and `asOf`
+as text, `where` and `orderBy` as JSON (`where={"labelStatus":["VALID"]}`,
+`orderBy=[{"field":"VALID_UNTIL","direction":"DESC"}]`). They are coerced by the schema
+itself, as the variables of an operation, then turned into a `$match` and sort keys by
+`cluster_selection`, the function `clusters` uses: one set of rules, so the file holds
+exactly the clusters, in the order, that paging through `clusters` with the same arguments
+gives. A parameter that is unknown, repeated, not JSON or refused by those rules (an
+unknown portfolio slug or country code included) gets a 400 JSON error with code
+BAD_USER_INPUT naming it or the bad value, before any cluster is read.
+
+The file is UTF-8 with a byte order mark (so that spreadsheets read accents right), CRLF
+line ends, a header row, then one row per cluster: `COLUMNS`, as the cluster stood on
+`asOf` (level and end of the label in force then, empty when none was yet). It is streamed in keyset
+pages of `PAGE_SIZE` through the store (one `find` a page, each the work of a
+`clusters(first: 100)` page), so the server's memory stays flat whatever the size. The
+first page is read before the answer starts, so an unreachable database is still a 503;
+a failure later can only cut the file short.
+
+A cell that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab or
+a carriage return) is written with a leading `'`, which spreadsheets show as text.
+
+The answer is `no-store`: an ETag would need the whole body before the first byte.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import Any
+
+import orjson
+import strawberry
+from graphql import GraphQLSchema, OperationDefinitionNode, get_variable_values, parse
+from pymongo.errors import PyMongoError
+from starlette.datastructures import QueryParams
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from strawberry.types.arguments import convert_arguments
+
+from api.http_errors import json_error
+from schema.errors import BAD_USER_INPUT, BadUserInput
+from schema.rules.limits import MAX_PAGE_SIZE
+from schema.store.clusters import SortPlan, fetch_clusters
+from schema.store.documents import ClusterDoc, Database
+from schema.store.pages import Page, PageArgs
+from schema.types.context import Context, today_utc
+from schema.types.directory import Cluster, cluster_selection
+
+__all__ = ["COLUMNS", "EXPORT_PATH", "PAGE_SIZE", "ClusterExport", "spreadsheet_cell"]
+
+logger = logging.getLogger("api.export")
+
+EXPORT_PATH = "/export/clusters.csv"
+PAGE_SIZE = MAX_PAGE_SIZE
+COLUMNS = (
+    "name",
+    "portfolio",
+    "country",
+    "labelLevel",
+    "validUntil",
+    "labelStatus",
+    "website",
+    "id",
+)
+# The parameters, as the variables of an operation on the `clusters` arguments they fill.
+_VARIABLES = parse(
+    "query($search: String, $where: ClusterWhere, $orderBy: [ClusterOrder!], $asOf: Date) "
+    "{ __typename }"
+)
+_JSON_PARAMETERS = frozenset({"where", "orderBy"})
+_PARAMETERS = ("search", "where", "orderBy", "asOf")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_VARIABLE = re.compile(r"^Variable '\$(\w+)'")
+
+
+class _BadParameter(Exception):
+    pass
+
+
+def spreadsheet_cell(value: str) -> str:
+    """`value`, with a leading `'` when a spreadsheet would run it as a formula."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+class ClusterExport:
+    """The export endpoint for `schema`; `production` hides "Did you mean" hints."""
+
+    def __init__(self, schema: strawberry.Schema, *, production: bool) -> None:
+        self.schema = schema
+        self.production = production
+        self.page_size = PAGE_SIZE
+        self._field = schema.get_field_for_type("clusters", "Query")
+        assert self._field is not None
+        operation = _VARIABLES.definitions[0]
+        assert isinstance(operation, OperationDefinitionNode)
+        self._definitions = operation.variable_definitions or ()
+
+    async def endpoint(self, request: Request) -> Response:
+        db: Database = request.app.state.connection.db
+        try:
+            arguments = self.arguments(request.query_params)
+            on: date = arguments.get("as_of") or today_utc()
+            match, _, plan = await cluster_selection(
+                Context.create(db),
+                arguments.get("search"),
+                arguments.get("where"),
+                arguments.get("order_by"),
+                on,
+            )
+            first = await self._page(db, match, plan, None)
+        except (_BadParameter, BadUserInput) as exc:
+            return json_error(400, str(exc.args[0]), code=BAD_USER_INPUT)
+        except PyMongoError as exc:
+            logger.warning("export: the database failed: %s", type(exc).__name__)
+            return json_error(503, "the database did not answer; try again later")
+        return StreamingResponse(
+            self._file(db, match, plan, first, on),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": 'attachment; filename="clusters.csv"',
+                "Cache-Control": "no-store",
+            },
+        )
+
+    def arguments(self, params: QueryParams) -> dict[str, Any]:
+        """The keyword arguments of `clusters` the query parameters give, coerced by the
+        schema; raises `_BadParameter` with a message naming the parameter."""
+        inputs: dict[str, Any] = {}
+        for name in params:
+            if name not in _PARAMETERS:
+                raise _BadParameter(
+                    f"unknown parameter {name!r}; the parameters are {', '.join(_PARAMETERS)}"
+                )
+            values = params.getlist(name)
+            if len(values) > 1:
+                raise _BadParameter(f"parameter {name} is given {len(values)} times")
+            inputs[name] = values[0]
+            if name in _JSON_PARAMETERS:
+                try:
+                    inputs[name] = orjson.loads(values[0])
+                except orjson.JSONDecodeError:
+                    raise _BadParameter(f"parameter {name} is not valid JSON") from None
+        # graphql-core's schema, which Strawberry keeps without a public accessor.
+        graphql_schema: GraphQLSchema = self.schema._schema
+        coerced = get_variable_values(
+            graphql_schema, self._definitions, inputs, hide_suggestions=self.production
+        )
+        if isinstance(coerced, list):
+            error = coerced[0]
+            raise _BadParameter(_VARIABLE.sub(r"parameter \1", error.message))
+        assert self._field is not None
+        # How Strawberry itself turns coerced values into the resolver's arguments
+        # (`ClusterWhere` and `ClusterOrder` instances, enums, dates).
+        return convert_arguments(
+            coerced.coerced,
+            self._field.arguments,
+            self.schema.schema_converter.scalar_registry,
+            self.schema.config,
+        )
+
+    async def _page(
+        self, db: Database, match: dict[str, Any], plan: SortPlan, after: str | None
+    ) -> Page[ClusterDoc]:
+        args = PageArgs.from_arguments(self.page_size, after, None, None)
+        return await fetch_clusters(db, match, plan, args, need_opposite=False)
+
+    async def _file(
+        self,
+        db: Database,
+        match: dict[str, Any],
+        plan: SortPlan,
+        page: Page[ClusterDoc],
+        on: date,
+    ) -> AsyncIterator[bytes]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)  # RFC 4180: CRLF, quotes where needed
+        buffer.write("\ufeff")
+        writer.writerow(COLUMNS)
+        while True:
+            for doc in page.docs:
+                writer.writerow([spreadsheet_cell(cell) for cell in _row(doc, on)])
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+            if not page.has_next:
+                return
+            page = await self._page(db, match, plan, page.cursors[-1])
+
+
+def _row(doc: ClusterDoc, on: date) -> list[str]:
+    """The cells of a cluster as it stood on `on`, each the value its GraphQL field has; the
+    label's cells are empty when no label was in force then."""
+    cluster = Cluster.from_document(doc, on)
+    label = cluster.label
+    return [
+        cluster.name,
+        doc["portfolioName"],
+        cluster.country,
+        label.level.name if label else "",
+        label.valid_until.isoformat() if label else "",
+        cluster.label_status.name,
+        cluster.website or "",
+        str(cluster.id),
+    ]

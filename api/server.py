@@ -1,0 +1,216 @@
+"""`ecei serve`: uvicorn with one or several worker processes, limits on slow clients, and a
+graceful shutdown.
+
+- Workers: with `--workers N` (`ECEI_WORKERS`) uvicorn's supervisor starts N processes on
+  one socket; each builds its app from the environment (`create_app_from_env`, a factory).
+  On the embedded store every worker holds its own copy of the shipped data, seeded at its
+  start-up: reads agree, but nothing written reaches the other workers, so the embedded
+  store with several workers is for trying out and measuring; a deployment sets
+  `MONGODB_URI`. With several workers the metrics use prometheus_client's multiprocess mode
+  (`PROMETHEUS_MULTIPROC_DIR`, a fresh directory when unset; see `api.metrics`).
+- Slow clients: the request headers must arrive within `ECEI_HEADER_TIMEOUT_SECONDS` of
+  the connection (or of the end of the previous response) or the connection is answered
+  408 and closed; the body within `ECEI_BODY_TIMEOUT_SECONDS` (`api.body_limit`); an idle
+  keep-alive connection is closed after `ECEI_KEEP_ALIVE_SECONDS`; a process serves at most
+  `ECEI_MAX_CONNECTIONS` connections or requests at once (more get 503); request headers
+  are capped at `MAX_HEADER_BYTES`.
+- Shutdown: on SIGTERM (or Ctrl-C) the process first drains: `/readyz` answers 503 while
+  requests in flight are still served; once none is left, or after
+  `ECEI_SHUTDOWN_GRACE_SECONDS`, uvicorn stops listening and gives what remains the rest
+  of the grace period before cancelling it. A second signal stops at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import signal
+import tempfile
+import time
+from types import FrameType
+from typing import Any
+
+import h11
+import uvicorn
+from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.supervisors import Multiprocess
+
+from api import tracing
+from api.app import create_app
+from api.lifecycle import PROCESS
+from api.logs import choose_format, log_config
+from api.settings import Settings
+
+__all__ = ["APP_FACTORY", "MAX_HEADER_BYTES", "ServerConfig", "create_app_from_env", "serve"]
+
+APP_FACTORY = "api.server:create_app_from_env"
+# Request line and headers together; h11's own default is 16 KiB.
+MAX_HEADER_BYTES = 16 * 1024
+
+logger = logging.getLogger("api.server")
+
+
+class ServerConfig(uvicorn.Config):
+    """uvicorn's configuration plus the header deadline, which uvicorn does not know; it is
+    pickled to the workers with the rest."""
+
+    def __init__(self, *args: Any, settings: Settings, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.header_timeout_seconds = float(settings.header_timeout_seconds)
+
+
+class HeaderTimeoutProtocol(H11Protocol):
+    """uvicorn's h11 protocol with a deadline on the request headers: a client that opens a
+    connection (or starts another request on it) and does not finish its headers in time is
+    answered 408 and disconnected. uvicorn itself has no such deadline."""
+
+    header_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm_header_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_header_timer()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self.header_timer is None and self._between_requests():
+            self._arm_header_timer()
+        super().data_received(data)
+        if not self._between_requests():
+            self._disarm_header_timer()
+
+    def _between_requests(self) -> bool:
+        return self.cycle is None or self.cycle.response_complete
+
+    def _arm_header_timer(self) -> None:
+        timeout: float = getattr(self.config, "header_timeout_seconds", 10.0)
+        self.header_timer = self.loop.call_later(timeout, self._header_timeout)
+
+    def _disarm_header_timer(self) -> None:
+        if self.header_timer is not None:
+            self.header_timer.cancel()
+            self.header_timer = None
+
+    def _header_timeout(self) -> None:
+        self.header_timer = None
+        if self.transport.is_closing() or not self._between_requests():
+            return
+        if self.conn.their_state is h11.IDLE and self.conn.our_state is h11.IDLE:
+            # Nothing of a request parsed yet: h11 cannot answer, so the bytes go raw.
+            self.transport.write(
+                b"HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n"
+            )
+        self.transport.close()
+
+
+def create_app_from_env() -> ASGIApp:
+    """The app for the settings in the environment: uvicorn's factory in every worker."""
+    settings = Settings.from_env()
+    tracing.start(os.environ)
+    return _DrainOnSignal(create_app(settings), float(settings.shutdown_grace_seconds))
+
+
+class _DrainOnSignal:
+    """Puts the draining step in front of uvicorn's own SIGTERM/SIGINT handling.
+
+    uvicorn installs its handlers (the `handle_exit` of its `Server`) before it starts the
+    app's lifespan, in the main process and in each worker alike; this wrapper, on the
+    lifespan's start, replaces them by one that drains first and then hands the signal to
+    uvicorn (which restores the original handlers once it has stopped).
+    """
+
+    def __init__(self, app: ASGIApp, grace: float) -> None:
+        self.app = app
+        self.grace = grace
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            self._install()
+        await self.app(scope, receive, send)
+
+    def _install(self) -> None:
+        server = getattr(signal.getsignal(signal.SIGTERM), "__self__", None)
+        if not isinstance(server, uvicorn.Server):
+            logger.warning("not run by uvicorn's server: SIGTERM stops without draining")
+            return
+        loop = asyncio.get_running_loop()
+
+        async def drain(sig: int) -> None:
+            deadline = time.monotonic() + self.grace
+            while PROCESS.in_flight > 0 and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            # What is left (a request still sending its body, say) gets the rest of the grace.
+            server.config.timeout_graceful_shutdown = max(1, round(deadline - time.monotonic()))
+            server.handle_exit(sig, None)
+
+        def on_signal(sig: int, frame: FrameType | None) -> None:
+            if PROCESS.draining:  # a second signal: stop now
+                server.handle_exit(sig, frame)
+                server.force_exit = True
+                return
+            PROCESS.draining = True
+            logger.info("draining: /readyz answers 503, %d request(s) in flight", PROCESS.in_flight)
+            loop.call_soon_threadsafe(lambda: self.tasks.add(loop.create_task(drain(sig))))
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, on_signal)
+
+
+def _config(settings: Settings, host: str, port: int, workers: int) -> ServerConfig:
+    return ServerConfig(
+        APP_FACTORY,
+        factory=True,
+        settings=settings,
+        host=host,
+        port=port,
+        workers=workers,
+        http=HeaderTimeoutProtocol,
+        lifespan="on",
+        proxy_headers=False,
+        server_header=False,
+        access_log=False,
+        log_config=log_config(choose_format(settings.log_format)),
+        timeout_keep_alive=settings.keep_alive_seconds,
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+        limit_concurrency=settings.max_connections,
+        # A worker imports the schema and seeds the embedded store before it answers the
+        # supervisor's pings: on a busy small machine that takes more than uvicorn's 5 s.
+        timeout_worker_healthcheck=60,
+        # h11 refuses a request head over its limit before the app could answer a long GET
+        # with its JSON 414: room for a query string of the body limit, and headers.
+        h11_max_incomplete_event_size=settings.max_body_bytes + MAX_HEADER_BYTES,
+    )
+
+
+def serve(settings: Settings, host: str, port: int, workers: int) -> None:
+    """Run the API until a signal stops it."""
+    config = _config(settings, host, port, workers)
+    if workers == 1:
+        uvicorn.Server(config).run()
+        return
+    if settings.embedded:
+        logger.warning(
+            "%d workers on the embedded store: each worker holds its own copy of the data",
+            workers,
+        )
+    owned_dir = None
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        owned_dir = tempfile.mkdtemp(prefix="ecei-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = owned_dir
+    else:  # figures of a previous run must not be added to this one's
+        directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+        for name in os.listdir(directory):
+            if name.endswith(".db"):
+                os.remove(os.path.join(directory, name))
+    try:
+        sock = config.bind_socket()
+        Multiprocess(config, sockets=[sock]).run()
+    finally:
+        if owned_dir is not None:
+            shutil.rmtree(owned_dir, ignore_errors=True)

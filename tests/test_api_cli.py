@@ -1,0 +1,52 @@
+"""`ecei` itself: `--version`, and what `ecei serve` says and asks of uvicorn."""
+
+from __future__ import annotations
+
+import importlib.metadata
+from typing import Any
+
+import pytest
+import uvicorn
+
+from api.cli import main, startup_line
+from api.settings import Settings
+
+
+def test_version_comes_from_the_package_metadata(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"ecei {importlib.metadata.version('ecei-api')}\n"
+
+
+def test_the_startup_line_names_the_url_and_the_embedded_store() -> None:
+    line = startup_line(Settings(), "127.0.0.1", 8000)
+    assert "http://127.0.0.1:8000/graphql" in line
+    assert "embedded" in line
+    assert "GraphiQL on" in line
+
+
+def test_the_startup_line_for_a_server_never_shows_the_uri() -> None:
+    settings = Settings(
+        mongodb_uri="mongodb://app:s3cret@db.internal:27017", environment="production"
+    )
+    line = startup_line(settings, "::", 9000)
+    assert "http://[::]:9000/graphql" in line
+    assert "MongoDB" in line
+    assert "embedded" not in line
+    assert "s3cret" not in line
+    assert "db.internal" not in line
+    assert "GraphiQL off" in line
+
+
+def test_serve_prints_the_line_and_lets_long_query_strings_reach_the_app(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.update(kwargs))
+    monkeypatch.setenv("ECEI_MAX_BODY_BYTES", "65536")
+    assert main(["serve", "--port", "8123"]) == 0
+    assert seen["port"] == 8123
+    # uvicorn's own default would refuse a request head over 16 KiB with a bare 400.
+    assert seen["h11_max_incomplete_event_size"] > 65536
+    assert "http://127.0.0.1:8123/graphql" in capsys.readouterr().err

@@ -1,0 +1,67 @@
+"""`SafeHeaders`: `X-Content-Type-Options: nosniff` and a `Cache-Control` on every answer,
+whoever produced it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from api.graphiql import GRAPHIQL_ASSETS_PATH
+from api.settings import Settings
+from tests.support import Api, serve
+
+pytestmark = pytest.mark.anyio
+
+ASSET = f"{GRAPHIQL_ASSETS_PATH}/react@18.2.0/umd/react.production.min.js"
+
+
+@pytest.fixture(scope="module")
+async def cors() -> AsyncIterator[Api]:
+    """The app allowing one origin, with a 4096-byte body limit."""
+    settings = Settings(cors_origins=("https://app.example.org",), max_body_bytes=4096)
+    async with serve(settings) as served:
+        yield served
+
+
+async def _answers(api: Api) -> dict[str, httpx.Response]:
+    http = api.http
+    return {
+        "healthz": await http.get("/healthz"),
+        "readyz": await http.get("/readyz"),
+        "graphql-get": await http.get("/graphql", params={"query": "{ portfolios { slug } }"}),
+        "graphql-post": await http.post("/graphql", json={"query": "{ portfolios { slug } }"}),
+        "graphql-error": await http.post("/graphql", content=b"null"),
+        "graphiql": await http.get("/graphql", headers={"accept": "text/html"}),
+        "static": await http.get(ASSET),
+        "not-found": await http.get("/nope"),
+        "method": await http.post("/healthz"),
+        "too-large": await http.post("/graphql", content=b"x" * 5000),
+        "preflight": await http.options(
+            "/graphql",
+            headers={
+                "origin": "https://app.example.org",
+                "access-control-request-method": "POST",
+            },
+        ),
+    }
+
+
+async def test_every_answer_has_nosniff_and_a_cache_control(cors: Api) -> None:
+    for name, response in (await _answers(cors)).items():
+        assert response.headers.get("x-content-type-options") == "nosniff", name
+        assert response.headers.get("cache-control"), name
+
+
+async def test_what_is_not_cacheable_says_no_store(cors: Api) -> None:
+    answers = await _answers(cors)
+    for name in ("healthz", "readyz", "graphql-post", "graphql-error", "not-found", "method"):
+        assert answers[name].headers["cache-control"] == "no-store", name
+
+
+async def test_static_files_are_revalidated_with_their_etag(cors: Api) -> None:
+    first = await cors.http.get(ASSET)
+    assert first.headers["cache-control"] == "no-cache"
+    again = await cors.http.get(ASSET, headers={"if-none-match": first.headers["etag"]})
+    assert again.status_code == 304

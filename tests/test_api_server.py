@@ -1,0 +1,165 @@
+"""`ecei serve` as a real process on a loopback port: slow clients are cut off, several
+workers serve, and SIGTERM drains (`/readyz` 503) before the process stops."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import orjson
+import pytest
+
+QUERY = orjson.dumps({"query": "{ portfolios { slug } }"})
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def running(*args: str, **env: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """`ecei serve ARGS` on a free loopback port with `env`, once `/readyz` answers."""
+    port = _free_port()
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("ECEI_", "MONGODB"))}
+    environ.update(env, ECEI_HOST="127.0.0.1", ECEI_PORT=str(port), ECEI_LOG_FORMAT="json")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "api", "serve", *args],
+        env=environ,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert process.poll() is None, process.communicate()[1].decode()[-2000:]
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the server did not become ready"
+            time.sleep(0.25)
+        yield process, base
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=30)
+
+
+def _connect(base: str) -> socket.socket:
+    host, port = base.removeprefix("http://").split(":")
+    sock = socket.create_connection((host, int(port)), timeout=10)
+    return sock
+
+
+def _read_all(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection."""
+    chunks = []
+    while chunk := sock.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@pytest.fixture(scope="module")
+def impatient() -> Iterator[str]:
+    """A server that waits 1 s for headers and 2 s for a body."""
+    with running(ECEI_HEADER_TIMEOUT_SECONDS="1", ECEI_BODY_TIMEOUT_SECONDS="2") as (_, base):
+        yield base
+
+
+def test_a_client_that_trickles_its_body_gets_408_and_is_disconnected(impatient: str) -> None:
+    sock = _connect(impatient)
+    head = (
+        "POST /graphql HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(QUERY)}\r\n\r\n"
+    )
+    started = time.monotonic()
+    sock.sendall(head.encode())
+    answer = b""
+    with sock:
+        for byte in QUERY:  # one byte every 0.25 s: the body would take far longer than 2 s
+            try:
+                sock.sendall(bytes([byte]))
+            except OSError:
+                break
+            sock.settimeout(0.25)
+            try:
+                answer = sock.recv(65536)
+            except TimeoutError:
+                continue
+            break
+        sock.settimeout(5)
+        answer += _read_all(sock)
+    elapsed = time.monotonic() - started
+    assert answer.startswith(b"HTTP/1.1 408 "), answer[:200]
+    assert b"REQUEST_TIMEOUT" in answer
+    assert elapsed < 6  # the 2 s deadline, with room for a busy machine
+
+
+def test_a_client_that_trickles_its_headers_gets_408_and_is_disconnected(
+    impatient: str,
+) -> None:
+    sock = _connect(impatient)
+    started = time.monotonic()
+    with sock:
+        sock.sendall(b"POST /graphql HTTP/1.1\r\nHost: t\r\n")  # and never the blank line
+        answer = _read_all(sock)
+    assert answer.startswith(b"HTTP/1.1 408 "), answer[:200]
+    assert time.monotonic() - started < 5  # the 1 s deadline, with room for a busy machine
+
+
+def test_a_silent_connection_is_closed(impatient: str) -> None:
+    sock = _connect(impatient)
+    started = time.monotonic()
+    with sock:
+        _read_all(sock)
+    assert time.monotonic() - started < 5
+
+
+def test_a_prompt_client_is_served(impatient: str) -> None:
+    response = httpx.post(
+        f"{impatient}/graphql", content=QUERY, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 200
+    assert response.json()["data"]["portfolios"]
+
+
+def test_sigterm_drains_two_workers_before_stopping() -> None:
+    with running(
+        "--workers", "2", ECEI_SHUTDOWN_GRACE_SECONDS="60", ECEI_BODY_TIMEOUT_SECONDS="60"
+    ) as (process, base):
+        # A request in flight: its headers are in, its body arrives after the signal.
+        sock = _connect(base)
+        head = (
+            "POST /graphql HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(QUERY)}\r\n\r\n"
+        )
+        sock.sendall(head.encode() + QUERY[:5])
+        time.sleep(0.5)
+        process.send_signal(signal.SIGTERM)
+        readiness = []
+        deadline = time.monotonic() + 20  # a busy machine delivers the signal late
+        while time.monotonic() < deadline and 503 not in readiness:
+            try:
+                readiness.append(httpx.get(f"{base}/readyz", timeout=2).status_code)
+            except httpx.TransportError:
+                readiness.append(0)
+            time.sleep(0.1)
+        assert 503 in readiness
+        with sock:
+            sock.sendall(QUERY[5:])
+            answer = _read_all(sock)
+        assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
+        assert b'"portfolios"' in answer
+        process.wait(timeout=60)
