@@ -80,6 +80,9 @@ audit: $(STAMP) ## GraphQL-over-HTTP conformance audit against a server it start
 vendor-graphiql: $(STAMP) ## refresh GraphiQL's vendored files after a Strawberry upgrade (needs npm)
 	$(BIN)/python scripts/vendor_graphiql.py
 
+# e.g. make bench BENCH_ARGS="--sizes 88 --seconds 1"
+BENCH_ARGS ?=
+
 # 50 clients for 60 s, at 1 and then 2 workers; e.g. LOAD_ARGS="--clients 10 --duration 10"
 LOAD_ARGS ?= --serve --workers 1 2
 
@@ -87,6 +90,13 @@ LOAD_ARGS ?= --serve --workers 1 2
 load: $(STAMP) ## load test: concurrent clients against `ecei serve` on loopback (scripts/load.py)
 	$(BIN)/python scripts/load.py $(LOAD_ARGS)
 
+.PHONY: screenshots
+screenshots: $(STAMP) ## run the browser tests and save a screenshot of each web view in docs/screenshots (needs chromium)
+	WEB_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/test_web_browser.py
+	@if command -v pngquant >/dev/null; then \
+	  for f in docs/screenshots/*.png; do pngquant --force --quality 60-85 --strip --output "$$f" "$$f"; done; \
+	else echo "pngquant not found: the screenshots are left uncompressed"; fi
+
 .PHONY: bench
-bench: $(STAMP) ## measure request latency on the embedded store
-	$(BIN)/python scripts/bench.py
+bench: $(STAMP) ## requests/s over HTTP against `ecei serve`, cached and not, as ratios to bare Strawberry
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)

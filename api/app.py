@@ -1,5 +1,5 @@
 """The Starlette application: `/graphql`, `/export/clusters.csv`, `/healthz`, `/readyz`,
-and the index at `/`.
+and the web directory at `/`.
 
 The database connection is opened in the lifespan (never at import time). The embedded
 store (no `MONGODB_URI`) is empty at start, so it is seeded with the shipped data; a server
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -29,13 +30,14 @@ from api.export import EXPORT_PATH, ClusterExport
 from api.graphiql import GRAPHIQL_ASSETS_DIR, GRAPHIQL_ASSETS_PATH
 from api.headers import SafeHeaders, cached_as
 from api.http_errors import UnhandledErrors, http_exception
-from api.index import index_endpoint
 from api.keys import provision_from_file
 from api.lifecycle import DrainGate
 from api.metrics import metrics_endpoint
 from api.observe import OperationRecorder, RequestObserver
+from api.response_cache import Generation, ResponseCache
 from api.settings import Settings
 from api.view import GraphQLView
+from api.web import WEB_ASSETS_DIR, WEB_ASSETS_PATH, web_page
 from schema.build import build_schema
 
 __all__ = ["create_app"]
@@ -44,9 +46,13 @@ logger = logging.getLogger("api.app")
 
 
 def create_app(
-    settings: Settings, *, connect: Callable[[Settings], Connection] = connect
+    settings: Settings,
+    *,
+    connect: Callable[[Settings], Connection] = connect,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Starlette:
-    """The app for `settings`; `connect` builds the database connection (tests swap it)."""
+    """The app for `settings`; `connect` builds the database connection and `clock` times
+    the response cache's generation checks (tests swap both)."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -54,9 +60,13 @@ def create_app(
         app.state.connection = connection
         try:
             if connection.embedded:
+                from seed.command import load_listing
                 from seed.shipped import load_shipped
 
-                await load_shipped(connection.db)
+                if settings.embedded_listing is not None:
+                    await load_listing(connection.db, settings.embedded_listing)
+                else:
+                    await load_shipped(connection.db)
             if settings.keys_file is not None:
                 await provision_from_file(connection.db, settings.keys_file)
             yield
@@ -80,12 +90,16 @@ def create_app(
         return JSONResponse({"status": "ready"})
 
     schema = build_schema(production=settings.production, extra_extensions=[OperationRecorder])
+    response_cache = ResponseCache(
+        settings.response_cache_bytes, Generation(settings.cache_check_seconds, clock=clock)
+    )
     view = GraphQLView(
         schema,
         production=settings.production,
         min_group_size=settings.min_group_size,
         publish_results=settings.publish_results,
         budgets=BudgetLimits(settings.budget_per_hour, settings.anonymous_budget_per_hour),
+        response_cache=response_cache,
         cache_max_age=settings.cache_max_age,
     )
     # Outermost first. The request id, log line and metrics cover every answer below;
@@ -115,7 +129,6 @@ def create_app(
         ),
     ]
     routes: list[BaseRoute] = [
-        Route("/", index_endpoint(settings), methods=["GET"]),
         Route("/graphql", view),
         Route(
             EXPORT_PATH,
@@ -124,6 +137,10 @@ def create_app(
         ),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        # The web directory, in every environment: a client of the public API only. Its
+        # files are revalidated on each use (StaticFiles answers If-None-Match with 304).
+        Route("/", web_page, methods=["GET"]),
+        Mount(WEB_ASSETS_PATH, cached_as(StaticFiles(directory=WEB_ASSETS_DIR), "no-cache")),
     ]
     if settings.metrics:
         routes.append(Route("/metrics", metrics_endpoint(settings.metrics_token), methods=["GET"]))
@@ -131,9 +148,11 @@ def create_app(
         # Revalidated on each use (StaticFiles answers If-None-Match with 304).
         assets = cached_as(StaticFiles(directory=GRAPHIQL_ASSETS_DIR), "no-cache")
         routes.append(Mount(GRAPHIQL_ASSETS_PATH, assets))
-    return Starlette(
+    app = Starlette(
         routes=routes,
         middleware=middleware,
         exception_handlers={HTTPException: http_exception},
         lifespan=lifespan,
     )
+    app.state.response_cache = response_cache  # its counters, for tests and monitoring
+    return app

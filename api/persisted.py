@@ -71,6 +71,15 @@ class PersistedQueries:
         self._queries.move_to_end(digest)
         return replace(request, query=query)
 
+    def known(self, extension: object) -> str | None:
+        """The query remembered for a well-formed `{"persistedQuery": …}` extension, or None.
+        Raises nothing: `resolve` reports what is wrong."""
+        entry = extension.get("persistedQuery") if isinstance(extension, dict) else None
+        if not isinstance(entry, dict) or entry.get("version") != 1:
+            return None
+        digest = entry.get("sha256Hash")
+        return self._queries.get(digest) if isinstance(digest, str) else None
+
     def _remember(self, digest: str, query: str) -> None:
         self._queries[digest] = query
         self._queries.move_to_end(digest)

@@ -39,14 +39,24 @@ is written in the class and nowhere else.
 - `ECEI_METRICS`: serve Prometheus metrics on `/metrics`; `ECEI_METRICS_TOKEN`
   (`metrics_token`): the bearer token a scraper must send, required in production.
 - `ECEI_LOG_FORMAT`: `json` or `text`; unset means text on a terminal, JSON otherwise.
+- `ECEI_RESPONSE_CACHE_BYTES`: memory for whole responses of repeated queries; 0 turns the
+  response cache off (see `api.response_cache`).
+- `ECEI_CACHE_CHECK_SECONDS`: how often a process reads the data's generation (a decimal
+  number of seconds); the longest a process may serve an answer from before another
+  process's write. A process sees its own writes at once.
+- `ECEI_EMBEDDED_LISTING` (`embedded_listing`): a listing file (raw, CSV or JSON) the
+  embedded store is seeded with, with sample interviews, instead of the shipped listing;
+  for demos and benchmarks at other sizes. Ignored with `MONGODB_URI`.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from schema.rules.limits import DEFAULT_MIN_GROUP_SIZE
 
@@ -102,6 +112,9 @@ class Settings:
     metrics: bool = False
     metrics_token: str | None = field(default=None, repr=False)
     log_format: str | None = None
+    response_cache_bytes: int = 64 * 1024 * 1024
+    cache_check_seconds: float = 1.0
+    embedded_listing: Path | None = None
 
     @property
     def production(self) -> bool:
@@ -149,6 +162,9 @@ class Settings:
         log_format = env.get("ECEI_LOG_FORMAT", "").strip().lower() or default.log_format
         if log_format not in (None, "json", "text"):
             raise SettingsError(f"ECEI_LOG_FORMAT must be 'json' or 'text', not {log_format!r}")
+        listing = env.get("ECEI_EMBEDDED_LISTING", "").strip()
+        if listing and not Path(listing).is_file():
+            raise SettingsError(f"ECEI_EMBEDDED_LISTING must name a listing file, not {listing!r}")
         origins = _origins(env.get("ECEI_CORS_ORIGINS", ""))
         headers = _list(env.get("ECEI_CORS_HEADERS", ""))
         for header in headers:
@@ -200,6 +216,13 @@ class Settings:
             metrics=metrics,
             metrics_token=metrics_token,
             log_format=log_format,
+            response_cache_bytes=_int(
+                env, "ECEI_RESPONSE_CACHE_BYTES", default.response_cache_bytes, 0, 1 << 36
+            ),
+            cache_check_seconds=_float(
+                env, "ECEI_CACHE_CHECK_SECONDS", default.cache_check_seconds, 0.0, 3600.0
+            ),
+            embedded_listing=Path(listing) if listing else default.embedded_listing,
         )
 
 
@@ -244,4 +267,17 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
         raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
     if not low <= value <= high:
         raise SettingsError(f"{name} must be between {low} and {high}, not {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if not math.isfinite(value) or not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low:g} and {high:g}, not {raw}")
     return value

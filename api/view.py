@@ -24,6 +24,12 @@ It follows the GraphQL-over-HTTP specification on top of Strawberry's view:
   with a 304. An answer for one client only (one that reads `rateLimit`) is `no-store`
   too, and a shareable answer carries no `extensions.rateLimit` (the figures of whoever
   asked first would be served to everyone);
+- the response cache (`api.response_cache`): the answer to a query asked before, with data
+  unchanged since, is sent again without running the operation (`extensions.cache` says
+  HIT or MISS whenever a request's answer may be cached). A request carrying
+  `Authorization` is never answered from it nor stored in it, and neither is an answer
+  reading `rateLimit`; every mutation moves the data's generation, so nothing older is
+  served after it;
 - responses are encoded with orjson; GraphiQL (outside production) is the page of
   `api.graphiql`.
 """
@@ -40,6 +46,7 @@ import orjson
 # Strawberry does not re-export either, so cross-web is a declared dependency.
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
+from pymongo.errors import PyMongoError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -59,9 +66,10 @@ from api.headers import NO_STORE
 from api.http_errors import json_error
 from api.observe import note_result
 from api.persisted import NOT_FOUND, PersistedQueries, PersistedQueryNotFound
+from api.response_cache import CacheKey, ResponseCache
 from schema.errors import with_public_code
 from schema.store.documents import Database
-from schema.types.context import Context
+from schema.types.context import Context, today_utc
 
 __all__ = ["EXECUTION_DEADLINE_SECONDS", "GraphQLView"]
 
@@ -125,6 +133,7 @@ class GraphQLView(GraphQL[Context, None]):
         production: bool,
         min_group_size: int,
         publish_results: bool,
+        response_cache: ResponseCache,
         budgets: BudgetLimits | None = None,
         cache_max_age: int = 60,
     ) -> None:
@@ -139,6 +148,7 @@ class GraphQLView(GraphQL[Context, None]):
         # Per-client budgets (`api.budgets`); None meters nothing.
         self.budgets = budgets
         self.persisted_queries = PersistedQueries()
+        self.response_cache = response_cache
         self.cache_max_age = cache_max_age
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -146,13 +156,18 @@ class GraphQLView(GraphQL[Context, None]):
             await WebSocket(scope, receive=receive, send=send).close(code=1008)
             return
         request = Request(scope, receive=receive)
-        try:
-            response = await self.run(request)
-        except HTTPException as exc:
-            headers = getattr(exc, "headers", None)  # WWW-Authenticate, Retry-After
-            if exc.status_code == 405:  # over GET, only a mutation is refused
-                headers = {"Allow": "POST" if request.method == "GET" else "GET, POST"}
-            response = json_error(exc.status_code, exc.reason, headers=headers)
+        response = await self._cached(request) if self.response_cache.enabled else None
+        if response is None:
+            try:
+                response = await self.run(request)
+            except HTTPException as exc:
+                headers = getattr(exc, "headers", None)  # WWW-Authenticate, Retry-After
+                if exc.status_code == 405:  # over GET, only a mutation is refused
+                    headers = {"Allow": "POST" if request.method == "GET" else "GET, POST"}
+                response = json_error(exc.status_code, exc.reason, headers=headers)
+            finally:
+                if getattr(request.state, "response_cache_runs", False):
+                    self.response_cache.finish(request.state.response_cache_key)
         response = self._cache_headers(request, response)
         response.headers["Vary"] = VARY
         await response(scope, receive, send)
@@ -167,16 +182,85 @@ class GraphQLView(GraphQL[Context, None]):
             return revalidated(request.headers, response, "no-cache")
         sub = getattr(request.state, "sub_response", None)
         context = getattr(request.state, "context", None)
+        succeeded = getattr(request.state, "response_cache_hit", False) or (
+            isinstance(sub, _SubResponse) and not sub.has_errors
+        )
         if (
             request.method == "GET"
             and response.status_code == 200
-            and isinstance(sub, _SubResponse)
-            and not sub.has_errors
+            and succeeded
             and not (isinstance(context, Context) and context.per_client)
         ):
             return revalidated(request.headers, response, public(self.cache_max_age))
         response.headers["Cache-Control"] = NO_STORE
         return response
+
+    async def _cached(self, request: Request) -> Response | None:
+        """The stored answer to `request`, or None to run it. Sets the request's
+        `response_cache_key` when its answer may be stored.
+
+        Reads the request as Strawberry would (the body is kept for it) but accepts only
+        plain, well-formed requests; anything else goes the ordinary way, which answers
+        it or reports what is wrong.
+        """
+        if "authorization" in request.headers:
+            return None  # not cached until answers depend on declared access scopes
+        if request.method == "GET":
+            params = request.query_params
+            try:
+                variables = orjson.loads(params["variables"]) if "variables" in params else None
+                extensions = orjson.loads(params["extensions"]) if "extensions" in params else None
+            except orjson.JSONDecodeError:
+                return None
+            fields: Any = {
+                "query": params.get("query"),
+                "variables": variables,
+                "operationName": params.get("operationName"),
+                "extensions": extensions,
+            }
+        elif request.method == "POST":
+            content_type = request.headers.get("content-type", "").partition(";")[0]
+            if content_type.strip().lower() != APPLICATION_JSON:
+                return None
+            try:
+                fields = orjson.loads(await request.body())
+            except orjson.JSONDecodeError:
+                return None
+            if not isinstance(fields, dict):
+                return None
+        else:
+            return None
+        query, variables, operation_name = (
+            fields.get("query"),
+            fields.get("variables"),
+            fields.get("operationName"),
+        )
+        extensions = fields.get("extensions")
+        if isinstance(extensions, dict) and "persistedQuery" in extensions:
+            # Only a known hash alone; a query sent with its hash is checked the usual way.
+            query = None if query is not None else self.persisted_queries.known(extensions)
+        if (
+            not isinstance(query, str)
+            or not isinstance(variables, dict | None)
+            or not isinstance(operation_name, str | None)
+        ):
+            return None
+        db: Database = request.app.state.connection.db
+        try:
+            key = await self.response_cache.key(db, query, variables, operation_name)
+        except PyMongoError:  # the operation will meet the same failure and report it
+            return None
+        if key is None:
+            return None
+        request.state.response_cache_key = key
+        body, request.state.response_cache_runs = await self.response_cache.fetch(key)
+        if body is None:
+            return None
+        request.state.response_cache_hit = True  # only successful answers are stored
+        media_type = APPLICATION_JSON
+        if _accepts_graphql_response(request.headers.get("accept", "")):
+            media_type = GRAPHQL_RESPONSE_JSON
+        return Response(body, media_type=media_type)
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         # A GET carrying a persisted query's hash is an operation, not a browser visit.
@@ -206,12 +290,15 @@ class GraphQLView(GraphQL[Context, None]):
         principal = await caller(request, db)  # HTTP 401 for a bad API key
         if principal is not None:
             request.state.key_id = principal.key_id  # for the request log (`api.observe`)
+        key: CacheKey | None = getattr(request.state, "response_cache_key", None)
         context = Context.create(
             db,
             aggregate_db=connection.aggregate_db,
             min_group_size=self.min_group_size,
             publish_results=self.publish_results,
             principal=principal,
+            # The date the cache key assumed, so that the answer stored under it agrees.
+            today=key.today if key is not None else today_utc(),
         )
         request.state.context = context  # read by `_cache_headers`
         return context
@@ -280,6 +367,13 @@ class GraphQLView(GraphQL[Context, None]):
         result.errors = errors or None
         note_result(result)
         response = strawberry_process_result(result)
+        key: CacheKey | None = getattr(request.state, "response_cache_key", None)
+        if key is not None:
+            context = getattr(request.state, "context", None)
+            per_client = isinstance(context, Context) and context.per_client
+            if not errors and result.data is not None and not per_client:
+                self.response_cache.put(key, result.data, response.get("extensions") or {})
+            response["extensions"] = {**(response.get("extensions") or {}), "cache": "MISS"}
         if errors:
             sub_response = request.state.sub_response
             if isinstance(sub_response, _SubResponse):

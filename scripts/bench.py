@@ -1,67 +1,309 @@
-"""Measure request latency of a few typical queries, in-process, on the embedded store.
+"""Requests per second and latency of typical queries over HTTP, against real servers.
 
-Starts the app (its lifespan seeds the embedded store), sends each query a fixed number of
-times through httpx's ASGI transport, and prints requests/s with p50/p95 latency. No
-network and no server: this measures the application, not uvicorn.
+For each listing size, starts `ecei serve` on 127.0.0.1 on the embedded store (the
+shipped 88 clusters, or a generated listing through `ECEI_EMBEDDED_LISTING`), once with
+the response cache and once without (`ECEI_RESPONSE_CACHE_BYTES=0`), and beside it the
+floor: a bare Strawberry app answering `{ __typename }` (`scripts/bench_floor.py`). Each
+query is measured in rounds that alternate with rounds of the floor, and reported as a
+ratio to the floor (the median of the rounds' ratios), so that a busy machine slows both
+alike. The load is N keep-alive connections sending the same POST for a bounded time
+(a small HTTP/1.1 client on asyncio streams, lighter than the server it measures).
 
-    python scripts/bench.py [REQUESTS_PER_QUERY]
+    python scripts/bench.py [--sizes 88,1000,10000] [--seconds 1.5] [--rounds 3]
+                            [--connections 10] [--queries NAME,...]
+
+`hits` is the share of answers the response cache served; `err` counts answers that
+were not a 200 without errors, or did not come within 30 s. A query whose second request
+alone (the first warms the caches) takes longer than `--max-seconds` is reported with that
+time and not loaded.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import csv
+import json
+import os
+import random
+import signal
+import socket
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
 
-import httpx
+import orjson
 
-from api.app import create_app
-from api.settings import Settings
+from schema.rules.text import slugify
 
-QUERIES = {
-    "one cluster by slug": '{ cluster(slug: "nov-log") { name label { status } } }',
-    "page of 20 names": "{ clusters { totalCount nodes { name } } }",
-    "page of 100, nested": """{ clusters(first: 100) { edges { cursor node {
-        name portfolio { name } label { validUntil status daysRemaining }
-    } } pageInfo { hasNextPage endCursor } } }""",
-    "search + filter": """{ clusters(search: "pole", asOf: "2014-02-20",
-        where: {labelStatus: [VALID, EXPIRING_SOON]}) { totalCount nodes { slug } } }""",
-    "interview results of 20": """{ clusters { nodes { latestInterview {
-        results { code value rating indicator { name } } } } } }""",
-    "portfolioStats": """{ portfolioStats(asOf: "2014-03-01") {
-        portfolio { slug } clusterCount byStatus { valid expiringSoon renewable expired } } }""",
-    "indicatorStats by portfolio": """{ indicatorStats(code: "participants", groupBy: PORTFOLIO) {
-        n median p25 p75 } }""",
-    "benchmark of 20": """{ clusters { nodes { benchmark {
-        overall { green yellow red } indicators { percentileRank rating } } } } }""",
+HOST = "127.0.0.1"
+SCRIPTS = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+SHIPPED_SIZE = 88
+
+TYPENAME = "{ __typename }"
+
+QUERIES: dict[str, str] = {
+    "{ __typename }": TYPENAME,
+    "directory page": """{ clusters(first: 20) { totalCount nodes {
+        slug name website portfolio { slug name } label { level validUntil status } }
+        pageInfo { hasNextPage endCursor } } }""",
+    "nested page": """{ clusters(first: 20) { nodes { slug name latestInterview {
+        conductedOn results { code value flag text rating indicator { code name unit } } } } } }""",
+    "portfolioStats": """{ portfolioStats { portfolio { slug name } clusterCount
+        byLevel { bronze silver gold } byStatus { valid expiringSoon renewable expired }
+        expiringWithinWindow } }""",
+    "clustersAggregate": """{ clustersAggregate(groupBy: [PORTFOLIO, LABEL_STATUS]) {
+        portfolio { slug } labelStatus count } }""",
+    "indicatorStats by portfolio": """{ indicatorStats(code: "participants",
+        groupBy: PORTFOLIO) { portfolio { slug } n mean median p25 p75 min max } }""",
+    "one cluster's benchmark": """{ cluster(slug: "SLUG") { name benchmark {
+        peerClusters indicators { indicator { code } value peerMedian percentileRank rating }
+        areas { area green yellow red } overall { green yellow red } } } }""",
 }
 
 
-async def main(requests: int) -> None:
-    app = create_app(Settings())
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-            print(f"{'query':<26} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8}")
-            for name, query in QUERIES.items():
-                await client.post("/graphql", json={"query": query})  # warm caches
-                latencies = []
-                started = time.perf_counter()
-                for _ in range(requests):
-                    t0 = time.perf_counter()
-                    response = await client.post("/graphql", json={"query": query})
-                    latencies.append((time.perf_counter() - t0) * 1000)
-                    if response.status_code != 200 or "errors" in response.json():
-                        print(f"{name}: unexpected response {response.text[:200]}")
-                        break
-                elapsed = time.perf_counter() - started
-                quantiles = statistics.quantiles(latencies, n=20)
-                print(
-                    f"{name:<26} {len(latencies) / elapsed:>8.0f} "
-                    f"{statistics.median(latencies):>8.2f} {quantiles[18]:>8.2f}"
-                )
+# --- a made-up listing of any size: never real data ------------------------------------
+# A minimal stand-in until the project ships a listing generator: `n` clusters over the 14
+# portfolios, a few countries, the three levels and end dates from 2010 to 2030, always
+# the same for the same `n`.
+
+_PORTFOLIOS = Path(__file__).resolve().parent.parent / "seed" / "data" / "portfolios.json"
+_COUNTRIES = ("FR", "DE", "ES", "IT", "BE", "NL", "AT", "PL", "SE", "PT")
+_LEVELS = ("BRONZE", "BRONZE", "BRONZE", "SILVER", "GOLD")
+_WORDS = ("Pôle", "Cluster", "Réseau", "Netzwerk", "Polo", "Agrupación", "Klaster", "Hub")
+_THEMES = ("Mécatronique", "Bioénergie", "Numérique", "Matériaux", "Santé", "Logistique")
+
+
+def write_listing(path: Path, n: int, *, seed: int = 2024) -> str:
+    """Write the listing; return the slug of its first cluster."""
+    rng = random.Random(seed)
+    portfolios = json.loads(_PORTFOLIOS.read_text(encoding="utf-8"))["portfolios"]
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["name", "portfolio", "website", "label_level", "valid_until", "country"])
+        for number in range(1, n + 1):
+            name = f"{rng.choice(_WORDS)} {rng.choice(_THEMES)} {number}"
+            end = date(2010, 1, 1) + timedelta(days=rng.randrange(20 * 365))
+            website = f"https://cluster{number}.example.org" if rng.random() < 0.8 else ""
+            writer.writerow(
+                [
+                    name,
+                    rng.choice(portfolios),
+                    website,
+                    rng.choice(_LEVELS),
+                    end.isoformat(),
+                    rng.choice(_COUNTRIES),
+                ]
+            )
+    first = next(csv.DictReader(path.open(encoding="utf-8")))
+    return slugify(first["name"])
+
+
+# --- load -------------------------------------------------------------------------------
+
+
+@dataclass
+class Round:
+    requests: int = 0
+    seconds: float = 0.0
+    errors: int = 0
+    hits: int = 0
+    latencies: list[float] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def _request(port: int, query: str) -> bytes:
+    body = orjson.dumps({"query": query})
+    head = (
+        f"POST /graphql HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode("ascii") + body
+
+
+async def _answer(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    return int(head[9:12]), await reader.readexactly(length)
+
+
+async def _load(port: int, query: str, seconds: float, connections: int) -> Round:
+    """`connections` clients sending `query` back to back for `seconds`."""
+    request = _request(port, query)
+    result = Round()
+    deadline = time.perf_counter() + seconds
+
+    async def client() -> None:
+        reader, writer = await asyncio.open_connection(HOST, port)
+        try:
+            while (started := time.perf_counter()) < deadline:
+                writer.write(request)
+                try:
+                    status, body = await asyncio.wait_for(_answer(reader), timeout=30)
+                except TimeoutError:
+                    result.errors += 1
+                    return
+                result.latencies.append(time.perf_counter() - started)
+                result.requests += 1
+                if status != 200 or b'"errors"' in body:
+                    result.errors += 1
+                elif b'"cache":"HIT"' in body:
+                    result.hits += 1
+        finally:
+            writer.close()
+
+    began = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(connections)))
+    result.seconds = time.perf_counter() - began
+    return result
+
+
+async def _once(port: int, query: str) -> Round:
+    reader, writer = await asyncio.open_connection(HOST, port)
+    writer.write(_request(port, query))
+    status, body = await _answer(reader)
+    writer.close()
+    return Round(requests=1, errors=int(status != 200 or b'"errors"' in body))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def _ready(port: int, path: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            reader, writer = await asyncio.open_connection(HOST, port)
+        except OSError:
+            await asyncio.sleep(0.2)
+            continue
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode())
+        status, _ = await _answer(reader)
+        writer.close()
+        if status == 200:
+            return
+        await asyncio.sleep(0.2)
+    raise RuntimeError(f"no server answered on port {port} within {timeout:.0f} s")
+
+
+@contextmanager
+def _server(command: Sequence[str], env: dict[str, str]) -> Iterator[None]:
+    process = subprocess.Popen(
+        command, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f}"
+
+
+async def _measure(
+    port: int, floor_port: int, names: Sequence[str], slug: str, args: argparse.Namespace
+) -> None:
+    for name in names:
+        query = QUERIES[name].replace("SLUG", slug)
+        first = await _once(port, query)  # warms the caches: a miss when cached
+        started = time.perf_counter()
+        await _once(port, query)
+        alone = time.perf_counter() - started
+        if first.errors:
+            print(f"| {name} | error on the first request | | | | | |", flush=True)
+            continue
+        if alone > args.max_seconds:
+            print(f"| {name} | one request alone: {alone:.1f} s, not loaded | | | | | |")
+            continue
+        ratios, rates, latencies, hits, errors, total = [], [], [], 0, 0, 0
+        for _ in range(args.rounds):
+            floor = await _load(floor_port, TYPENAME, args.seconds, args.connections)
+            measured = await _load(port, query, args.seconds, args.connections)
+            ratios.append(measured.rate / floor.rate)
+            rates.append(measured.rate)
+            latencies.extend(measured.latencies)
+            hits, errors = hits + measured.hits, errors + measured.errors
+            total += measured.requests
+        quantiles = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0] * 99
+        print(
+            f"| {name} | {statistics.median(rates):.0f} | {_ms(quantiles[49])} | "
+            f"{_ms(quantiles[98])} | **{statistics.median(ratios):.2f}** | "
+            f"{hits / total:.0%} | {errors} |",
+            flush=True,
+        )
+
+
+async def main(args: argparse.Namespace) -> None:
+    names = args.queries.split(",") if args.queries else list(QUERIES)
+    floor_port = _free_port()
+    floor = [str(BIN / "python"), str(SCRIPTS / "bench_floor.py"), str(floor_port)]
+    print(
+        f"{args.connections} connections, {args.rounds} rounds of {args.seconds} s per query, "
+        f"alternating with the floor (bare Strawberry, `{{ __typename }}`); "
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs\n"
+    )
+    with _server(floor, {}), tempfile.TemporaryDirectory() as tmp:
+        await _ready(floor_port, "/graphql?query=%7B__typename%7D", 60)
+        for size in (int(s) for s in args.sizes.split(",")):
+            env: dict[str, str] = {}
+            slug = "nov-log"
+            if size != SHIPPED_SIZE:
+                listing = Path(tmp) / f"listing-{size}.csv"
+                slug = write_listing(listing, size)
+                env["ECEI_EMBEDDED_LISTING"] = str(listing)
+            for mode, cache_bytes in (("uncached", "0"), ("cached", "")):
+                port = _free_port()
+                serve = [str(BIN / "ecei"), "serve", "--port", str(port)]
+                with _server(serve, {**env, "ECEI_RESPONSE_CACHE_BYTES": cache_bytes}):
+                    started = time.perf_counter()
+                    await _ready(port, "/readyz", args.start_timeout)
+                    loaded = time.perf_counter() - started
+                    print(f"### {size} clusters, {mode} (server ready in {loaded:.0f} s)\n")
+                    print("| query | req/s | p50 ms | p99 ms | × floor | hits | err |")
+                    print("|---|---|---|---|---|---|---|")
+                    await _measure(port, floor_port, names, slug, args)
+                    print()
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 200))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="88,1000,10000")
+    parser.add_argument("--seconds", type=float, default=1.5)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=10)
+    parser.add_argument("--queries", default="", help="comma-separated names (default: all)")
+    parser.add_argument("--start-timeout", type=float, default=900.0)
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=2.0,
+        help="a query whose single request takes longer is reported, not loaded",
+    )
+    # Stopped with SIGTERM, still stop the servers it started (the `finally` of `_server`).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    asyncio.run(main(parser.parse_args()))

@@ -28,7 +28,7 @@ from seed.shipped import CATALOGUE_PATH, SHIPPED_COUNTRY, SHIPPED_LISTING
 from seed.tabular import parse_csv, parse_json
 from seed.vocabulary import load_portfolios
 
-__all__ = ["PROGRESS_MIN_ROWS", "parse_inputs", "run_seed"]
+__all__ = ["PROGRESS_MIN_ROWS", "load_listing", "parse_inputs", "run_seed"]
 
 # Inputs with fewer rows load too fast for a progress bar to be useful.
 PROGRESS_MIN_ROWS = 500
@@ -79,6 +79,14 @@ async def run_seed(options: SeedOptions, db: Database | None) -> ExitCode:
     _print_errors(report.rejected)
     _print_report(report, options.report)
     return ExitCode.ROWS_SKIPPED if report.rejected else ExitCode.OK
+
+
+async def load_listing(db: Database, path: Path) -> LoadReport:
+    """Load the listing file `path` with the catalogue and sample interviews into `db`: the
+    embedded store's seed when `ECEI_EMBEDDED_LISTING` is set. Raises `InputError` or
+    `ValidationFailed` (nothing written) when the file is unusable or has a bad row."""
+    data = parse_inputs(files=[path], interviews=[], country=None, sample_interviews=True)
+    return await load(db, data)
 
 
 def parse_inputs(

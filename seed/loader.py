@@ -50,6 +50,7 @@ from schema.store.documents import (
     award,
     to_stored,
 )
+from schema.store.generation import bump_generation
 from schema.store.indexes import ensure_indexes
 from schema.store.labels import derive_cluster_fields, infer_awards
 from seed.catalogue import Catalogue
@@ -425,6 +426,9 @@ async def _write(
             done += len(batch)
             if progress is not None:
                 progress(done, total)
+    if total:
+        # Caches of answers (the API's response cache) key them on the generation.
+        await bump_generation(db)
 
 
 def _content(doc: Mapping[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -164,11 +165,15 @@ class Api:
 
 @asynccontextmanager
 async def serve(
-    settings: Settings, *, connect: Callable[[Settings], Connection] = connect_database
+    settings: Settings,
+    *,
+    connect: Callable[[Settings], Connection] = connect_database,
+    clock: Callable[[], float] = time.monotonic,
 ) -> AsyncIterator[Api]:
     """The app for `settings` with its lifespan running (an embedded store is seeded), and
-    a client. `connect` builds the connection as in `create_app`; its database is wrapped
-    in a `CountingDatabase`, the connection keeping its class."""
+    a client. `connect` builds the connection and `clock` times the response cache, as in
+    `create_app`; the database is wrapped in a `CountingDatabase`, the connection keeping
+    its class."""
     calls: Counter[str] = Counter()
 
     def counting(s: Settings) -> Connection:
@@ -182,7 +187,7 @@ async def serve(
             else cast(Any, CountingDatabase(aggregate_db, calls)),
         )
 
-    app = create_app(settings, connect=counting)
+    app = create_app(settings, connect=counting, clock=clock)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:

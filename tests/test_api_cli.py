@@ -6,8 +6,8 @@ import importlib.metadata
 from typing import Any
 
 import pytest
-import uvicorn
 
+from api import server
 from api.cli import main, startup_line
 from api.settings import Settings
 
@@ -43,10 +43,15 @@ def test_serve_prints_the_line_and_lets_long_query_strings_reach_the_app(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     seen: dict[str, Any] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.update(kwargs))
+
+    def fake_serve(settings: Settings, host: str, port: int, workers: int) -> None:
+        seen["config"] = server._config(settings, host, port, workers)
+
+    monkeypatch.setattr(server, "serve", fake_serve)
     monkeypatch.setenv("ECEI_MAX_BODY_BYTES", "65536")
     assert main(["serve", "--port", "8123"]) == 0
-    assert seen["port"] == 8123
-    # uvicorn's own default would refuse a request head over 16 KiB with a bare 400.
-    assert seen["h11_max_incomplete_event_size"] > 65536
+    config = seen["config"]
+    assert config.port == 8123
+    # h11's own default would refuse a request head over 16 KiB with a bare 400.
+    assert config.h11_max_incomplete_event_size > 65536
     assert "http://127.0.0.1:8123/graphql" in capsys.readouterr().err

@@ -23,8 +23,9 @@ TOKEN = "s3cret-token"
 
 @pytest.fixture(scope="module")
 async def measured() -> AsyncIterator[Api]:
-    """The app with `/metrics` on, behind a token."""
-    async with serve(Settings(metrics=True, metrics_token=TOKEN)) as served:
+    """The app with `/metrics` on, behind a token; every request executed (no response
+    cache), so that execution figures can be counted."""
+    async with serve(Settings(metrics=True, metrics_token=TOKEN, response_cache_bytes=0)) as served:
         yield served
 
 

@@ -11,6 +11,7 @@ import pytest
 from api.cli import main
 from api.settings import Settings, SettingsError
 from schema.sdl import SDL_PATH
+from seed.shipped import SHIPPED_LISTING as LISTING
 
 
 def test_defaults_use_the_embedded_store() -> None:
@@ -40,6 +41,9 @@ def test_every_variable_is_read() -> None:
             "ECEI_KEYS_FILE": "keys.jsonl",
             "ECEI_BUDGET_PER_HOUR": "900",
             "ECEI_ANONYMOUS_BUDGET_PER_HOUR": "90",
+            "ECEI_RESPONSE_CACHE_BYTES": "0",
+            "ECEI_CACHE_CHECK_SECONDS": "0.25",
+            "ECEI_EMBEDDED_LISTING": str(LISTING),
         }
     )
     assert settings == Settings(
@@ -58,6 +62,9 @@ def test_every_variable_is_read() -> None:
         keys_file="keys.jsonl",
         budget_per_hour=900,
         anonymous_budget_per_hour=90,
+        response_cache_bytes=0,
+        cache_check_seconds=0.25,
+        embedded_listing=LISTING,
     )
     assert not settings.embedded
     assert settings.production
@@ -77,6 +84,10 @@ def test_every_variable_is_read() -> None:
         ),
         pytest.param("ECEI_PUBLISH_RESULTS", "maybe", "true or false, not 'maybe'", id="bool"),
         pytest.param("ECEI_BUDGET_PER_HOUR", "0", "between 1 and 100000000", id="budget"),
+        pytest.param("ECEI_CACHE_CHECK_SECONDS", "soon", "a number of seconds", id="seconds"),
+        pytest.param("ECEI_CACHE_CHECK_SECONDS", "inf", "between 0 and 3600", id="inf"),
+        pytest.param("ECEI_RESPONSE_CACHE_BYTES", "-1", "between 0 and", id="bytes"),
+        pytest.param("ECEI_EMBEDDED_LISTING", "nowhere.csv", "must name a listing file", id="file"),
         pytest.param("ECEI_CACHE_MAX_AGE", "-1", "between 0 and 31536000, not -1", id="max-age"),
         pytest.param(
             "ECEI_CORS_HEADERS", "Content-Type, X Bad", "header names, not 'X Bad'", id="header"

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from schema.store.documents import CLUSTERS, INDICATORS, INTERVIEWS, LABELS, PORTFOLIOS, Database
+from schema.store.generation import read_generation
 from seed.catalogue import load_catalogue
 from seed.errors import ValidationFailed
 from seed.interviews import parse_interviews
@@ -258,3 +259,12 @@ async def test_load_shipped_twice_on_a_real_server(mongodb: Database) -> None:
     assert (second.inserted, second.updated) == (0, 0)
     assert await dump(mongodb) == before
     assert await mongodb[LABELS].count_documents({}) == 88
+
+
+@pytest.mark.anyio
+async def test_a_load_that_writes_bumps_the_generation_once(db: Database) -> None:
+    assert await read_generation(db) == 0
+    await load_shipped(db)
+    assert await read_generation(db) == 1
+    await load_shipped(db)  # writes nothing: answers cached before stay right
+    assert await read_generation(db) == 1

@@ -47,6 +47,7 @@ from schema.store.documents import (
     LABELS,
     Database,
 )
+from schema.store.generation import bump_generation
 from schema.store.labels import refresh_cluster_labels
 
 __all__ = [
@@ -197,6 +198,11 @@ async def apply(
             done = await _run(db, entry, marker, resuming, None)
     except Refused as refused:
         return Outcome(problems=refused.problems)
+    finally:
+        # Answers cached by the API (`api.response_cache`) are keyed on the generation:
+        # after any write attempt (a part of an interrupted one may be stored) none of the
+        # older ones is served again.
+        await bump_generation(db)
     return _outcome(done, replayed=False)
 
 

@@ -58,6 +58,7 @@ class Context:
         min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
         publish_results: bool = False,
         principal: Principal | None = None,
+        today: date | None = None,
     ) -> Context:
         return cls(
             db=db,
@@ -66,6 +67,7 @@ class Context:
             min_group_size=min_group_size,
             publish_results=publish_results,
             principal=principal,
+            today=today if today is not None else today_utc(),
         )
 
     def may(self, scope: Scope) -> bool:

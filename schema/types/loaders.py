@@ -9,8 +9,7 @@ a cache shared between requests would serve stale data and leak across clients.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 from typing import Any, cast
 
 from strawberry.dataloader import DataLoader
@@ -51,31 +50,57 @@ def _catalogues(db: Database) -> Callable[[list[str]], Awaitable[list[dict[str, 
     return load
 
 
-@dataclass(frozen=True)
+def _loader(fn: Callable[[list[str]], Awaitable[list[Any]]]) -> DataLoader[str, Any]:
+    return DataLoader(load_fn=cast(Any, fn))
+
+
 class Loaders:
-    cluster: DataLoader[str, ClusterDoc | None]
-    portfolio: DataLoader[str, PortfolioDoc | None]
-    label: DataLoader[str, LabelDoc | None]
-    indicator: DataLoader[str, IndicatorDoc | None]
-    interview: DataLoader[str, InterviewDoc | None]
-    interviews_of_cluster: DataLoader[str, list[InterviewDoc]]  # latest conductedOn first
-    catalogue: DataLoader[str, dict[str, Indicator]]  # a version's indicators by code
-    cluster_count: DataLoader[str, int]  # clusters per portfolio slug
-    peer_groups: DataLoader[PeerKey, Peers]  # benchmark peer groups (schema.store.peers)
+    """The request's loaders, each built on first use: an operation uses a few of them, and
+    building all of them for every request was a visible share of a small request's time."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     @classmethod
     def for_request(cls, db: Database) -> Loaders:
-        def loader(fn: Callable[[list[str]], Awaitable[list[Any]]]) -> DataLoader[str, Any]:
-            return DataLoader(load_fn=cast(Any, fn))
+        return cls(db)
 
-        return cls(
-            cluster=loader(clusters_by_id(db)),
-            portfolio=loader(portfolios_by_id(db)),
-            label=loader(labels_by_id(db)),
-            indicator=loader(indicators_by_id(db)),
-            interview=loader(interviews_by_id(db)),
-            interviews_of_cluster=loader(interviews_of_clusters(db)),
-            catalogue=loader(_catalogues(db)),
-            cluster_count=loader(cluster_counts(db)),
-            peer_groups=DataLoader(load_fn=partial(load_peer_groups, db)),
-        )
+    @cached_property
+    def cluster(self) -> DataLoader[str, ClusterDoc | None]:
+        return _loader(clusters_by_id(self._db))
+
+    @cached_property
+    def portfolio(self) -> DataLoader[str, PortfolioDoc | None]:
+        return _loader(portfolios_by_id(self._db))
+
+    @cached_property
+    def label(self) -> DataLoader[str, LabelDoc | None]:
+        return _loader(labels_by_id(self._db))
+
+    @cached_property
+    def indicator(self) -> DataLoader[str, IndicatorDoc | None]:
+        return _loader(indicators_by_id(self._db))
+
+    @cached_property
+    def interview(self) -> DataLoader[str, InterviewDoc | None]:
+        return _loader(interviews_by_id(self._db))
+
+    @cached_property
+    def interviews_of_cluster(self) -> DataLoader[str, list[InterviewDoc]]:
+        """Latest `conductedOn` first."""
+        return _loader(interviews_of_clusters(self._db))
+
+    @cached_property
+    def catalogue(self) -> DataLoader[str, dict[str, Indicator]]:
+        """A catalogue version's indicators by code."""
+        return _loader(_catalogues(self._db))
+
+    @cached_property
+    def cluster_count(self) -> DataLoader[str, int]:
+        """Clusters per portfolio slug."""
+        return _loader(cluster_counts(self._db))
+
+    @cached_property
+    def peer_groups(self) -> DataLoader[PeerKey, Peers]:
+        """Benchmark peer groups (`schema.store.peers`)."""
+        return DataLoader(load_fn=partial(load_peer_groups, self._db))
