@@ -24,11 +24,13 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from api.body_limit import BodySizeLimit
+from api.budgets import BudgetLimits
 from api.database import OUTAGES, Connection, connect
 from api.export import EXPORT_PATH, ClusterExport
 from api.graphiql import GRAPHIQL_ASSETS_DIR, GRAPHIQL_ASSETS_PATH
 from api.headers import SafeHeaders, cached_as
 from api.http_errors import UnhandledErrors, http_exception
+from api.keys import provision_from_file
 from api.lifecycle import DrainGate
 from api.metrics import metrics_endpoint
 from api.observe import OperationRecorder, RequestObserver
@@ -65,6 +67,8 @@ def create_app(
                     await load_listing(connection.db, settings.embedded_listing)
                 else:
                     await load_shipped(connection.db, bulk=True)
+            if settings.keys_file is not None:
+                await provision_from_file(connection.db, settings.keys_file)
             yield
         finally:
             connection.close()
@@ -96,6 +100,7 @@ def create_app(
         production=settings.production,
         min_group_size=settings.min_group_size,
         publish_results=settings.publish_results,
+        budgets=BudgetLimits(settings.budget_per_hour, settings.anonymous_budget_per_hour),
         response_cache=response_cache,
         cache_max_age=settings.cache_max_age,
     )
@@ -109,8 +114,11 @@ def create_app(
                 CORSMiddleware,
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["GET", "POST"],
+                # ECEI_CORS_HEADERS; its default lists Authorization: browser clients send
+                # API keys as bearer tokens. Cookies are not used, so credentials stay off
+                # (no Access-Control-Allow-Credentials).
                 allow_headers=list(settings.cors_headers),
-                expose_headers=["ETag"],
+                expose_headers=["ETag", "Retry-After"],
                 max_age=600,
             )
         )

@@ -8,13 +8,15 @@ the URL, so a shared cache can keep it. What each answer of `/graphql` says:
 | GET, 200, no error, no credentials | `public, max-age=N` (`ECEI_CACHE_MAX_AGE`) | yes |
 | the GraphiQL page | `no-cache` (kept, revalidated on each use) | yes |
 | anything with an error (PERSISTED_QUERY_NOT_FOUND included) | `no-store` | no |
-| a request carrying credentials (`Authorization`, cookies) | `no-store` | no |
+| a request carrying credentials (`Authorization`, cookies), whatever it asks | `no-store` | no |
+| an answer with one client's figures (the `rateLimit` field) | `no-store` | no |
 | POST | `no-store` | no |
 
 The ETag is strong: a hash of the exact body bytes (the same query gives byte-identical
 JSON). A matching `If-None-Match` gets `304 Not Modified` with no body: the operation still
 runs, the answer is not sent again. Every answer varies on `Accept` (it picks the media type,
 or GraphiQL) and on `Authorization` (an answer for one key is never served for another).
+A shareable answer carries no `extensions.rateLimit`: those are the figures of one client.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The `ecei` command line: `serve`, `seed` and `export-schema`.
+"""The `ecei` command line: `serve`, `seed`, `keys` (`api.keys`) and `export-schema`.
 
 Every expected failure (bad settings, bad input, unreachable database) ends as one line on
 stderr and a non-zero exit code, never a traceback. The codes are `seed.exit_codes.ExitCode`,
@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
+from api.keys import add_keys_parser, keys_file_problem, run_keys
 from api.settings import Settings, SettingsError
 from seed.exit_codes import ExitCode
 from seed.options import Flag, SeedOptions
@@ -40,6 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(settings, args)
     if command == "export-schema":
         return _export_schema(args)
+    if command == "keys":
+        return run_keys(settings, args)
     return _seed(settings, args)
 
 
@@ -86,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_seed_flags(seed)
+    add_keys_parser(sub)
     return parser
 
 
@@ -149,6 +153,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from api.server import serve
     from api.tracing import TracingError, check
 
+    problem = keys_file_problem(settings)
+    if problem is not None:
+        print(f"ecei: {problem}", file=sys.stderr)
+        return ExitCode.BAD_INPUT
     workers: int = args.workers or settings.workers
     if not 1 <= workers <= 64:
         print(f"ecei: --workers must be between 1 and 64, not {workers}", file=sys.stderr)

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import logging
 
+from cross_web import HTTPException as ViewHTTPException
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["HTTP_ERROR_CODES", "UnhandledErrors", "http_exception", "json_error"]
+__all__ = ["HTTP_ERROR_CODES", "HTTPError", "UnhandledErrors", "http_exception", "json_error"]
 
 logger = logging.getLogger("api.errors")
 
@@ -32,6 +33,7 @@ HTTP_ERROR_CODES = {
     413: "PAYLOAD_TOO_LARGE",
     414: "URI_TOO_LONG",
     415: "UNSUPPORTED_MEDIA_TYPE",
+    429: "RATE_LIMITED",
     500: "INTERNAL_SERVER_ERROR",
     503: "SERVICE_UNAVAILABLE",
 }
@@ -48,6 +50,15 @@ def json_error(
         status_code=status,
         headers=headers,
     )
+
+
+class HTTPError(ViewHTTPException):
+    """An HTTP refusal raised inside Strawberry's view that carries response headers
+    (`WWW-Authenticate` on 401, `Retry-After` on 429)."""
+
+    def __init__(self, status_code: int, reason: str, headers: dict[str, str]) -> None:
+        super().__init__(status_code, reason)
+        self.headers = headers
 
 
 async def http_exception(request: Request, exc: Exception) -> Response:

@@ -27,7 +27,13 @@ is written in the class and nowhere else.
   response of `/graphql` (`Cache-Control: public, max-age=N`).
 - `ECEI_PUBLISH_RESULTS`: serve the individual results of real (non-sample) interviews.
   They are confidential: by default only aggregates over at least `ECEI_MIN_GROUP_SIZE`
-  clusters are served from them.
+  clusters are served from them. A server-wide override: without it, an API key with the
+  scope `results:read` reads them.
+- `ECEI_KEYS_FILE` (`keys_file`): a JSON-lines file of API key hashes (`ecei keys create
+  --file`) added to the `keys` collection at start-up; the way to give keys to the
+  embedded store, which the `ecei keys` command cannot reach.
+- `ECEI_BUDGET_PER_HOUR`, `ECEI_ANONYMOUS_BUDGET_PER_HOUR`: query budget, in points, of
+  each API key and of each anonymous client address per hour (`api.budgets`).
 - `ECEI_WORKERS`: server processes of `ecei serve` (see `api.server`).
 - `ECEI_SHUTDOWN_GRACE_SECONDS`: on SIGTERM, how long in-flight requests may take to finish.
 - `ECEI_HEADER_TIMEOUT_SECONDS`, `ECEI_BODY_TIMEOUT_SECONDS`: a client that has not sent
@@ -105,6 +111,9 @@ class Settings:
     cors_headers: tuple[str, ...] = DEFAULT_CORS_HEADERS
     cache_max_age: int = 60
     publish_results: bool = False
+    keys_file: str | None = None
+    budget_per_hour: int = 20000
+    anonymous_budget_per_hour: int = 5000
     workers: int = 1
     shutdown_grace_seconds: int = 20
     header_timeout_seconds: int = 10
@@ -198,6 +207,17 @@ class Settings:
             cors_headers=headers or default.cors_headers,
             cache_max_age=_int(env, "ECEI_CACHE_MAX_AGE", default.cache_max_age, 0, 31_536_000),
             publish_results=_bool(env, "ECEI_PUBLISH_RESULTS", default.publish_results),
+            keys_file=env.get("ECEI_KEYS_FILE", "").strip() or default.keys_file,
+            budget_per_hour=_int(
+                env, "ECEI_BUDGET_PER_HOUR", default.budget_per_hour, 1, 100_000_000
+            ),
+            anonymous_budget_per_hour=_int(
+                env,
+                "ECEI_ANONYMOUS_BUDGET_PER_HOUR",
+                default.anonymous_budget_per_hour,
+                1,
+                100_000_000,
+            ),
             workers=_int(env, "ECEI_WORKERS", default.workers, 1, 64),
             shutdown_grace_seconds=_int(
                 env, "ECEI_SHUTDOWN_GRACE_SECONDS", default.shutdown_grace_seconds, 1, 600

@@ -11,14 +11,25 @@ It follows the GraphQL-over-HTTP specification on top of Strawberry's view:
 - a request that is not GraphQL at all (unparsable JSON, a batch, a bad method) gets its
   4xx status with a JSON body `{"errors": [{"message", "extensions": {"code"}}]}`, so a
   client parses every answer the same way;
-- automatic persisted queries (`api.persisted`): a hash can stand for a known query;
+- automatic persisted queries (`api.persisted`): a hash can stand for a known query; a
+  persisted mutation sent over GET is refused like any other (the method decides);
 - a JSON body that is not an object (`null`, `"x"`, `123`) gets 400, like any malformed
   request;
+- `Authorization: Bearer <key>` names the caller (`api.auth`, 401 for a bad key; its key id
+  goes to the request log), and each operation is charged to the caller's budget before it
+  runs (`api.budgets`, 429 past it, the figures in `extensions.rateLimit`);
 - HTTP caching (`api.caching`): a successful GET answer is `public` with an ETag, anything
-  with an error or credentials `no-store`; every answer varies on `Accept`;
+  with an error or credentials `no-store`; every answer varies on `Accept` and
+  `Authorization`. A request carrying `Authorization` is always answered `no-store`, never
+  with a 304. An answer for one client only (one that reads `rateLimit`) is `no-store`
+  too, and a shareable answer carries no `extensions.rateLimit` (the figures of whoever
+  asked first would be served to everyone);
 - the response cache (`api.response_cache`): the answer to a query asked before, with data
   unchanged since, is sent again without running the operation (`extensions.cache` says
-  HIT or MISS whenever a request's answer may be cached);
+  HIT or MISS whenever a request's answer may be cached). A request carrying
+  `Authorization` is never answered from it nor stored in it, and neither is an answer
+  reading `rateLimit`; every mutation moves the data's generation, so nothing older is
+  served after it;
 - responses are encoded with orjson; GraphiQL (outside production) is the page of
   `api.graphiql`.
 """
@@ -27,7 +38,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
@@ -47,6 +58,8 @@ from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
+from api.auth import caller, client_of
+from api.budgets import BudgetLimits, meter, operation_points
 from api.caching import VARY, carries_credentials, public, revalidated
 from api.graphiql import graphiql_page
 from api.headers import NO_STORE
@@ -103,6 +116,18 @@ def _accepts_graphql_response(accept: str) -> bool:
     return ours > 0 and ours >= best.get(APPLICATION_JSON, 0.0)
 
 
+def _shareable(request: Request, errors: list[GraphQLError]) -> bool:
+    """Whether the answer may be kept by a shared cache, as `_cache_headers` decides it: a
+    GET without errors, credentials or figures of one client."""
+    context = getattr(request.state, "context", None)
+    return (
+        request.method == "GET"
+        and not errors
+        and not carries_credentials(request.headers)
+        and not (isinstance(context, Context) and context.per_client)
+    )
+
+
 class GraphQLView(GraphQL[Context, None]):
     """Strawberry's ASGI view with a typed context, orjson, and GraphQL-over-HTTP statuses."""
 
@@ -114,6 +139,7 @@ class GraphQLView(GraphQL[Context, None]):
         min_group_size: int,
         publish_results: bool,
         response_cache: ResponseCache,
+        budgets: BudgetLimits | None = None,
         cache_max_age: int = 60,
     ) -> None:
         super().__init__(
@@ -124,6 +150,8 @@ class GraphQLView(GraphQL[Context, None]):
         )
         self.min_group_size = min_group_size
         self.publish_results = publish_results
+        # Per-client budgets (`api.budgets`); None meters nothing.
+        self.budgets = budgets
         self.persisted_queries = PersistedQueries()
         self.response_cache = response_cache
         self.cache_max_age = cache_max_age
@@ -139,7 +167,7 @@ class GraphQLView(GraphQL[Context, None]):
             try:
                 response = await self.run(request)
             except HTTPException as exc:
-                headers = None
+                headers = getattr(exc, "headers", None)  # WWW-Authenticate, Retry-After
                 if exc.status_code == 405:  # over GET, only a mutation is refused
                     headers = {"Allow": "POST" if request.method == "GET" else "GET, POST"}
                 response = json_error(exc.status_code, exc.reason, headers=headers)
@@ -151,10 +179,15 @@ class GraphQLView(GraphQL[Context, None]):
         await response(scope, receive, send)
 
     def _cache_headers(self, request: Request, response: Response) -> Response:
-        """`response` with the `Cache-Control` (and ETag) `api.caching` describes, or a 304."""
+        """`response` with the `Cache-Control` (and ETag) `api.caching` describes, or a 304.
+        A request with credentials is answered `no-store`, whatever it asked for."""
+        if carries_credentials(request.headers):
+            response.headers["Cache-Control"] = NO_STORE
+            return response
         if response.media_type == "text/html":  # GraphiQL
             return revalidated(request.headers, response, "no-cache")
         sub = getattr(request.state, "sub_response", None)
+        context = getattr(request.state, "context", None)
         succeeded = getattr(request.state, "response_cache_hit", False) or (
             isinstance(sub, _SubResponse) and not sub.has_errors
         )
@@ -162,7 +195,7 @@ class GraphQLView(GraphQL[Context, None]):
             request.method == "GET"
             and response.status_code == 200
             and succeeded
-            and not carries_credentials(request.headers)
+            and not (isinstance(context, Context) and context.per_client)
         ):
             return revalidated(request.headers, response, public(self.cache_max_age))
         response.headers["Cache-Control"] = NO_STORE
@@ -261,15 +294,21 @@ class GraphQLView(GraphQL[Context, None]):
     ) -> Context:
         connection = request.app.state.connection
         db: Database = connection.db
+        principal = await caller(request, db)  # HTTP 401 for a bad API key
+        if principal is not None:
+            request.state.key_id = principal.key_id  # for the request log (`api.observe`)
         key: CacheKey | None = getattr(request.state, "response_cache_key", None)
-        return Context.create(
+        context = Context.create(
             db,
             aggregate_db=connection.aggregate_db,
             min_group_size=self.min_group_size,
             publish_results=self.publish_results,
+            principal=principal,
             # The date the cache key assumed, so that the answer stored under it agrees.
             today=key.today if key is not None else today_utc(),
         )
+        request.state.context = context  # read by `_cache_headers`
+        return context
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
         sub = _SubResponse()
@@ -297,6 +336,8 @@ class GraphQLView(GraphQL[Context, None]):
                 sub_response.persisted_query_not_found = True
             error = GraphQLError("PersistedQueryNotFound", extensions={"code": NOT_FOUND})
             return ExecutionResult(data=None, errors=[error])
+        if self.budgets is not None:  # HTTP 429 when over budget
+            await self._charge(request, context, request_data, self.budgets)
         try:
             async with asyncio.timeout(EXECUTION_DEADLINE_SECONDS):
                 result = await super().execute_single(
@@ -313,6 +354,24 @@ class GraphQLView(GraphQL[Context, None]):
                 raise HTTPException(405, f"{exc.reason}; send them with POST") from exc
             raise
 
+    async def _charge(
+        self,
+        request: Request,
+        context: Context,
+        request_data: GraphQLRequestData,
+        budgets: BudgetLimits,
+    ) -> None:
+        points = operation_points(
+            cast(Any, self.schema)._schema,  # graphql-core's schema, which the cost walks
+            request_data.query,
+            request_data.operation_name,
+            request_data.variables,
+        )
+        principal = context.principal
+        limit = budgets.per_key if principal is not None else budgets.anonymous
+        context.rate_limit = await meter(context.db, client_of(request, principal), points, limit)
+        request.state.rate_limit = context.rate_limit
+
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
@@ -322,12 +381,25 @@ class GraphQLView(GraphQL[Context, None]):
         response = strawberry_process_result(result)
         key: CacheKey | None = getattr(request.state, "response_cache_key", None)
         if key is not None:
-            if not errors and result.data is not None:
+            context = getattr(request.state, "context", None)
+            per_client = isinstance(context, Context) and context.per_client
+            if not errors and result.data is not None and not per_client:
                 self.response_cache.put(key, result.data, response.get("extensions") or {})
             response["extensions"] = {**(response.get("extensions") or {}), "cache": "MISS"}
         sub: _SubResponse = request.state.sub_response
         if errors:
             sub.has_errors = True
+        budget = getattr(request.state, "rate_limit", None)
+        if budget is not None and not _shareable(request, errors):
+            response["extensions"] = {
+                **(response.get("extensions") or {}),
+                "rateLimit": {
+                    "limit": budget.limit,
+                    "cost": budget.cost,
+                    "remaining": budget.remaining,
+                    "resetAt": budget.reset_at.isoformat() + "Z",
+                },
+            }
         if result.data is None and errors and all(e.path is None for e in errors):
             sub.request_error = True
             response.pop("data", None)

@@ -12,7 +12,7 @@ from strawberry.types import ExecutionContext
 
 from schema.guards.documents import DocumentCache
 from schema.guards.extensions import schema_extensions
-from schema.query import Query
+from schema.query import Mutation, Query
 from schema.types.directory import Cluster, Interview, Label, Portfolio
 from schema.types.indicators import Indicator
 from schema.types.scalars import SCALAR_MAP
@@ -44,6 +44,7 @@ def build_schema(
     documents = DocumentCache()
     schema = DirectorySchema(
         query=Query,
+        mutation=Mutation,
         types=[Cluster, Portfolio, Label, Indicator, Interview],
         extensions=[
             *schema_extensions(production=production, documents=documents, outages=outages),

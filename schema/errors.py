@@ -3,7 +3,8 @@
     GraphQLError (graphql-core)
      └── PublicError            readable message, stable `extensions.code`
           ├── BadUserInput      code BAD_USER_INPUT: an argument the client can fix
-          └── CostLimitExceeded code COST_LIMIT_EXCEEDED: the operation asks too much
+          ├── CostLimitExceeded code COST_LIMIT_EXCEEDED: the operation asks too much
+          └── Forbidden         code FORBIDDEN: the caller's key lacks the scope a field needs
 
 The store, the types and the root fields raise `BadUserInput` for input that GraphQL typing
 cannot reject on its own (an invalid cursor, a page size past the cap); the cost guard
@@ -21,6 +22,7 @@ Every error a client receives carries a stable `extensions.code`:
 | GRAPHQL_VALIDATION_FAILED   | the document does not fit the schema or a limit (depth, aliases) |
 | BAD_USER_INPUT              | a variable of the wrong type, or an argument a resolver refuses |
 | COST_LIMIT_EXCEEDED         | the operation may request too many objects (`schema.guards.cost`) |
+| FORBIDDEN                   | a field needs a scope the caller's API key lacks          |
 | SERVICE_UNAVAILABLE         | the database cannot be reached: HTTP 503 with Retry-After |
 | INTERNAL_SERVER_ERROR       | anything else: a bug, masked                              |
 """
@@ -33,6 +35,7 @@ from graphql.validation.validate import ValidationAbortedError
 __all__ = [
     "BAD_USER_INPUT",
     "COST_LIMIT_EXCEEDED",
+    "FORBIDDEN",
     "GRAPHQL_PARSE_FAILED",
     "GRAPHQL_VALIDATION_FAILED",
     "INTERNAL_SERVER_ERROR",
@@ -41,12 +44,14 @@ __all__ = [
     "SERVICE_UNAVAILABLE_MESSAGE",
     "BadUserInput",
     "CostLimitExceeded",
+    "Forbidden",
     "PublicError",
     "with_public_code",
 ]
 
 BAD_USER_INPUT = "BAD_USER_INPUT"
 COST_LIMIT_EXCEEDED = "COST_LIMIT_EXCEEDED"
+FORBIDDEN = "FORBIDDEN"
 GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
@@ -70,6 +75,10 @@ class BadUserInput(PublicError):
 
 class CostLimitExceeded(PublicError):
     code = COST_LIMIT_EXCEEDED
+
+
+class Forbidden(PublicError):
+    code = FORBIDDEN
 
 
 def with_public_code(error: GraphQLError) -> GraphQLError:

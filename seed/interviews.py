@@ -10,14 +10,15 @@ Import format (one file, any number of interviews):
 ```
 
 `cluster` is a cluster's slug or its published name (matched on its search key, with
-`country` when given). `conductedOn` lies within 1990-01-01 .. today + 10 years. Values are
-checked against the indicator's unit: finite numbers for the numeric units (within the
-indicator's own scale when it has one; otherwise PERCENT within 0..100, RATING a whole
-number within 1..5, COUNT, EUR, FTE and YEARS from 0 to their `CEILINGS`, YEAR a whole year
-from 1900 to the interview's), true/false for BOOL, one of the choices for ENUM, a list of
-strings for LIST; null means not answered. A rating is RED, YELLOW, GREEN or null, and only
-indicators with a direction (`higherIsBetter` not null) are rated. Texts (the cluster
-reference, recommendations, LIST items) follow the rules of `seed.rows`.
+`country` when given). `conductedOn` lies within 1990-01-01 .. today + 10 years. Results
+are checked by `schema.rules.results`, the rules the `recordInterview` mutation applies
+too: finite numbers for the numeric units (within the indicator's own scale when it has
+one; otherwise PERCENT within 0..100, RATING a whole number within 1..5, COUNT, EUR, FTE
+and YEARS from 0 to their `CEILINGS`, YEAR a whole year from 1900 to the interview's),
+true/false for BOOL, one of the choices for ENUM, a list of strings for LIST; null means
+not answered. A rating is RED, YELLOW, GREEN or null, and only indicators with a direction
+(`higherIsBetter` not null) are rated. Texts (the cluster reference, recommendations, LIST
+items) follow the rules of `schema.rules.values`, as for the mutations.
 
 Sample interviews are generated, never real: one per cluster at its inferred interview
 date, `isSample` true. Each cluster draws from its own `random.Random(f"{seed}:{cluster}")`
@@ -26,19 +27,18 @@ so that adding a cluster never changes the others' values.
 
 from __future__ import annotations
 
-import math
 import random
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from schema.rules.vocabulary import LIGHTS, NUMERIC_UNITS, Light
+from schema.rules.results import CEILINGS, EARLIEST_YEAR, ResultProblem, check_results
+from schema.rules.vocabulary import Light
 from schema.store.documents import IndicatorDoc, IndicatorResultDoc, InterviewDoc
 from seed.catalogue import Catalogue
 from seed.errors import InputError, RowError, file_name
 from seed.rows import (
-    MAX_NAME_CHARS,
     MAX_TEXT_CHARS,
     check_country,
     check_date,
@@ -62,22 +62,6 @@ __all__ = [
 SAMPLE_SEED = 2012
 SAMPLE_SOURCE = "generated sample"
 _FIELDS = frozenset({"cluster", "country", "conductedOn", "results", "recommendations"})
-# The largest plausible value of a unit, for indicators without a scale of their own: far
-# above any cluster organisation (events, visits, budget, staff, years), far below what
-# would make sums or averages lose precision.
-CEILINGS: dict[str, float] = {
-    "COUNT": 10_000_000,
-    "EUR": 1_000_000_000,
-    "FTE": 10_000,
-    "YEARS": 100,
-}
-# Default bounds of the units that have them (an indicator's scale overrides them).
-_DEFAULT_BOUNDS: dict[str, tuple[float, float]] = {
-    "PERCENT": (0, 100),
-    "RATING": (1, 5),
-    **{unit: (0, ceiling) for unit, ceiling in CEILINGS.items()},
-}
-EARLIEST_YEAR = 1900
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,14 +120,11 @@ def _interview(
     raw_results = item.get("results")
     if not isinstance(raw_results, list):
         raise RowError(file, line, "results", str(raw_results), "must be a list")
-    results: list[IndicatorResultDoc] = []
-    seen: set[str] = set()
-    for raw in raw_results:
-        result = _result(raw, indicators, conducted_on, file, line)
-        if result["code"] in seen:
-            raise RowError(file, line, "code", result["code"], "given twice in this interview")
-        seen.add(result["code"])
-        results.append(result)
+    try:
+        checked = check_results(raw_results, indicators, conducted_on)
+    except ResultProblem as problem:
+        raise RowError(file, line, problem.field, problem.value, problem.reason) from None
+    results = [cast(IndicatorResultDoc, result) for result in checked]
     recommendations = item.get("recommendations", [])
     if not isinstance(recommendations, list) or not all(
         isinstance(text, str) for text in recommendations
@@ -162,83 +143,6 @@ def _interview(
         file=file,
         line=line,
     )
-
-
-def _result(
-    raw: Any, indicators: dict[str, IndicatorDoc], conducted_on: date, file: str, line: int
-) -> IndicatorResultDoc:
-    if not isinstance(raw, dict):
-        raise RowError(file, line, "result", str(raw), "not an object")
-    code = raw.get("code")
-    indicator = indicators.get(code) if isinstance(code, str) else None
-    if indicator is None:
-        raise RowError(file, line, "code", str(code), "not an indicator of the catalogue")
-    value = _value(raw.get("value"), indicator, conducted_on, file, line)
-    rating = raw.get("rating")
-    if rating is not None:
-        if rating not in LIGHTS:
-            raise RowError(
-                file, line, f"{code}.rating", str(rating), f"not one of {', '.join(LIGHTS)}"
-            )
-        if indicator["higherIsBetter"] is None:
-            raise RowError(
-                file, line, f"{code}.rating", str(rating), "this indicator is never rated"
-            )
-    return {"code": indicator["code"], "value": value, "rating": cast(Light | None, rating)}
-
-
-def _value(
-    value: Any, indicator: IndicatorDoc, conducted_on: date, file: str, line: int
-) -> float | bool | str | list[str] | None:
-    code, unit = indicator["code"], indicator["unit"]
-
-    def fail(reason: str) -> RowError:
-        return RowError(file, line, f"{code}.value", str(value), reason)
-
-    if value is None:
-        return None
-    if unit in NUMERIC_UNITS:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise fail(f"a {unit} value must be a number")
-        try:
-            number = float(value)
-        except OverflowError:
-            number = math.inf
-        if not math.isfinite(number):
-            raise fail(f"a {unit} value must be a finite number")
-        if unit == "YEAR":
-            if not (number.is_integer() and EARLIEST_YEAR <= number <= conducted_on.year):
-                raise fail(
-                    f"a YEAR must be a whole year from {EARLIEST_YEAR} to {conducted_on.year}"
-                )
-            return number
-        scale = indicator.get("scale")
-        low, high = (scale["min"], scale["max"]) if scale else _DEFAULT_BOUNDS[unit]
-        if unit == "RATING" and not (number.is_integer() and low <= number <= high):
-            raise fail(f"a RATING must be a whole number from {low} to {high}")
-        if number < low == 0:
-            raise fail(f"a {unit} value cannot be negative")
-        if not low <= number <= high:
-            raise fail(f"a {unit} value here must be within {_shown(low)}..{_shown(high)}")
-        return number
-    if unit == "BOOL":
-        if not isinstance(value, bool):
-            raise fail("a BOOL value must be true or false")
-        return value
-    if unit == "ENUM":
-        choices = indicator.get("choices", [])
-        if value not in choices:
-            raise fail(f"not one of the choices: {', '.join(choices)}")
-        return cast(str, value)
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise fail("a LIST value must be a list of strings")
-    for text in value:
-        check_text(text, file, line, f"{code}.value", limit=MAX_NAME_CHARS)
-    return cast(list[str], value)
-
-
-def _shown(bound: float) -> str:
-    return str(int(bound)) if float(bound).is_integer() else str(bound)
 
 
 def interview_doc(interview: InterviewInput, cluster: str, catalogue_version: str) -> InterviewDoc:

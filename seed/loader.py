@@ -15,14 +15,17 @@ Semantics:
   portfolios, indicators and interviews use the keys of `schema.store.documents`.
 - **Label history.** A renewal adds a label document; the cluster embeds its whole history
   (`history`, each label with the last day it is in force) and its current `label`, the
-  last one awarded (`schema.store.documents.embedded_labels`). Award dates are inferred
-  (`awardedOnInferred`), as a renewal when the cluster holds an earlier BRONZE label. A
-  load never deletes.
+  last one awarded. Award dates are inferred (`awardedOnInferred`), as a renewal when the
+  cluster holds an earlier BRONZE label. Both derivations are `schema.store.labels`
+  (`derive_cluster_fields`, which calls `schema.store.documents.embedded_labels`), which
+  the mutations call too. A load never deletes.
 - **Idempotent writes.** Existing documents are read in batches (`seed.bulk`: no command
-  over the 16 MiB BSON limit, whatever the input size) and compared in Python; only new
-  documents are inserted and changed ones replaced, so a second identical load writes
-  nothing. There are no transactions: writes go in the order portfolios, indicators,
-  clusters, labels, interviews, as unordered bulk writes, and a load interrupted mid-write
+  over the 16 MiB BSON limit, whatever the input size) and compared in Python (without
+  their edit bookkeeping: `version`, `lastMutation`); only new documents are inserted and
+  changed ones replaced, with their `version` raised, so a second identical load writes
+  nothing and an editor's edit based on the old document conflicts. There are no
+  transactions: writes go in the order portfolios, indicators, clusters, labels,
+  interviews, as unordered bulk writes, and a load interrupted mid-write
   (say, the server went away) is completed by running the same load again.
 - **Concurrent loads.** Documents whose content depends on the input alone (portfolios,
   indicators, imported interviews) are upserts keyed on their natural key. Documents a
@@ -50,7 +53,8 @@ from typing import Any, cast
 from pymongo import InsertOne, ReplaceOne
 from pymongo.write_concern import WriteConcern
 
-from schema.rules.labels import in_force_order, inferred_award_date
+from schema.rules.editing import slug_candidates
+from schema.rules.labels import LEVEL_RANK, in_force_order
 from schema.rules.text import compact_key, search_key, slugify
 from schema.store.documents import (
     CLUSTERS,
@@ -64,11 +68,11 @@ from schema.store.documents import (
     LabelDoc,
     PortfolioDoc,
     award,
-    embedded_labels,
     to_stored,
 )
 from schema.store.generation import bump_generation
 from schema.store.indexes import ensure_indexes
+from schema.store.labels import derive_cluster_fields, infer_awards
 from seed.bulk import Write, find_in, write
 from seed.catalogue import Catalogue
 from seed.errors import LoadConflict, RowError, ValidationFailed
@@ -83,7 +87,6 @@ __all__ = ["MAX_ROUNDS", "LoadInput", "Progress", "load"]
 MAX_ROUNDS = 5
 # Called after each written batch with (documents written so far, documents to write).
 Progress = Callable[[int, int], None]
-_LEVEL_RANK = {"BRONZE": 0, "SILVER": 1, "GOLD": 2}
 
 NaturalKey = tuple[str, str]  # (search_key(name), country)
 # Folding text is the loader's main cost on large inputs: a listing has a few portfolios
@@ -222,7 +225,7 @@ async def _plan(
                 }
     labels: dict[str, LabelDoc] = {}
     for docs in history.values():
-        for doc in _infer_awards(docs.values()):
+        for doc in infer_awards(docs.values()):
             if doc["_id"] in input_label_ids or doc != stored_labels.get(doc["_id"]):
                 labels[doc["_id"]] = doc
 
@@ -320,9 +323,7 @@ async def _assign_ids(
     bases = {key: slugify(rows[0].name) for key, rows in groups.items() if key not in ids}
 
     def candidates(key: NaturalKey, start: int, stop: int) -> list[str]:
-        base = bases[key]
-        first = [base, f"{base}-{key[1].lower()}"] if start == 2 else []
-        return first + [f"{base}-{n}" for n in range(start, stop)]
+        return list(slug_candidates(groups[key][0].name, key[1], start, stop, base=bases[key]))
 
     taken: set[str] = set(ids.values())
     start, stop = 2, 10
@@ -345,23 +346,6 @@ async def _assign_ids(
     return ids
 
 
-def _infer_awards(docs: Iterable[LabelDoc]) -> list[LabelDoc]:
-    """The history with each inferred award date recomputed from the labels before it."""
-    ordered = sorted(docs, key=lambda doc: doc["validUntil"])
-    result: list[LabelDoc] = []
-    for doc in ordered:
-        if doc["awardedOnInferred"]:
-            end = doc["validUntil"].date()
-            renewal = any(
-                earlier["level"] == "BRONZE" and earlier["validUntil"] < doc["validUntil"]
-                for earlier in ordered
-            )
-            award = inferred_award_date(doc["level"], end, renewal=renewal)
-            doc = {**doc, "awardedOn": to_stored(award)}
-        result.append(doc)
-    return result
-
-
 def _cluster_doc(
     cluster: str,
     name_key: str,
@@ -371,18 +355,13 @@ def _cluster_doc(
     recomputed: Mapping[str, LabelDoc],
 ) -> ClusterDoc:
     docs = [recomputed.get(doc["_id"], doc) for doc in history]
-    label, embedded = embedded_labels(docs)
+    derived = derive_cluster_fields(docs)  # the history holds at least the row's label
     current = max(docs, key=lambda doc: in_force_order(award(doc)))
-    latest = max(rows, key=lambda row: (row.valid_until, _LEVEL_RANK[row.level]))
+    latest = max(rows, key=lambda row: (row.valid_until, LEVEL_RANK[row.level]))
     if existing is not None and to_stored(latest.valid_until) < max(d["validUntil"] for d in docs):
         # The database already knows a later label: this input is older news, so the
         # published name and website stay those of the later listing.
-        doc: ClusterDoc = {
-            **existing,  # type: ignore[typeddict-item]
-            "label": label,
-            "history": embedded,
-            "source": current["source"],
-        }
+        doc: ClusterDoc = {**existing, **derived, "source": current["source"]}  # type: ignore[typeddict-item]
         return doc
     return {
         "_id": cluster,
@@ -394,8 +373,7 @@ def _cluster_doc(
         "portfolioName": latest.portfolio,
         "website": latest.website,
         "warnings": [f"{w.field} {w.value!r}: {w.message}" for w in latest.warnings],
-        "label": label,
-        "history": embedded,
+        **derived,  # type: ignore[typeddict-item]
         "source": current["source"],
     }
 
@@ -512,8 +490,10 @@ async def _write(
         new = changed = 0
         for key, doc in docs.items():
             before = stored.get(key)
-            if before == doc:
+            if before is not None and _content(before) == _content(doc):
                 continue
+            if before is not None:
+                doc = {**doc, "version": before.get("version", 0) + 1}
             upsert = name in upserted or (name == INTERVIEWS and key not in plan.samples)
             if upsert:
                 operations.append(ReplaceOne({"_id": key}, doc, upsert=True))
@@ -546,3 +526,9 @@ async def _write(
         if written.conflicts:
             return True
     return False
+
+
+def _content(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """What a load compares: the document without its edit bookkeeping. A replaced
+    document's version is raised, so that an editor's edit based on the old one conflicts."""
+    return {k: v for k, v in doc.items() if k not in ("version", "lastMutation")}

@@ -4,32 +4,37 @@ A `ListingRow` is one published label of one cluster: the raw ESCA listing, CSV 
 all parse into it. Rows compare equal on their content; where they came from (file, line)
 is carried along but not compared, so that a round trip through another format is equal.
 
-Rules for every text an input brings (names, websites, interview references and texts):
-
-- no control characters (C0, DEL, C1), line or paragraph separators, bidirectional
-  overrides or lone surrogates: they corrupt terminals, exports and the stored text;
-- at most `MAX_NAME_CHARS` characters in a name, `MAX_WEBSITE_CHARS` in a website,
-  `MAX_TEXT_CHARS` in a longer text (a recommendation);
-- no text starts with `=`, `+`, `-` or `@` (after leading blanks): a spreadsheet would run
-  it as a formula when a CSV export is opened. Such text is refused at load, so exports
-  never need to escape anything;
-- a name holding a date (`YYYY/MM/DD` or `YYYY-MM-DD`) looks like two rows run together
-  and is refused;
-- a website starts with `http://`, `https://` or `www.` (no other scheme) and holds no
-  blanks.
-
-Label and interview dates lie within `EARLIEST_DATE` .. today + `YEARS_AHEAD` years.
+The rules for every text and date an input brings (names, websites, interview references
+and texts; label and interview dates) are those of `schema.rules.values`, which the
+mutations apply too; the `check_*` functions here raise them as a `RowError` naming the
+file, line and field. Text a spreadsheet would run as a formula is refused at load, so
+exports of loaded data never need to escape anything.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from schema.rules.places import country_problem, website_problem
+from schema.rules.values import (
+    EARLIEST_DATE,
+    FORMULA_STARTS,
+    MAX_NAME_CHARS,
+    MAX_TEXT_CHARS,
+    MAX_WEBSITE_CHARS,
+    WEBSITE_PREFIXES,
+    YEARS_AHEAD,
+    date_problem,
+    latest_date,
+    name_text_problem,
+    parse_iso_date,
+    text_rule_problem,
+    website_form_problem,
+)
 from schema.rules.vocabulary import LEVELS, Level
 from seed.errors import RowError
-from seed.vocabulary import COUNTRIES, TLDS, Portfolios
+from seed.vocabulary import Portfolios
 
 __all__ = [
     "EARLIEST_DATE",
@@ -50,19 +55,9 @@ __all__ = [
     "check_text",
     "check_website",
     "latest_date",
+    "parse_iso_date",
     "website_warnings",
 ]
-
-WEBSITE_PREFIXES = ("http://", "https://", "www.")
-MAX_NAME_CHARS = 300
-MAX_WEBSITE_CHARS = 2048
-MAX_TEXT_CHARS = 2000
-FORMULA_STARTS = ("=", "+", "-", "@")
-EARLIEST_DATE = date(1990, 1, 1)
-YEARS_AHEAD = 10
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-_DATE_INSIDE = re.compile(r"\d{4}[/-]\d{1,2}[/-]\d{1,2}")
-_BLANKS = re.compile(r"\s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,46 +95,11 @@ class Parsed:
     errors: list[RowError] = field(default_factory=list)
 
 
-def latest_date(today: date | None = None) -> date:
-    """The latest label or interview date accepted: `YEARS_AHEAD` years after today."""
-    day = today or date.today()
-    year = day.year + YEARS_AHEAD
-    # 29 February has no match in most years.
-    return (
-        day.replace(year=year, day=28)
-        if (day.month, day.day) == (2, 29)
-        else day.replace(year=year)
-    )
-
-
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
-
-
-def parse_iso_date(raw: object) -> date | None:
-    """The calendar date written `YYYY-MM-DD` in `raw`, else None.
-
-    Stricter than `date.fromisoformat`, which also reads week dates (`2014-W09-6`) and
-    compact forms (`20140301`) since Python 3.11.
-    """
-    if not isinstance(raw, str) or not _ISO_DATE.fullmatch(raw):
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        return None
-
-
 def check_date(value: date, file: str, line: int, field_name: str, raw: str) -> date:
     """`value` when within `EARLIEST_DATE` .. `latest_date()`; `raw` is the input's text."""
-    latest = latest_date()
-    if not EARLIEST_DATE <= value <= latest:
-        raise RowError(
-            file,
-            line,
-            field_name,
-            raw,
-            f"outside the plausible range {EARLIEST_DATE.isoformat()} .. {latest.isoformat()}",
-        )
+    problem = date_problem(value)
+    if problem is not None:
+        raise RowError(file, line, field_name, raw, problem)
     return value
 
 
@@ -148,74 +108,25 @@ def check_text(
 ) -> str:
     """`value` when it has no control character, at most `limit` characters, and does not
     start like a spreadsheet formula."""
-    if len(value) > limit:
-        raise RowError(
-            file, line, field_name, value, f"longer than {limit} characters ({len(value)})"
-        )
-    control = _CONTROL.search(value)
-    if control is not None:
-        raise RowError(
-            file,
-            line,
-            field_name,
-            value,
-            f"holds the control character U+{ord(control[0]):04X} "
-            f"at character {control.start() + 1}",
-        )
-    if value.lstrip().startswith(FORMULA_STARTS):
-        raise RowError(
-            file,
-            line,
-            field_name,
-            value,
-            f"starts with {value.lstrip()[0]!r}: a spreadsheet would read it as a formula",
-        )
+    problem = text_rule_problem(value, limit)
+    if problem is not None:
+        raise RowError(file, line, field_name, value, problem)
     return value
 
 
 def check_name(value: str, file: str, line: int, field_name: str = "name") -> str:
     """`value` when it passes `check_text` for a name and holds no date."""
-    check_text(value, file, line, field_name, limit=MAX_NAME_CHARS)
-    inside = _DATE_INSIDE.search(value)
-    if inside is not None:
-        raise RowError(
-            file,
-            line,
-            field_name,
-            value,
-            f"holds the date {inside[0]!r}: looks like two rows run together",
-        )
+    problem = name_text_problem(value)
+    if problem is not None:
+        raise RowError(file, line, field_name, value, problem)
     return value
 
 
 def check_website(value: str, file: str, line: int, field_name: str = "website") -> str:
     """`value` when it is an http(s) or `www.` address of at most `MAX_WEBSITE_CHARS`."""
-    if len(value) > MAX_WEBSITE_CHARS:
-        raise RowError(
-            file,
-            line,
-            field_name,
-            value,
-            f"longer than {MAX_WEBSITE_CHARS} characters ({len(value)})",
-        )
-    if not value.lower().startswith(WEBSITE_PREFIXES):
-        raise RowError(
-            file,
-            line,
-            field_name,
-            value,
-            "not a web address: only http://, https:// or www. addresses are accepted",
-        )
-    control = _CONTROL.search(value) or _BLANKS.search(value)
-    if control is not None:
-        raise RowError(
-            file,
-            line,
-            field_name,
-            value,
-            f"holds the character U+{ord(control[0]):04X}: a web address has no blanks "
-            "or control characters",
-        )
+    problem = website_form_problem(value)
+    if problem is not None:
+        raise RowError(file, line, field_name, value, problem)
     return value
 
 
@@ -238,26 +149,13 @@ def check_level(value: str, file: str, line: int) -> Level:
 
 
 def check_country(value: str, file: str, line: int, field_name: str = "country") -> str:
-    if value not in COUNTRIES:
-        hint = "; use upper case" if value.upper() in COUNTRIES else ""
-        raise RowError(
-            file, line, field_name, value, f"not an ISO 3166-1 alpha-2 country code{hint}"
-        )
+    problem = country_problem(value)
+    if problem is not None:
+        raise RowError(file, line, field_name, value, problem)
     return value
 
 
 def website_warnings(website: str, file: str, line: int) -> tuple[SeedWarning, ...]:
     """Warnings for a website that looks truncated or malformed; the value is never changed."""
-    rest = website
-    for prefix in ("http://", "https://"):
-        if rest.lower().startswith(prefix):
-            rest = rest[len(prefix) :]
-    host = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].split(":", 1)[0]
-    if "." not in host.strip("."):
-        message = "host has no top-level domain: probably truncated"
-        return (SeedWarning(file, line, "website", website, message),)
-    tld = host.rstrip(".").rsplit(".", 1)[1]
-    if not tld.isascii() or tld.lower() not in TLDS:
-        message = f"top-level domain {tld!r} is not a known one: probably truncated"
-        return (SeedWarning(file, line, "website", website, message),)
-    return ()
+    problem = website_problem(website)
+    return () if problem is None else (SeedWarning(file, line, "website", website, problem),)

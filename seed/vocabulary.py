@@ -11,6 +11,7 @@ import json
 from functools import cache
 from pathlib import Path
 
+from schema.rules.places import TLDS
 from schema.rules.text import search_key
 from schema.rules.vocabulary import COUNTRIES
 
@@ -23,17 +24,6 @@ __all__ = [
 ]
 
 PORTFOLIOS_PATH = Path(__file__).parent / "data" / "portfolios.json"
-
-# Top-level domains a published cluster website plausibly ends with: the generic ones and
-# every country code (plus `uk`, which is not the ISO code of the United Kingdom).
-_GENERIC_TLDS = """
-    com org net info eu biz edu gov int mil name pro mobi asia tel travel coop aero museum
-    jobs cat app dev online site tech cloud io bzh paris alsace corsica berlin bayern hamburg
-    wien swiss brussels vlaanderen scot wales barcelona madrid nrw ruhr koeln cologne
-"""
-TLDS: frozenset[str] = frozenset(
-    {*_GENERIC_TLDS.split(), "uk", *(code.lower() for code in COUNTRIES)}
-)
 
 
 class Portfolios:

@@ -45,12 +45,15 @@ def db() -> Database:
 @pytest.fixture(scope="session")
 async def api() -> AsyncIterator[Api]:
     """The app with default settings on the embedded store, seeded once for the session and
-    shared by every test that only reads. A test that writes must undo it.
+    shared by every test that only reads. A test that writes must undo it. Its anonymous
+    budget is large enough for the whole suite's requests.
 
     The shared apps run without the response cache: tests count each request's database
     round trips, and some write to the database directly, which the cache is not told of.
     tests/test_api_response_cache.py tests the cache on apps of its own."""
-    async with serve(Settings(response_cache_bytes=0)) as served:
+    async with serve(
+        Settings(anonymous_budget_per_hour=1_000_000, response_cache_bytes=0)
+    ) as served:
         yield served
 
 

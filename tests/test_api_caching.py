@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import pytest
 from starlette.datastructures import Headers
 
 from api.caching import carries_credentials, etag_of, matches
 from api.settings import Settings
+from tests.editing import serve_editors
 from tests.support import Api, serve
 
 pytestmark = pytest.mark.anyio
@@ -119,19 +121,53 @@ async def test_a_persisted_query_over_get_is_cacheable_once_known(api: Api) -> N
 
 
 @pytest.mark.parametrize(
-    "headers",
+    ("headers", "status"),
     [
-        pytest.param({"authorization": "Bearer k3y"}, id="authorization"),
-        pytest.param({"cookie": "session=1"}, id="cookie"),
+        pytest.param({"authorization": "Bearer k3y"}, 401, id="unknown-key"),
+        pytest.param({"cookie": "session=1"}, 200, id="cookie"),
     ],
 )
 async def test_a_request_with_credentials_is_never_stored(
-    api: Api, headers: dict[str, str]
+    api: Api, headers: dict[str, str], status: int
 ) -> None:
     response = await api.http.get("/graphql", params={"query": QUERY}, headers=headers)
-    assert response.status_code == 200
+    assert response.status_code == status
     assert response.headers["cache-control"] == "no-store"
     assert "etag" not in response.headers
+
+
+async def test_an_answer_to_a_valid_key_is_never_stored_nor_revalidated(tmp_path: Path) -> None:
+    async with serve_editors(tmp_path) as editors:
+        http = editors.api.http
+        anonymous = await http.get("/graphql", params={"query": QUERY})
+        etag = anonymous.headers["etag"]
+        headers = {"Authorization": f"Bearer {editors.keys['reader']}", "If-None-Match": etag}
+        keyed = await http.get("/graphql", params={"query": QUERY}, headers=headers)
+        page = await http.get("/graphql", headers={**headers, "Accept": "text/html"})
+    assert keyed.status_code == 200  # the same body, but never a 304 for a key
+    assert keyed.headers["cache-control"] == "no-store"
+    assert "etag" not in keyed.headers
+    assert "rateLimit" in keyed.json()["extensions"]
+    assert page.headers["cache-control"] == "no-store"  # GraphiQL too
+
+
+async def test_a_shareable_answer_holds_no_figures_of_one_client(api: Api) -> None:
+    shared = await api.http.get("/graphql", params={"query": QUERY})
+    assert shared.headers["cache-control"] == "public, max-age=60"
+    assert "rateLimit" not in shared.json().get("extensions", {})
+    again = await api.http.get("/graphql", params={"query": QUERY})
+    assert again.headers["etag"] == shared.headers["etag"]  # the body does not drift
+    posted = await api.http.post("/graphql", json={"query": QUERY})
+    assert "rateLimit" in posted.json()["extensions"]
+
+
+async def test_an_answer_reading_the_budget_is_never_stored(api: Api) -> None:
+    response = await api.http.get("/graphql", params={"query": "{ rateLimit { remaining } }"})
+    assert response.status_code == 200
+    assert response.json()["data"]["rateLimit"]["remaining"] >= 0
+    assert response.headers["cache-control"] == "no-store"
+    assert "etag" not in response.headers
+    assert "rateLimit" in response.json()["extensions"]
 
 
 async def test_post_is_never_stored(api: Api) -> None:

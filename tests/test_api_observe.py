@@ -7,11 +7,13 @@ import json
 import logging
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
 from api.logs import JsonFormatter, TextFormatter
 from api.settings import Settings, SettingsError
+from tests.editing import serve_editors
 from tests.support import Api, serve
 
 pytestmark = pytest.mark.anyio
@@ -106,6 +108,24 @@ async def test_the_log_line_names_the_error_codes_and_the_client_key(
     line = json.loads(JsonFormatter().format(record))
     assert line["error_codes"] == ["GRAPHQL_VALIDATION_FAILED"]
     assert line["key_id"] is None
+
+
+async def test_the_log_line_names_the_key_of_an_authenticated_request(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with serve_editors(tmp_path) as editors:
+        with caplog.at_level(logging.INFO, logger="api.access"):
+            await editors.post("{ portfolios { slug } }", "reader")
+            await editors.api.http.post(
+                "/graphql",
+                json={"query": "{ portfolios { slug } }"},
+                headers={"Authorization": "Bearer ecei_000000000000_nope"},
+            )
+    keyed, refused = [r for r in caplog.records if r.name == "api.access"]
+    assert json.loads(JsonFormatter().format(keyed))["key_id"] == editors.ids["reader"]
+    line = json.loads(JsonFormatter().format(refused))
+    assert (line["status"], line["key_id"]) == (401, None)  # a refused key is not named
+    assert "ecei_" not in JsonFormatter().format(refused)
 
 
 async def test_counters_move_after_requests(measured: Api) -> None:

@@ -24,7 +24,9 @@ from api.response_cache import Generation, ResponseCache
 from api.settings import Settings
 from schema.store.documents import Database
 from schema.store.generation import GENERATION_ID, META, bump_generation, read_generation
+from schema.types.ids import to_global_id
 from seed.command import load_listing
+from tests.editing import serve_editors
 from tests.support import Api, serve
 
 pytestmark = pytest.mark.anyio
@@ -129,8 +131,50 @@ async def test_requests_with_credentials_are_not_cached(cached: Api) -> None:
         response = await cached.http.post(
             "/graphql", json={"query": PAGE}, headers={"Authorization": "Bearer x"}
         )
-        assert "cache" not in response.json()["extensions"]
+        assert response.status_code == 401  # an unknown key: refused, never a stored answer
+        assert "cache" not in response.json().get("extensions", {})
     assert len(_cache(cached)) == 0
+
+
+async def test_a_valid_key_is_never_answered_from_the_cache(tmp_path: Path) -> None:
+    async with serve_editors(tmp_path) as editors:
+        anonymous = await editors.post(PAGE)
+        assert anonymous["extensions"]["cache"] == "MISS"  # stored for the public scope
+        for _ in range(2):
+            keyed = await editors.post(PAGE, "reader")
+            assert "cache" not in keyed["extensions"]  # neither read nor stored
+            assert keyed["data"] == anonymous["data"]
+        assert len(_cache(editors.api)) == 1
+
+
+async def test_an_answer_reading_the_budget_is_never_stored(tmp_path: Path) -> None:
+    async with serve_editors(tmp_path) as editors:
+        first = await editors.post("{ rateLimit { remaining } }")
+        second = await editors.post("{ rateLimit { remaining } }")
+        assert second["extensions"]["cache"] == "MISS"
+        assert second["data"]["rateLimit"]["remaining"] < first["data"]["rateLimit"]["remaining"]
+        assert len(_cache(editors.api)) == 0
+
+
+async def test_a_mutation_moves_the_generation(tmp_path: Path) -> None:
+    async with serve_editors(tmp_path) as editors:
+        query = '{ cluster(slug: "pole-emc2") { name } }'
+        assert (await editors.post(query))["data"]["cluster"]["name"] == "Pôle EMC²"
+        assert (await editors.post(query))["extensions"]["cache"] == "HIT"
+        before = await read_generation(editors.db)
+        update = (
+            "mutation($input: UpdateClusterInput!) { updateCluster(input: $input) "
+            "{ userErrors { code } } }"
+        )
+        cluster_id = to_global_id("Cluster", "pole-emc2")
+        data = await editors.data(
+            update, "editor", input={"id": cluster_id, "expectedVersion": 0, "name": "Pôle EMC3"}
+        )
+        assert data["updateCluster"]["userErrors"] == []
+        assert await read_generation(editors.db) > before
+        after = await editors.post(query)
+        assert after["data"]["cluster"]["name"] == "Pôle EMC3"  # never the stale answer
+        assert after["extensions"]["cache"] == "MISS"
 
 
 @pytest.mark.parametrize(

@@ -51,6 +51,7 @@ async def test_load_shipped_counts_and_documents(db: Database) -> None:
         "validUntil": datetime(2014, 2, 1),
         "awardedOn": datetime(2012, 2, 1),
         "awardedOnInferred": True,
+        "version": 0,
     }
     assert cluster["history"] == [{**cluster["label"], "inForceUntil": datetime(9999, 12, 31)}]
     nuclear = await db[CLUSTERS].find_one({"name": "Pôle Nucléaire Bourgogne"})

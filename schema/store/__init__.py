@@ -1,4 +1,5 @@
-"""The store: every MongoDB read and pipeline of the API, the document shapes, the indexes.
+"""The store: every MongoDB read, write and pipeline of the API, the document shapes, the
+indexes.
 
 | module        | holds                                                               |
 |---------------|---------------------------------------------------------------------|
@@ -13,6 +14,10 @@
 | `timeline`    | `labelTimeline`: awards, ends and valid clusters per period         |
 | `interviews`  | latest interview per cluster, `indicatorStats`                      |
 | `peers`       | peer groups for `Cluster.benchmark`                                 |
+| `labels`      | a cluster's fields derived from its label history: every writer's   |
+| `edits`       | the mutations' plans: reads, rule checks, the writes to make        |
+| `writes`      | `apply`: compare-and-set, audit entry, retries, transactions        |
+| `keys`, `audit`, `budgets` | API key hashes, the audit trail, per-client budgets    |
 
 Functions here take a `Database` and plain values and return typed rows (TypedDicts or
 dataclasses); the GraphQL layer never builds a filter or a pipeline itself. The store

@@ -13,6 +13,13 @@ Natural keys (each backed by a unique index, see `schema.store.indexes`):
 | labels       | `{cluster}/{level}/{validUntil:%Y-%m-%d}` | (`cluster`, `level`, `validUntil`) |
 | indicators   | `{catalogueVersion}/{code}`             | (`catalogueVersion`, `code`)      |
 | interviews   | `{cluster}/{conductedOn:%Y-%m-%d}`      | (`cluster`, `conductedOn`)        |
+
+Editable documents (clusters, labels, interviews) carry a `version`, an integer that every
+write raises by one (a missing `version` reads as 0), so that an edit based on an old read
+is refused instead of overwriting a newer one (`schema.store.writes`), and `lastMutation`,
+`{key id}/{clientMutationId}` of the mutation that last wrote them, so that a retried
+mutation recognises its own earlier write. Collections of the editing API: `keys`
+(`schema.store.keys`), `audit` (`schema.store.audit`), `budgets` (`schema.store.budgets`).
 """
 
 from __future__ import annotations
@@ -96,6 +103,7 @@ class CurrentLabel(TypedDict):
     awardedOn: datetime
     # True when awardedOn is inferred (validUntil minus the level's validity), not published.
     awardedOnInferred: bool
+    version: NotRequired[int]  # the label document's version (see LabelDoc)
 
 
 class HistoryLabel(CurrentLabel):
@@ -119,6 +127,8 @@ class ClusterDoc(TypedDict):
     label: CurrentLabel
     history: list[HistoryLabel]  # every label of the `labels` collection for this cluster
     source: SourceRef
+    version: NotRequired[int]  # raised by every write (see above)
+    lastMutation: NotRequired[str]
 
 
 class LabelDoc(TypedDict):
@@ -131,6 +141,8 @@ class LabelDoc(TypedDict):
     awardedOn: datetime
     awardedOnInferred: bool
     source: SourceRef
+    version: NotRequired[int]  # raised by every write (see above)
+    lastMutation: NotRequired[str]
 
 
 class IndicatorDoc(TypedDict):
@@ -167,6 +179,8 @@ class InterviewDoc(TypedDict):
     results: list[IndicatorResultDoc]
     recommendations: list[str]
     source: SourceRef
+    version: NotRequired[int]  # raised by every write (see above)
+    lastMutation: NotRequired[str]
 
 
 def award(label: Mapping[str, Any]) -> Award:

@@ -18,6 +18,8 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
+from schema.store.audit import AUDIT
+from schema.store.budgets import BUDGETS
 from schema.store.documents import CLUSTERS, INDICATORS, INTERVIEWS, LABELS, PORTFOLIOS
 
 __all__ = ["INDEXES", "ensure_indexes"]
@@ -77,6 +79,22 @@ INDEXES: dict[str, list[IndexModel]] = {
         # Also serves each cluster's latest interview: `$sort` on cluster then conductedOn.
         IndexModel(_keys("cluster", "conductedOn"), unique=True, name="natural_key_unique"),
     ],
+    # auditLog: newest first, optionally for one object.
+    AUDIT: [
+        IndexModel([("state", ASCENDING), ("at", DESCENDING), ("_id", DESCENDING)], name="by_time"),
+        IndexModel(
+            [
+                ("objectType", ASCENDING),
+                ("objectKey", ASCENDING),
+                ("state", ASCENDING),
+                ("at", DESCENDING),
+                ("_id", DESCENDING),
+            ],
+            name="by_object",
+        ),
+    ],
+    # A budget window is dropped an hour after it ends.
+    BUDGETS: [IndexModel([("expiresAt", ASCENDING)], expireAfterSeconds=0, name="expiry")],
 }
 
 

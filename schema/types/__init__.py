@@ -12,6 +12,8 @@
 | `nodes`, `ids` | the `Node` interface and opaque global IDs                         |
 | `context`, `loaders` | the per-request context and its DataLoaders                  |
 | `selection`   | what a client selected, so that work nobody asked for is skipped    |
+| `mutations`   | the mutations' inputs, payloads and `UserError`                     |
+| `access`      | `RateLimit`, `AuditEntry` and its connection, `ApiKey`              |
 
 Types call the store for every read and `schema.rules` for every rule.
 """

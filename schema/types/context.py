@@ -8,7 +8,10 @@ from datetime import UTC, date, datetime
 
 import strawberry
 
+from schema.errors import Forbidden
+from schema.rules.access import Principal, Scope
 from schema.rules.limits import DEFAULT_MIN_GROUP_SIZE
+from schema.store.budgets import Budget
 from schema.store.clusters import list_portfolios
 from schema.store.documents import Database, PortfolioDoc
 from schema.types.loaders import Loaders
@@ -37,6 +40,14 @@ class Context:
     # Serve the individual results of real interviews (see `Interview.results`).
     publish_results: bool = False
     today: date = field(default_factory=today_utc)
+    # The caller behind the request's API key; None for an anonymous caller.
+    principal: Principal | None = None
+    # The caller's budget after this operation was charged (`api.budgets`); None when the
+    # request is not metered.
+    rate_limit: Budget | None = None
+    # The answer holds figures of this caller alone (its budget, read by `rateLimit`): the
+    # HTTP layer never lets a shared cache keep it.
+    per_client: bool = False
     _portfolios: asyncio.Task[list[PortfolioDoc]] | None = field(default=None, repr=False)
 
     @classmethod
@@ -47,6 +58,7 @@ class Context:
         aggregate_db: Database | None = None,
         min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
         publish_results: bool = False,
+        principal: Principal | None = None,
         today: date | None = None,
     ) -> Context:
         return cls(
@@ -55,8 +67,20 @@ class Context:
             aggregate_db=db if aggregate_db is None else aggregate_db,
             min_group_size=min_group_size,
             publish_results=publish_results,
+            principal=principal,
             today=today if today is not None else today_utc(),
         )
+
+    def may(self, scope: Scope) -> bool:
+        return self.principal is not None and self.principal.may(scope)
+
+    def require(self, scope: Scope) -> Principal:
+        """The caller, when its key has `scope`; else a FORBIDDEN error naming the scope."""
+        if self.principal is None:
+            raise Forbidden(f"this needs an API key with the scope {scope!r}")
+        if not self.principal.may(scope):
+            raise Forbidden(f"this needs the scope {scope!r}, which this API key lacks")
+        return self.principal
 
     async def portfolios(self) -> list[PortfolioDoc]:
         """Every portfolio, read once per request (filters are checked against them): the
@@ -67,9 +91,10 @@ class Context:
         return await asyncio.shield(self._portfolios)
 
     def may_read_results(self, is_sample: bool) -> bool:
-        """Whether an interview's individual results may be served: always for a sample,
-        for a real interview only when the server publishes results."""
-        return is_sample or self.publish_results
+        """Whether an interview's individual results may be served: always for a sample;
+        for a real interview when the server publishes results (`ECEI_PUBLISH_RESULTS`,
+        a server-wide override) or the caller's key has the scope `results:read`."""
+        return is_sample or self.publish_results or self.may("results:read")
 
 
 Info = strawberry.Info[Context, None]

@@ -79,6 +79,10 @@ __all__ = [
     "resolve_clusters",
 ]
 
+_VERSION = (
+    "Raised by one on every write. Pass it as `expectedVersion` to an update: the update "
+    "is refused with VERSION_CONFLICT when the object moved since."
+)
 _AS_OF = (
     "Date to evaluate on; default: the `asOf` of the enclosing `clusters` query, else today (UTC)."
 )
@@ -245,6 +249,7 @@ class Label(Node):
             "2 years for a first Bronze label), not published."
         )
     )
+    version: int = strawberry.field(description=_VERSION)
     cluster_slug: strawberry.Private[str]
     as_of: strawberry.Private[date | None] = None
 
@@ -259,6 +264,7 @@ class Label(Node):
             valid_until=as_date(doc["validUntil"]),
             awarded_on=as_date(doc["awardedOn"]),
             awarded_on_inferred=doc["awardedOnInferred"],
+            version=doc.get("version", 0),
             cluster_slug=cluster,
             as_of=as_of,
         )
@@ -347,6 +353,7 @@ class Cluster(Node):
             "the status `labelStatus` filters and every count by status use."
         )
     )
+    version: int = strawberry.field(description=_VERSION)
     portfolio_slug: strawberry.Private[str]
     history: strawberry.Private[list[HistoryLabel]]
     as_of: strawberry.Private[date]
@@ -371,6 +378,7 @@ class Cluster(Node):
             warnings=list(doc["warnings"]),
             label=label,
             label_status=status,
+            version=doc.get("version", 0),
             portfolio_slug=doc["portfolio"],
             history=history,
             as_of=as_of,
@@ -472,6 +480,7 @@ class Interview(Node):
     is_sample: bool = strawberry.field(
         description="True for generated sample data: never a real benchmarking result."
     )
+    version: int = strawberry.field(description=_VERSION)
     cluster_slug: strawberry.Private[str]
     raw_results: strawberry.Private[list[IndicatorResultDoc]]
     raw_recommendations: strawberry.Private[list[str]]
@@ -486,6 +495,7 @@ class Interview(Node):
             conducted_on_inferred=doc["conductedOnInferred"],
             catalogue_version=doc["catalogueVersion"],
             is_sample=doc["isSample"],
+            version=doc.get("version", 0),
             cluster_slug=doc["cluster"],
             raw_results=doc["results"],
             raw_recommendations=list(doc["recommendations"]),

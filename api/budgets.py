@@ -1,0 +1,70 @@
+"""Per-client budgets: every operation is charged its cost before it runs.
+
+The cost is the operation's requested objects (`schema.guards.cost`, the same count as
+`extensions.cost`) in points of 100, at least 1 point: GitHub's GraphQL rate limit. Each
+API key, and each anonymous client address, has `ECEI_BUDGET_PER_HOUR` /
+`ECEI_ANONYMOUS_BUDGET_PER_HOUR` points per clock hour, kept in the `budgets` collection
+(`schema.store.budgets`) so that every API process shares them. Over budget: HTTP 429 with
+`Retry-After` (seconds to the next hour) and code RATE_LIMITED; the refused operation
+costs nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from graphql import GraphQLError, GraphQLSchema, parse
+
+from api.http_errors import HTTPError
+from schema.guards.cost import requested_nodes
+from schema.rules.limits import MAX_REQUESTED_NODES, MAX_TOKENS
+from schema.store.budgets import Budget, charge
+from schema.store.documents import Database
+
+__all__ = ["POINT", "BudgetLimits", "meter", "operation_points"]
+
+# Requested objects per point.
+POINT = 100
+
+
+@dataclass(frozen=True)
+class BudgetLimits:
+    per_key: int
+    anonymous: int
+
+
+def operation_points(
+    schema: GraphQLSchema,
+    query: str | None,
+    operation_name: str | None,
+    variables: dict[str, object] | None,
+) -> int:
+    """Points an operation costs; 1 for one that will not run (it does not parse, or it is
+    over the cost limit and is refused before any read)."""
+    if not query:
+        return 1
+    try:
+        document = parse(query, max_tokens=MAX_TOKENS)
+    except GraphQLError:
+        return 1
+    nodes = requested_nodes(schema, document, operation_name, variables or {})
+    if nodes > MAX_REQUESTED_NODES:
+        return 1
+    return max(1, math.ceil(nodes / POINT))
+
+
+async def meter(db: Database, client: str, points: int, limit: int) -> Budget:
+    """Charge `points` to `client`; HTTP 429 when the budget cannot pay for them."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    budget = await charge(db, client, points, limit, now)
+    if not budget.allowed:
+        wait = max(1, math.ceil((budget.reset_at - now).total_seconds()))
+        raise HTTPError(
+            429,
+            f"this operation costs {points} points and {budget.remaining} of {limit} are left "
+            f"this hour; retry after {wait} s",
+            {"Retry-After": str(wait)},
+        )
+    return budget
