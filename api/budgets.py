@@ -41,15 +41,18 @@ def operation_points(
     operation_name: str | None,
     variables: dict[str, object] | None,
 ) -> int:
-    """Points an operation costs; 1 for one that will not run (it does not parse, or it is
-    over the cost limit and is refused before any read)."""
+    """Points an operation costs; 1 for one that will not run (it does not parse, it is
+    over the cost limit, or its input is refused, before any read)."""
     if not query:
         return 1
     try:
         document = parse(query, max_tokens=MAX_TOKENS)
     except GraphQLError:
         return 1
-    nodes = requested_nodes(schema, document, operation_name, variables or {})
+    try:
+        nodes = requested_nodes(schema, document, operation_name, variables or {})
+    except GraphQLError:  # e.g. a list too long: the cost guard refuses it with that error
+        return 1
     if nodes > MAX_REQUESTED_NODES:
         return 1
     return max(1, math.ceil(nodes / POINT))

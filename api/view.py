@@ -369,8 +369,14 @@ class GraphQLView(GraphQL[Context, None]):
         )
         principal = context.principal
         limit = budgets.per_key if principal is not None else budgets.anonymous
-        context.rate_limit = await meter(context.db, client_of(request, principal), points, limit)
-        request.state.rate_limit = context.rate_limit
+        try:
+            budget = await meter(context.db, client_of(request, principal), points, limit)
+        except PyMongoError:
+            # The database cannot count: the operation meets the same outage and is
+            # answered 503 by the schema's outage handling; nothing is charged meanwhile.
+            return
+        context.rate_limit = budget
+        request.state.rate_limit = budget
 
     async def process_result(
         self, request: Request, result: ExecutionResult
