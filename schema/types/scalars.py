@@ -11,10 +11,21 @@ from strawberry.types.scalar import ScalarDefinition
 
 from schema.errors import BadUserInput
 from schema.rules.limits import MAX_DATE, MIN_DATE
+from schema.rules.values import parse_iso_date
 
 __all__ = ["SCALAR_MAP", "parse_date"]
 
-_parse_iso_date = wrap_parser(date.fromisoformat, "Date")
+
+def _calendar_date(value: str) -> date:
+    """`YYYY-MM-DD` only: Python's `date.fromisoformat` also reads week dates and compact
+    forms (`2014-W10`, `20140301`), which the schema does not promise."""
+    day = parse_iso_date(value)
+    if day is None:
+        raise ValueError(f"not a YYYY-MM-DD calendar date: {value!r}")
+    return day
+
+
+_parse_iso_date = wrap_parser(_calendar_date, "Date")
 
 
 def parse_date(value: object) -> date:
