@@ -242,6 +242,8 @@ class GraphQLView(GraphQL[Context, None]):
             fields.get("operationName"),
         )
         extensions = fields.get("extensions")
+        if not isinstance(extensions, dict | None):
+            return None  # malformed: the ordinary way refuses it with 400
         if isinstance(extensions, dict) and "persistedQuery" in extensions:
             # Only a known hash alone; a query sent with its hash is checked the usual way.
             query = None if query is not None else self.persisted_queries.known(extensions)

@@ -328,3 +328,14 @@ async def test_an_answer_from_the_cache_is_public_and_revalidated_over_get(cache
         "/graphql", params={"query": PAGE}, headers={"If-None-Match": hit.headers["etag"]}
     )
     assert again.status_code == 304
+
+
+@pytest.mark.parametrize("extensions", ['"x"', "1", "true", "[1]"])
+async def test_malformed_extensions_are_refused_even_for_a_stored_answer(
+    cached: Api, extensions: str
+) -> None:
+    params = {"query": "{ __typename }"}
+    assert (await cached.http.get("/graphql", params=params)).status_code == 200
+    assert (await cached.http.get("/graphql", params=params)).json()["extensions"]["cache"] == "HIT"
+    response = await cached.http.get("/graphql", params={**params, "extensions": extensions})
+    assert response.status_code == 400
