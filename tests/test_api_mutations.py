@@ -187,9 +187,9 @@ async def test_update_cluster_changes_fields_and_keeps_the_slug(editors: Editors
         "version": 1,
         "portfolio": {"slug": "ict"},
     }
-    # The search key follows the name.
-    data = await editors.data('{ clusters(search: "renamed") { nodes { slug } } }')
-    assert data["clusters"]["nodes"] == [{"slug": CLUSTER}]
+    # The search key follows the name; a page of clusters shows the new version too.
+    data = await editors.data('{ clusters(search: "renamed") { nodes { slug version } } }')
+    assert data["clusters"]["nodes"] == [{"slug": CLUSTER, "version": 1}]
 
 
 async def test_a_stale_update_conflicts_instead_of_overwriting(editors: Editors) -> None:

@@ -83,6 +83,7 @@ _PROJECTION = {
         "warnings",
         "label",
         "history",
+        "version",
     )
 }
 
