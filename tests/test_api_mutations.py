@@ -3,6 +3,7 @@ idempotent retries and the audit entry each applied mutation leaves."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -582,6 +583,20 @@ async def test_a_retried_update_returns_its_outcome_instead_of_a_conflict(
     again = await _mutate(editors, UPDATE, **update)
     assert again["userErrors"] == []
     assert again["cluster"] == first["cluster"]
+
+
+async def test_the_same_retry_sent_five_times_at_once_is_applied_once(editors: Editors) -> None:
+    award: dict[str, Any] = {
+        "clusterId": CLUSTER_ID,
+        "level": "SILVER",
+        "validUntil": "2016-07-04",
+        "clientMutationId": "dup",
+    }
+    payloads = await asyncio.gather(*(_mutate(editors, AWARD, **award) for _ in range(5)))
+    assert all(p["userErrors"] == [] for p in payloads)
+    assert len({str(p["label"]) for p in payloads}) == 1
+    labels = await editors.db[LABELS].count_documents({"cluster": CLUSTER, "level": "SILVER"})
+    assert labels == 1
 
 
 async def test_every_applied_mutation_leaves_one_audit_entry(editors: Editors) -> None:

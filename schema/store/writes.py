@@ -198,6 +198,12 @@ async def apply(
             done = await _run(db, entry, marker, resuming, None)
     except Refused as refused:
         return Outcome(problems=refused.problems)
+    except DuplicateKeyError:
+        if resuming or marker is None:
+            raise
+        # The same retry arrived twice at once and the other one recorded its entry first:
+        # this one now finds it, and answers with its outcome (or resumes it).
+        return await apply(db, actor, mutation, client_mutation_id, plan)
     finally:
         # Answers cached by the API (`api.response_cache`) are keyed on the generation:
         # after any write attempt (a part of an interrupted one may be stored) none of the
