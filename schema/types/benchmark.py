@@ -39,7 +39,8 @@ BENCHMARK_DESCRIPTION = (
     "individual results (a benchmark shows the cluster's own values). Peer statistics "
     "over fewer clusters than the server's minimum group size (default 3) are withheld. "
     f"Compares the cluster with every peer: counts {BENCHMARK_COST} in the query cost, "
-    "per cluster it is asked for."
+    "per cluster it is asked for. Always today's benchmark: it uses the latest interviews "
+    "whatever the `asOf` of the enclosing query."
 )
 
 
