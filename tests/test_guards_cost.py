@@ -21,6 +21,7 @@ from schema.rules.limits import (
     MAX_REQUESTED_NODES,
     TIMELINE_COST,
     TIMELINE_GROUPED_FACTOR,
+    TIMELINE_PERIODS,
     TOTAL_COUNT_COST,
 )
 from tests.support import Api
@@ -126,6 +127,20 @@ def test_a_variable_that_does_not_coerce_costs_nothing() -> None:
             "{ labelTimeline(interval: DAY, groupBy: [PORTFOLIO]) { year } }",
             TIMELINE_COST["DAY"] * TIMELINE_GROUPED_FACTOR + 1,
             id="timeline-by-day-grouped",
+        ),
+        pytest.param(
+            "{ labelTimeline(interval: MONTH) "
+            "{ portfolio { clusters(first: 3) { totalCount } } } }",
+            TIMELINE_COST["MONTH"] + TIMELINE_PERIODS["MONTH"] * (3 + TOTAL_COUNT_COST),
+            id="timeline-periods-are-parents",
+        ),
+        pytest.param(
+            "{ labelTimeline(interval: DAY, groupBy: [PORTFOLIO]) "
+            "{ portfolio { clusters(first: 1) { nodes { name } } } } }",
+            TIMELINE_COST["DAY"] * TIMELINE_GROUPED_FACTOR
+            + 1
+            + TIMELINE_PERIODS["DAY"] * LIST_ESTIMATE,
+            id="timeline-by-day-grouped-with-a-page-per-period",
         ),
         pytest.param(
             "{ clustersAggregate(groupBy: [PORTFOLIO, COUNTRY]) { count } }",

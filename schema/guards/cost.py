@@ -9,7 +9,8 @@ is the same number however it is written):
 
 - every connection contributes its page size (`first`, `last`, or the default) times the
   number of parents it can be resolved under, where a parent list counts as
-  `LIST_ESTIMATE` items (`nodes(ids:)` as its number of IDs);
+  `LIST_ESTIMATE` items (`nodes(ids:)` as its number of IDs, `labelTimeline` as the
+  periods of a 20-year history, `TIMELINE_PERIODS`, for each portfolio when grouped);
 - a field doing more than one object's work counts its weight each time it resolves
   (`benchmark`, every aggregate root field, `totalCount`, `facets`: `schema.rules.limits`);
   `labelTimeline` by its interval and grouping (`TIMELINE_COST`), since its number of
@@ -59,6 +60,7 @@ from schema.rules.limits import (
     MAX_REQUESTED_NODES,
     TIMELINE_COST,
     TIMELINE_GROUPED_FACTOR,
+    TIMELINE_PERIODS,
     TOTAL_COUNT_COST,
 )
 
@@ -164,6 +166,9 @@ class _Walker:
                 ids = arguments.get("ids")
                 inner = multiplier * (len(ids) if isinstance(ids, list) else 1)
                 total += inner
+            elif field.name.value == "labelTimeline" and owner is self.schema.query_type:
+                periods = TIMELINE_PERIODS.get(_enum_name(arguments.get("interval")), 20)
+                inner = multiplier * periods * (LIST_ESTIMATE if arguments.get("groupBy") else 1)
             elif _is_list(definition.type):
                 # A connection's `edges`/`nodes` hold the page already counted above.
                 is_page = owner.name.endswith("Connection")

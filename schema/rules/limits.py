@@ -35,6 +35,7 @@ __all__ = [
     "MIN_DATE",
     "TIMELINE_COST",
     "TIMELINE_GROUPED_FACTOR",
+    "TIMELINE_PERIODS",
     "TOTAL_COUNT_COST",
 ]
 
@@ -108,6 +109,10 @@ FACETS_COST = AGGREGATE_COST
 #   same periods repeated for each portfolio).
 TIMELINE_COST = {"YEAR": AGGREGATE_COST, "MONTH": 2 * AGGREGATE_COST, "DAY": 10 * AGGREGATE_COST}
 TIMELINE_GROUPED_FACTOR = 2
+# What a field selected under `labelTimeline` multiplies by: its rows, counted in full (a
+# history of about 20 years; each portfolio's own periods when grouped, as for a list of
+# unknown length), so that a connection inside each period is costed for every period.
+TIMELINE_PERIODS = {"YEAR": 20, "MONTH": 240, "DAY": 7300}
 
 # Parsed and validated documents kept for reuse (`schema.guards.caches`), bounded by the
 # estimated memory they hold rather than by their number.
