@@ -270,6 +270,11 @@ def _check_uri(uri: str) -> None:
     """Refuse a connection string the driver would refuse, at start-up, in one line."""
     # A mongodb+srv:// host is checked as a plain host: nothing is looked up in DNS here.
     plain = "mongodb://" + uri.removeprefix("mongodb+srv://").removeprefix("mongodb://")
+    if any(ch.isspace() for ch in uri):  # the driver takes `bad uri` as a host name
+        raise SettingsError(
+            "MONGODB_URI is not a valid connection string: it holds a blank "
+            "(the value is not shown: it may hold a password)"
+        )
     try:
         parse_uri(plain)
     except (ValueError, PyMongoError) as exc:  # InvalidURI, ConfigurationError, bad values

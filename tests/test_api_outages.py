@@ -107,6 +107,7 @@ def test_an_srv_uri_is_read_without_a_dns_lookup() -> None:
         pytest.param("mongodb://h:99999/", id="bad-port"),
         pytest.param("mongodb://h/?serverSelectionTimeoutMS=soon", id="bad-option-value"),
         pytest.param("mongodb://h/?nosuchoption=1", id="unknown-option"),
+        pytest.param("mongodb://bad uri", id="blank-in-host"),
     ],
 )
 def test_a_malformed_uri_is_one_line_at_start_up(
