@@ -7,7 +7,7 @@ from typing import Annotated, cast
 
 import strawberry
 
-from schema.query.editing import key_of, or_unchanged, required, run_mutation
+from schema.query.editing import key_of, or_unchanged, removed_id, required, run_mutation
 from schema.rules.vocabulary import Level
 from schema.store.documents import ClusterDoc, LabelDoc
 from schema.store.edits import (
@@ -21,7 +21,6 @@ from schema.store.writes import Outcome, Plan, read_object
 from schema.types.context import Info
 from schema.types.directory import Cluster, Label
 from schema.types.enums import LabelLevel
-from schema.types.ids import to_global_id
 from schema.types.mutations import (
     AwardLabelInput,
     ClusterPayload,
@@ -172,11 +171,7 @@ class DirectoryMutation:
 
         cmid = input.client_mutation_id
         outcome = await run_mutation(info, "directory:write", "removeLabel", cmid, plan)
-        removed = (
-            strawberry.ID(to_global_id("Label", outcome.object_key))
-            if outcome.object_key and not outcome.problems
-            else None
-        )
+        removed = removed_id("Label", outcome)
         return RemoveLabelPayload(
             removed_label_id=removed,
             cluster=await _cluster(info, outcome.cluster),

@@ -12,9 +12,9 @@ from schema.rules.access import Scope
 from schema.store.edits import UNCHANGED
 from schema.store.writes import Actor, Outcome, Plan, apply, refuse
 from schema.types.context import Info
-from schema.types.ids import from_global_id
+from schema.types.ids import from_global_id, to_global_id
 
-__all__ = ["key_of", "or_unchanged", "required", "run_mutation"]
+__all__ = ["key_of", "or_unchanged", "removed_id", "required", "run_mutation"]
 
 
 def key_of(global_id: str, type_name: str, path: str) -> str:
@@ -23,6 +23,13 @@ def key_of(global_id: str, type_name: str, path: str) -> str:
     if decoded is None or decoded[0] != type_name:
         raise refuse((path,), f"not the ID of a {type_name}", "NOT_FOUND")
     return decoded[1]
+
+
+def removed_id(type_name: str, outcome: Outcome) -> strawberry.ID | None:
+    """The global ID of what a removal mutation removed; None when it was refused."""
+    if not outcome.object_key or outcome.problems:
+        return None
+    return strawberry.ID(to_global_id(type_name, outcome.object_key))
 
 
 def or_unchanged(value: Any) -> Any:

@@ -6,13 +6,12 @@ from typing import Annotated, cast
 
 import strawberry
 
-from schema.query.editing import key_of, run_mutation
+from schema.query.editing import key_of, removed_id, run_mutation
 from schema.store.documents import InterviewDoc
 from schema.store.edits import plan_record_interview, plan_remove_interview
 from schema.store.writes import Plan, refuse
 from schema.types.context import Info
 from schema.types.directory import Interview
-from schema.types.ids import to_global_id
 from schema.types.mutations import (
     RecordInterviewInput,
     RecordInterviewPayload,
@@ -77,11 +76,7 @@ class InterviewMutation:
 
         cmid = input.client_mutation_id
         outcome = await run_mutation(info, "interviews:write", "removeInterview", cmid, plan)
-        removed = (
-            strawberry.ID(to_global_id("Interview", outcome.object_key))
-            if outcome.object_key and not outcome.problems
-            else None
-        )
+        removed = removed_id("Interview", outcome)
         return RemoveInterviewPayload(
             removed_interview_id=removed,
             user_errors=user_errors(outcome.problems),
