@@ -4,7 +4,10 @@ the process is draining (shutting down).
 `DrainGate`, an ASGI middleware, counts the requests in flight and, once the process
 drains, answers `/readyz` with 503 before the app is asked, so that a load balancer stops
 sending new requests while the ones in flight finish (`api.server` sets the flag on
-SIGTERM and waits for the count to reach zero).
+SIGTERM and waits for the count to reach zero). Every response sent while the process
+drains carries `Connection: close`, so a client does not send its next request on a
+connection the server is about to close (that request would be reset, not answered): it
+opens a new one, which the proxy gives to another replica.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["PROCESS", "DrainGate", "Lifecycle"]
 
@@ -46,8 +49,16 @@ class DrainGate:
             )
             await response(scope, receive, send)
             return
-        self.lifecycle.in_flight += 1
+        lifecycle = self.lifecycle
+
+        async def send_closing_when_draining(message: Message) -> None:
+            if message["type"] == "http.response.start" and lifecycle.draining:
+                headers = [(k, v) for k, v in message.get("headers", []) if k != b"connection"]
+                message = {**message, "headers": [*headers, (b"connection", b"close")]}
+            await send(message)
+
+        lifecycle.in_flight += 1
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, send_closing_when_draining)
         finally:
-            self.lifecycle.in_flight -= 1
+            lifecycle.in_flight -= 1

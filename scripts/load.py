@@ -141,13 +141,16 @@ class _Connection:
         assert self.reader is not None
         try:
             self.writer.write(payload)
-            return await asyncio.wait_for(self._response(self.reader), timeout)
+            status, body, keep_alive = await asyncio.wait_for(self._response(self.reader), timeout)
         except BaseException:
             self.close()
             raise
+        if not keep_alive:  # the server said `Connection: close` (it is shutting down, say)
+            self.close()
+        return status, body
 
     @staticmethod
-    async def _response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    async def _response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
         head = await reader.readuntil(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
         status = int(lines[0].split(" ", 2)[1])
@@ -155,15 +158,17 @@ class _Connection:
         for line in lines[1:]:
             name, _, value = line.partition(":")
             headers[name.strip().lower()] = value.strip()
+        keep_alive = headers.get("connection", "").lower() != "close"
         if "content-length" in headers:
-            return status, await reader.readexactly(int(headers["content-length"]))
+            length = int(headers["content-length"])
+            return status, await reader.readexactly(length), keep_alive
         if headers.get("transfer-encoding", "").lower() == "chunked":
             body = bytearray()
             while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
                 body += await reader.readexactly(size)
                 await reader.readexactly(2)
             await reader.readuntil(b"\r\n")
-            return status, bytes(body)
+            return status, bytes(body), keep_alive
         raise ConnectionError(f"a response without a length: {lines[0]}")
 
     def close(self) -> None:

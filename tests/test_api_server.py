@@ -162,4 +162,7 @@ def test_sigterm_drains_two_workers_before_stopping() -> None:
             answer = _read_all(sock)
         assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
         assert b'"portfolios"' in answer
+        # Answered while draining: the client is told not to reuse the connection.
+        head_lines = answer.split(b"\r\n\r\n", 1)[0].lower().split(b"\r\n")
+        assert b"connection: close" in head_lines
         process.wait(timeout=60)
