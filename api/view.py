@@ -61,14 +61,16 @@ from strawberry.types import ExecutionResult
 from api.auth import caller, client_of
 from api.budgets import BudgetLimits, meter, operation_points
 from api.caching import VARY, carries_credentials, public, revalidated
+from api.database import OUTAGES
 from api.graphiql import graphiql_page
 from api.headers import NO_STORE
-from api.http_errors import json_error
+from api.http_errors import HTTPError, json_error
 from api.observe import note_cache_hit, note_result
 from api.persisted import NOT_FOUND, PersistedQueries, PersistedQueryNotFound
 from api.response_cache import CacheKey, ResponseCache
-from schema.errors import SERVICE_UNAVAILABLE, with_public_code
+from schema.errors import SERVICE_UNAVAILABLE, SERVICE_UNAVAILABLE_MESSAGE, with_public_code
 from schema.guards.documents import DocumentCache
+from schema.guards.masking import outage_log
 from schema.store.documents import Database
 from schema.types.context import Context, today_utc
 
@@ -114,6 +116,15 @@ def _accepts_graphql_response(accept: str) -> bool:
         best[media] = max(best.get(media, 0.0), q)
     ours = best.get(GRAPHQL_RESPONSE_JSON, 0.0)
     return ours > 0 and ours >= best.get(APPLICATION_JSON, 0.0)
+
+
+def _unavailable(exc: BaseException) -> HTTPError:
+    """The 503 for a database that could not be reached before the operation ran (the
+    response cache's generation check, the budget, the caller's key): answered at once,
+    so a request waits for one server-selection timeout, not one for each step."""
+    kind = type(exc).__name__
+    outage_log.warning(kind, f"database unavailable: {kind}: {str(exc)[:200]}")
+    return HTTPError(503, SERVICE_UNAVAILABLE_MESSAGE, {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def _shareable(request: Request, errors: list[GraphQLError]) -> bool:
@@ -256,6 +267,9 @@ class GraphQLView(GraphQL[Context, None]):
         db: Database = request.app.state.connection.db
         try:
             key = await self.response_cache.key(db, query, variables, operation_name)
+        except OUTAGES as exc:
+            refusal = _unavailable(exc)
+            return json_error(refusal.status_code, refusal.reason, refusal.headers)
         except PyMongoError:  # the operation will meet the same failure and report it
             return None
         if key is None:
@@ -296,7 +310,10 @@ class GraphQLView(GraphQL[Context, None]):
     ) -> Context:
         connection = request.app.state.connection
         db: Database = connection.db
-        principal = await caller(request, db)  # HTTP 401 for a bad API key
+        try:
+            principal = await caller(request, db)  # HTTP 401 for a bad API key
+        except OUTAGES as exc:
+            raise _unavailable(exc) from None
         if principal is not None:
             request.state.key_id = principal.key_id  # for the request log (`api.observe`)
         key: CacheKey | None = getattr(request.state, "response_cache_key", None)
@@ -373,10 +390,8 @@ class GraphQLView(GraphQL[Context, None]):
         limit = budgets.per_key if principal is not None else budgets.anonymous
         try:
             budget = await meter(context.db, client_of(request, principal), points, limit)
-        except PyMongoError:
-            # The database cannot count: the operation meets the same outage and is
-            # answered 503 by the schema's outage handling; nothing is charged meanwhile.
-            return
+        except OUTAGES as exc:
+            raise _unavailable(exc) from None  # nothing is charged meanwhile
         context.rate_limit = budget
         request.state.rate_limit = budget
 

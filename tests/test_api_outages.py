@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import logging
 import socket
+from typing import Any
 
 import pytest
+from pymongo.synchronous.topology import Topology
 
 from api.cli import main
 from api.database import connect, uri_options
@@ -120,3 +122,34 @@ def test_a_malformed_uri_is_one_line_at_start_up(
     assert err.startswith("ecei: MONGODB_URI is not a valid connection string: ")
     assert "Traceback" not in err
     assert "a:b:c" not in err
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param("{ clusters { totalCount } }", id="cacheable"),
+        pytest.param("{ rateLimit { remaining } }", id="per-client"),
+    ],
+)
+async def test_an_unreachable_database_is_waited_for_once_per_request(
+    closed_port: int, query: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The response cache's generation check, the budget and the operation each need the
+    database: the first that cannot reach it answers 503, so a request waits for one
+    server selection, not one per step."""
+    selections = []
+    select = Topology._select_servers_loop
+
+    def counted(self: Topology, *args: Any, **kwargs: Any) -> Any:
+        selections.append(1)
+        return select(self, *args, **kwargs)
+
+    monkeypatch.setattr(Topology, "_select_servers_loop", counted)
+    async with serve(_unreachable(closed_port)) as api:
+        selections.clear()  # whatever start-up tried
+        response = await api.http.post("/graphql", json={"query": query})
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["SERVICE_UNAVAILABLE"]
+    assert len(selections) == 1
