@@ -53,6 +53,7 @@ from graphql import (
     visit,
 )
 
+from schema.guards.documents import THREADED_DOCUMENT_CHARS
 from schema.rules.limits import MAX_TOKENS
 from schema.store.documents import Database
 from schema.store.generation import local_bumps, read_generation
@@ -200,7 +201,7 @@ class ResponseCache:
         """The key of a request, or None when its answer must not be stored."""
         if not self.enabled:
             return None
-        normal = self._normal_of(query)
+        normal = await self._normal_of(query)
         if normal is None or not normal.cacheable:
             return None
         try:
@@ -271,12 +272,15 @@ class ResponseCache:
         self._entries.clear()
         self.size = 0
 
-    def _normal_of(self, query: str) -> _Normal | None:
+    async def _normal_of(self, query: str) -> _Normal | None:
         text_key = hashlib.sha256(query.encode("utf-8", "surrogatepass")).hexdigest()
         if text_key in self._normal:
             self._normal.move_to_end(text_key)
             return self._normal[text_key]
-        normal = _normal_form(query)
+        if len(query) >= THREADED_DOCUMENT_CHARS:  # parsing it would hold the event loop
+            normal = await asyncio.to_thread(_normal_form, query)
+        else:
+            normal = _normal_form(query)
         self._normal[text_key] = normal
         if len(self._normal) > _NORMAL_FORMS:
             self._normal.popitem(last=False)

@@ -69,7 +69,7 @@ from api.observe import note_cache_hit, note_result
 from api.persisted import NOT_FOUND, PersistedQueries, PersistedQueryNotFound
 from api.response_cache import CacheKey, ResponseCache
 from schema.errors import SERVICE_UNAVAILABLE, SERVICE_UNAVAILABLE_MESSAGE, with_public_code
-from schema.guards.documents import DocumentCache
+from schema.guards.documents import THREADED_DOCUMENT_CHARS, DocumentCache
 from schema.guards.masking import outage_log
 from schema.store.documents import Database
 from schema.types.context import Context, today_utc
@@ -380,12 +380,16 @@ class GraphQLView(GraphQL[Context, None]):
         request_data: GraphQLRequestData,
         budgets: BudgetLimits,
     ) -> None:
-        points = operation_points(
+        arguments = (
             cast(Any, self.schema)._schema,  # graphql-core's schema, which the cost walks
             request_data.query,
             request_data.operation_name,
             request_data.variables,
         )
+        if len(request_data.query or "") >= THREADED_DOCUMENT_CHARS:
+            points = await asyncio.to_thread(operation_points, *arguments)  # parses it
+        else:
+            points = operation_points(*arguments)
         principal = context.principal
         limit = budgets.per_key if principal is not None else budgets.anonymous
         try:

@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import hashlib
 import itertools
+import multiprocessing
 import os
 import random
 import socket
@@ -34,6 +35,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import httpx
@@ -134,30 +136,55 @@ async def attacker(http: httpx.AsyncClient, until: float, seen: Counter[str]) ->
         seen[f"{response.status_code} {code}"] += 1
 
 
-async def prober(http: httpx.AsyncClient, until: float, out: list[float]) -> None:
-    while time.monotonic() < until:
-        start = time.monotonic()
-        with contextlib.suppress(httpx.TimeoutException):
-            await http.get("/healthz")
-        out.append(time.monotonic() - start)
-        await asyncio.sleep(0.05)
+def prober(url: str, seconds: float) -> list[float]:
+    """`/healthz` every 50 ms for `seconds`, in a process of its own (see `phase`)."""
+    out: list[float] = []
+    until = time.monotonic() + seconds
+    with httpx.Client(base_url=url, timeout=30) as http:
+        while time.monotonic() < until:
+            start = time.monotonic()
+            with contextlib.suppress(httpx.TimeoutException):
+                http.get("/healthz")
+            out.append(time.monotonic() - start)
+            time.sleep(0.05)
+    return out
+
+
+def attacking(url: str, seconds: float) -> Counter[str]:
+    """The attacker for `seconds`, in a process of its own (see `phase`)."""
+
+    async def run() -> Counter[str]:
+        seen: Counter[str] = Counter()
+        async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+            await attacker(http, time.monotonic() + seconds, seen)
+        return seen
+
+    return asyncio.run(run())
 
 
 async def phase(
     url: str, clients: int, seconds: float, *, attack: bool
 ) -> tuple[list[float], list[float], Counter[str]]:
+    """The ordinary clients in this process; the prober and the attacker each in a process
+    of its own, so that neither the attacker's large answers nor the clients' own work
+    delays what the others measure."""
     latencies: list[float] = []
     failures: list[str] = []
-    health: list[float] = []
-    seen: Counter[str] = Counter()
-    limits = httpx.Limits(max_connections=clients + 2)
-    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as http:
-        until = time.monotonic() + seconds
-        tasks = [ordinary_client(http, until, latencies, failures) for _ in range(clients)]
-        tasks.append(prober(http, until, health))
-        if attack:
-            tasks.append(attacker(http, until, seen))
-        await asyncio.gather(*tasks)
+    loop = asyncio.get_running_loop()
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=2, mp_context=spawn) as pool:
+        # Start the helpers first, then give them a moment to import before the clock.
+        probing = loop.run_in_executor(pool, prober, url, seconds + 1)
+        attacked = loop.run_in_executor(pool, attacking, url, seconds + 1) if attack else None
+        await asyncio.sleep(1)
+        limits = httpx.Limits(max_connections=clients)
+        async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as http:
+            until = time.monotonic() + seconds
+            await asyncio.gather(
+                *(ordinary_client(http, until, latencies, failures) for _ in range(clients))
+            )
+        health = await probing
+        seen = await attacked if attacked is not None else Counter[str]()
     if failures:
         seen["ordinary requests failed or timed out"] = len(failures)
     return latencies, health, seen

@@ -4,16 +4,25 @@ cache is bounded by bytes, and a response key repeated past the limit is refused
 
 from __future__ import annotations
 
-from typing import cast
+import threading
+from collections.abc import Callable
+from typing import Any, cast
 
+import graphql
 import pytest
 from graphql import parse
 from starlette.routing import Route
 
 from api.view import GraphQLView
 from schema.build import build_schema
-from schema.guards.documents import BYTES_PER_CHARACTER, LIMIT_RULES, DocumentCache
-from schema.rules.limits import MAX_DUPLICATE_FIELDS
+from schema.guards import documents
+from schema.guards.documents import (
+    BYTES_PER_CHARACTER,
+    LIMIT_RULES,
+    THREADED_DOCUMENT_CHARS,
+    DocumentCache,
+)
+from schema.rules.limits import MAX_DUPLICATE_FIELDS, MAX_TOKENS
 from tests.support import Api
 
 pytestmark = pytest.mark.anyio
@@ -116,3 +125,55 @@ async def test_a_response_key_past_the_limit_is_refused(api: Api, how: str) -> N
 async def test_five_hundred_repeats_are_refused_before_the_full_validation(api: Api) -> None:
     [error] = await api.errors("{ " + "__typename " * 500 + "}")
     assert "selected 500 times" in error["message"]
+
+
+def _padded(query: str) -> str:
+    """`query` made long enough to be parsed and validated on a worker thread."""
+    return query + " " * THREADED_DOCUMENT_CHARS
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param('{ portfolio(slug: "ict") { name } }', id="valid"),
+        pytest.param("{ portfolios { name } } }", id="does-not-parse"),
+        pytest.param("{ nope }", id="does-not-validate"),
+        pytest.param("{ " + "__typename " * (MAX_DUPLICATE_FIELDS + 1) + "}", id="over-a-limit"),
+        pytest.param("{ " + "__typename " * (MAX_TOKENS + 1) + "}", id="too-many-tokens"),
+    ],
+)
+async def test_a_long_document_is_answered_as_a_short_one(api: Api, query: str) -> None:
+    short = await api.http.post("/graphql", json={"query": query})
+    long = await api.http.post("/graphql", json={"query": _padded(query)})
+    assert long.status_code == short.status_code
+    short_body, long_body = short.json(), long.json()
+    assert long_body.get("data") == short_body.get("data")
+    assert [e["message"] for e in long_body.get("errors", [])] == [
+        e["message"] for e in short_body.get("errors", [])
+    ]
+    assert [e["extensions"]["code"] for e in long_body.get("errors", [])] == [
+        e["extensions"]["code"] for e in short_body.get("errors", [])
+    ]
+
+
+async def test_a_long_new_document_is_parsed_and_validated_off_the_event_loop(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads: dict[str, set[int]] = {"parse": set(), "validate": set()}
+
+    def recorded(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            threads[name].add(threading.get_ident())
+            return function(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(documents, "parse", recorded("parse", graphql.parse))
+    monkeypatch.setattr(documents, "validate", recorded("validate", graphql.validate))
+    # A document no other test sends, so that the cache does not hold it.
+    data = await api.data(_padded('{ off: portfolio(slug: "ict") { slug name } }'))
+    assert data["off"]["slug"] == "ict"
+    loop = threading.get_ident()  # the test's thread runs the app's event loop
+    assert threads["parse"]
+    assert threads["validate"]
+    assert loop not in threads["parse"] | threads["validate"]
