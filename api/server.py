@@ -12,8 +12,8 @@ graceful shutdown.
   the connection (or of the end of the previous response) or the connection is answered
   408 and closed; the body within `ECEI_BODY_TIMEOUT_SECONDS` (`api.body_limit`); an idle
   keep-alive connection is closed after `ECEI_KEEP_ALIVE_SECONDS`; a process serves at most
-  `ECEI_MAX_CONNECTIONS` connections or requests at once (more get 503); request headers
-  are capped at `MAX_HEADER_BYTES`.
+  `ECEI_MAX_CONNECTIONS` connections or requests at once (more get 503); the request head
+  is capped at `ECEI_MAX_BODY_BYTES` + `MAX_HEADER_BYTES` (414 or 431, read to the end).
 - Shutdown: on SIGTERM (or Ctrl-C) the process first drains: `/readyz` answers 503 while
   requests in flight are still served; once none is left, or after
   `ECEI_SHUTDOWN_GRACE_SECONDS`, uvicorn stops listening and gives what remains the rest
@@ -23,6 +23,8 @@ graceful shutdown.
 from __future__ import annotations
 
 import asyncio
+import http
+import json
 import logging
 import os
 import shutil
@@ -47,8 +49,11 @@ from api.settings import Settings
 __all__ = ["APP_FACTORY", "MAX_HEADER_BYTES", "ServerConfig", "create_app_from_env", "serve"]
 
 APP_FACTORY = "api.server:create_app_from_env"
-# Request line and headers together; h11's own default is 16 KiB.
+# Headers beyond the request line; the whole head may take `ECEI_MAX_BODY_BYTES` more, so
+# that a URL as long as the longest body reaches the app and gets its 414 there.
 MAX_HEADER_BYTES = 16 * 1024
+# How long a connection refused for its head keeps reading (and dropping) what comes.
+LINGER_SECONDS = 2.0
 
 logger = logging.getLogger("api.server")
 
@@ -60,14 +65,26 @@ class ServerConfig(uvicorn.Config):
     def __init__(self, *args: Any, settings: Settings, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.header_timeout_seconds = float(settings.header_timeout_seconds)
+        self.max_head_bytes = settings.max_body_bytes + MAX_HEADER_BYTES
 
 
 class HeaderTimeoutProtocol(H11Protocol):
-    """uvicorn's h11 protocol with a deadline on the request headers: a client that opens a
-    connection (or starts another request on it) and does not finish its headers in time is
-    answered 408 and disconnected. uvicorn itself has no such deadline."""
+    """uvicorn's h11 protocol with a deadline and a size limit on the request head.
+
+    A client that opens a connection (or starts another request on it) and does not finish
+    its headers in time is answered 408 and disconnected; uvicorn itself has no such
+    deadline. A head longer than `max_head_bytes` is answered 414 (the request line alone
+    is that long) or 431, and the rest of what the client sends is read and dropped for
+    `LINGER_SECONDS` before the connection closes, so that the client reads the answer:
+    closing a socket with unread data resets the connection instead (h11's own limit did
+    that, and only when the head came in more than one piece).
+    """
 
     header_timer: asyncio.TimerHandle | None = None
+    head_bytes = 0
+    head_tail = b""
+    request_line_done = False
+    refused = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -78,11 +95,46 @@ class HeaderTimeoutProtocol(H11Protocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        if self.header_timer is None and self._between_requests():
-            self._arm_header_timer()
+        if self.refused:
+            return  # dropped until the client is done or the connection closes
+        if self._between_requests():
+            if self.header_timer is None:
+                self._arm_header_timer()
+            if self._head_too_long(data):
+                self._refuse_head()
+                return
         super().data_received(data)
         if not self._between_requests():
             self._disarm_header_timer()
+            self.head_bytes, self.head_tail, self.request_line_done = 0, b"", False
+
+    def _head_too_long(self, data: bytes) -> bool:
+        """Counts the bytes of the head in `data` (up to its blank line)."""
+        window = self.head_tail + data
+        end = window.find(b"\r\n\r\n")
+        self.head_bytes += len(data) if end < 0 else max(0, end + 4 - len(self.head_tail))
+        self.request_line_done = self.request_line_done or b"\r\n" in window
+        self.head_tail = window[-3:]
+        limit: int = getattr(self.config, "max_head_bytes", MAX_HEADER_BYTES)
+        return self.head_bytes > limit
+
+    def _refuse_head(self) -> None:
+        self.refused = True
+        self._disarm_header_timer()
+        if self.request_line_done:
+            status, code = 431, "REQUEST_HEADER_FIELDS_TOO_LARGE"
+            message = "The request headers are too long."
+        else:
+            status, code = 414, "URI_TOO_LONG"
+            message = "The URL is too long; send the operation with POST."
+        body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
+        reason = http.HTTPStatus(status).phrase
+        self.transport.write(
+            f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n"
+            "x-content-type-options: nosniff\r\ncache-control: no-store\r\n"
+            f"content-length: {len(body)}\r\nconnection: close\r\n\r\n{body}".encode()
+        )
+        self.loop.call_later(LINGER_SECONDS, self.transport.close)
 
     def _between_requests(self) -> bool:
         return self.cycle is None or self.cycle.response_complete

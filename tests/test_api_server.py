@@ -16,6 +16,9 @@ import httpx
 import orjson
 import pytest
 
+from api.server import MAX_HEADER_BYTES
+from api.settings import Settings
+
 QUERY = orjson.dumps({"query": "{ portfolios { slug } }"})
 
 
@@ -166,3 +169,44 @@ def test_sigterm_drains_two_workers_before_stopping() -> None:
         head_lines = answer.split(b"\r\n\r\n", 1)[0].lower().split(b"\r\n")
         assert b"connection: close" in head_lines
         process.wait(timeout=60)
+
+
+# The default head limit: the body limit (64 KiB) plus MAX_HEADER_BYTES.
+HEAD_LIMIT = Settings().max_body_bytes + MAX_HEADER_BYTES
+
+
+def _send(base: str, request: bytes, piece: int | None = None) -> bytes:
+    """`request` sent whole or in pieces of `piece` bytes; everything answered."""
+    with _connect(base) as sock:
+        step = piece or len(request)
+        for start in range(0, len(request), step):
+            sock.sendall(request[start : start + step])
+        return _read_all(sock)
+
+
+def _head(header_bytes: int) -> bytes:
+    """A GET /healthz whose head is `header_bytes` long."""
+    start = b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\nX-Pad: "
+    return start + b"a" * (header_bytes - len(start) - 4) + b"\r\n\r\n"
+
+
+def test_a_head_at_the_limit_is_served(impatient: str) -> None:
+    answer = _send(impatient, _head(HEAD_LIMIT))
+    assert answer.startswith(b"HTTP/1.1 200 "), answer[:100]
+
+
+@pytest.mark.parametrize("piece", [None, 1000], ids=["whole", "in-pieces"])
+def test_a_head_past_the_limit_gets_a_431_it_can_read(impatient: str, piece: int | None) -> None:
+    answer = _send(impatient, _head(HEAD_LIMIT + 1), piece)
+    assert answer.startswith(b"HTTP/1.1 431 "), answer[:100]
+    body = orjson.loads(answer.split(b"\r\n\r\n", 1)[1])
+    assert body["errors"][0]["extensions"]["code"] == "REQUEST_HEADER_FIELDS_TOO_LARGE"
+    assert b"x-content-type-options: nosniff" in answer
+
+
+def test_a_two_megabyte_url_gets_a_414_not_a_reset(impatient: str) -> None:
+    request = b"GET /graphql?query=" + b"a" * 2_000_000 + b" HTTP/1.1\r\nHost: t\r\n\r\n"
+    answer = _send(impatient, request)
+    assert answer.startswith(b"HTTP/1.1 414 "), answer[:100]
+    body = orjson.loads(answer.split(b"\r\n\r\n", 1)[1])
+    assert body["errors"][0]["extensions"]["code"] == "URI_TOO_LONG"
