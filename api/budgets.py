@@ -15,11 +15,11 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from graphql import GraphQLError, GraphQLSchema, parse
+from graphql import DocumentNode, GraphQLError, GraphQLSchema
 
 from api.http_errors import HTTPError
 from schema.guards.cost import requested_nodes
-from schema.rules.limits import MAX_REQUESTED_NODES, MAX_TOKENS
+from schema.rules.limits import MAX_REQUESTED_NODES
 from schema.store.budgets import Budget, charge
 from schema.store.documents import Database
 
@@ -37,17 +37,13 @@ class BudgetLimits:
 
 def operation_points(
     schema: GraphQLSchema,
-    query: str | None,
+    document: DocumentNode | None,
     operation_name: str | None,
     variables: dict[str, object] | None,
 ) -> int:
-    """Points an operation costs; 1 for one that will not run (it does not parse, it is
-    over the cost limit, or its input is refused, before any read)."""
-    if not query:
-        return 1
-    try:
-        document = parse(query, max_tokens=MAX_TOKENS)
-    except GraphQLError:
+    """Points an operation costs; 1 for one that will not run (no document: it did not
+    parse; over the cost limit, or its input refused, before any read)."""
+    if document is None:
         return 1
     try:
         nodes = requested_nodes(schema, document, operation_name, variables or {})

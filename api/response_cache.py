@@ -144,12 +144,17 @@ class _Uncacheable(Visitor):
             self.found = True
 
 
-def _normal_form(query: str) -> _Normal | None:
-    """The normal form of `query`, or None when it does not parse (never stored)."""
-    try:
-        document: DocumentNode = parse(query, no_location=True, max_tokens=MAX_TOKENS)
-    except GraphQLError:
+def _normal_form(query: str, parsed: DocumentNode | GraphQLError | None = None) -> _Normal | None:
+    """The normal form of `query` (`parsed` when the caller parsed it already), or None
+    when it does not parse (never stored)."""
+    if isinstance(parsed, GraphQLError):
         return None
+    document = parsed
+    if document is None:
+        try:
+            document = parse(query, no_location=True, max_tokens=MAX_TOKENS)
+        except GraphQLError:
+            return None
     finder = _Uncacheable()
     visit(document, finder)
     printed = print_ast(document).encode("utf-8")
@@ -197,11 +202,13 @@ class ResponseCache:
         operation_name: str | None,
         *,
         scope: str = PUBLIC_SCOPE,
+        parsed: DocumentNode | GraphQLError | None = None,
     ) -> CacheKey | None:
-        """The key of a request, or None when its answer must not be stored."""
+        """The key of a request, or None when its answer must not be stored. `parsed`: the
+        query's document (or syntax error) when the caller has it, to save a parse."""
         if not self.enabled:
             return None
-        normal = await self._normal_of(query)
+        normal = await self._normal_of(query, parsed)
         if normal is None or not normal.cacheable:
             return None
         try:
@@ -272,15 +279,17 @@ class ResponseCache:
         self._entries.clear()
         self.size = 0
 
-    async def _normal_of(self, query: str) -> _Normal | None:
+    async def _normal_of(
+        self, query: str, parsed: DocumentNode | GraphQLError | None
+    ) -> _Normal | None:
         text_key = hashlib.sha256(query.encode("utf-8", "surrogatepass")).hexdigest()
         if text_key in self._normal:
             self._normal.move_to_end(text_key)
             return self._normal[text_key]
-        if len(query) >= THREADED_DOCUMENT_CHARS:  # parsing it would hold the event loop
-            normal = await asyncio.to_thread(_normal_form, query)
+        if len(query) >= THREADED_DOCUMENT_CHARS:  # the work would hold the event loop
+            normal = await asyncio.to_thread(_normal_form, query, parsed)
         else:
-            normal = _normal_form(query)
+            normal = _normal_form(query, parsed)
         self._normal[text_key] = normal
         if len(self._normal) > _NORMAL_FORMS:
             self._normal.popitem(last=False)

@@ -45,7 +45,7 @@ import orjson
 # Strawberry's views raise cross-web's HTTPException and pass cross-web's request adapter;
 # Strawberry does not re-export either, so cross-web is a declared dependency.
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from graphql import GraphQLError
+from graphql import DocumentNode, GraphQLError, parse
 from pymongo.errors import PyMongoError
 from starlette.requests import Request
 from starlette.responses import Response
@@ -71,6 +71,7 @@ from api.response_cache import CacheKey, ResponseCache
 from schema.errors import SERVICE_UNAVAILABLE, SERVICE_UNAVAILABLE_MESSAGE, with_public_code
 from schema.guards.documents import THREADED_DOCUMENT_CHARS, DocumentCache
 from schema.guards.masking import outage_log
+from schema.rules.limits import MAX_TOKENS
 from schema.store.documents import Database
 from schema.types.context import Context, today_utc
 
@@ -265,8 +266,9 @@ class GraphQLView(GraphQL[Context, None]):
         ):
             return None
         db: Database = request.app.state.connection.db
+        parsed = await self._parsed(request, query)
         try:
-            key = await self.response_cache.key(db, query, variables, operation_name)
+            key = await self.response_cache.key(db, query, variables, operation_name, parsed=parsed)
         except OUTAGES as exc:
             refusal = _unavailable(exc)
             return json_error(refusal.status_code, refusal.reason, refusal.headers)
@@ -284,6 +286,28 @@ class GraphQLView(GraphQL[Context, None]):
         if _accepts_graphql_response(request.headers.get("accept", "")):
             media_type = GRAPHQL_RESPONSE_JSON
         return Response(body, media_type=media_type)
+
+    async def _parsed(self, request: Request, query: str) -> DocumentNode | GraphQLError:
+        """`query` parsed once for the whole request (the response cache's key, the budget
+        and the schema's document check share it): the document cache's validated copy,
+        or a parse, on a worker thread when the text is long (see
+        `schema.guards.documents`); its syntax error when it does not parse."""
+        memo: tuple[str, DocumentNode | GraphQLError] | None = getattr(
+            request.state, "parsed_document", None
+        )
+        if memo is not None and memo[0] == query:
+            return memo[1]
+        parsed: DocumentNode | GraphQLError | None = self.documents.peek(query)
+        if parsed is None:
+            try:
+                if len(query) >= THREADED_DOCUMENT_CHARS:
+                    parsed = await asyncio.to_thread(parse, query, max_tokens=MAX_TOKENS)
+                else:
+                    parsed = parse(query, max_tokens=MAX_TOKENS)
+            except GraphQLError as error:
+                parsed = error
+        request.state.parsed_document = (query, parsed)
+        return parsed
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         # A GET carrying a persisted query's hash is an operation, not a browser visit.
@@ -355,6 +379,9 @@ class GraphQLView(GraphQL[Context, None]):
                 sub_response.persisted_query_not_found = True
             error = GraphQLError("PersistedQueryNotFound", extensions={"code": NOT_FOUND})
             return ExecutionResult(data=None, errors=[error])
+        if request_data.query:  # parsed once, for the budget and the schema alike
+            parsed = await self._parsed(request, request_data.query)
+            context.parsed_document = (request_data.query, parsed)
         if self.budgets is not None:  # HTTP 429 when over budget
             await self._charge(request, context, request_data, self.budgets)
         try:
@@ -380,14 +407,16 @@ class GraphQLView(GraphQL[Context, None]):
         request_data: GraphQLRequestData,
         budgets: BudgetLimits,
     ) -> None:
+        query = request_data.query
+        parsed = await self._parsed(request, query) if query else None
         arguments = (
             cast(Any, self.schema)._schema,  # graphql-core's schema, which the cost walks
-            request_data.query,
+            parsed if isinstance(parsed, DocumentNode) else None,
             request_data.operation_name,
             request_data.variables,
         )
-        if len(request_data.query or "") >= THREADED_DOCUMENT_CHARS:
-            points = await asyncio.to_thread(operation_points, *arguments)  # parses it
+        if query and len(query) >= THREADED_DOCUMENT_CHARS:
+            points = await asyncio.to_thread(operation_points, *arguments)
         else:
             points = operation_points(*arguments)
         principal = context.principal

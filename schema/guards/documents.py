@@ -103,6 +103,10 @@ class DocumentCache:
             self.stats.hits += 1
             return document
 
+    def peek(self, text: str) -> DocumentNode | None:
+        """The document stored for `text`, without counting a hit or a miss."""
+        return self._documents.get(text)
+
     def put(self, text: str, document: DocumentNode) -> None:
         size = len(text) * BYTES_PER_CHARACTER
         if size > self.max_bytes:
@@ -187,20 +191,32 @@ class CheckedDocuments(SchemaExtension):
         query = context.query
         if query is not None and context.graphql_document is None:
             document = self.cache.get(query)
+            parsed = getattr(context.context, "parsed_document", None)
             if document is not None:
                 context.graphql_document = document
                 self.hit = True
+            elif parsed is not None and parsed[0] == query:
+                # The HTTP layer parsed it already for this request, with the same options.
+                self.threaded = len(query) >= THREADED_DOCUMENT_CHARS
+                self._take(parsed[1])
             elif len(query) >= THREADED_DOCUMENT_CHARS:
                 self.threaded = True
                 options: dict[str, Any] = dict(context.parse_options)
+                outcome: DocumentNode | GraphQLError
                 try:
-                    context.graphql_document = await asyncio.to_thread(parse, query, **options)
+                    outcome = await asyncio.to_thread(parse, query, **options)
                 except GraphQLError as error:
-                    # Strawberry reports an error raised here as it reports its own
-                    # parse errors: a response with this one error and no data.
-                    context.pre_execution_errors = [error]
-                    raise
+                    outcome = error
+                self._take(outcome)
         yield
+
+    def _take(self, parsed: DocumentNode | GraphQLError) -> None:
+        if isinstance(parsed, GraphQLError):
+            # Strawberry reports an error raised here as it reports its own parse
+            # errors: a response with this one error and no data.
+            self.execution_context.pre_execution_errors = [parsed]
+            raise parsed
+        self.execution_context.graphql_document = parsed
 
     async def on_validate(self) -> AsyncIterator[None]:
         context = self.execution_context

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import strawberry
+from graphql import DocumentNode, GraphQLError
 
 from schema.errors import Forbidden
 from schema.rules.access import Principal, Scope
@@ -48,6 +49,9 @@ class Context:
     # The answer holds figures of this caller alone (its budget, read by `rateLimit`): the
     # HTTP layer never lets a shared cache keep it.
     per_client: bool = False
+    # The request's document as the HTTP layer parsed it (its text, and the document or
+    # the syntax error), so that the schema's document check does not parse it again.
+    parsed_document: tuple[str, DocumentNode | GraphQLError] | None = None
     _portfolios: asyncio.Task[list[PortfolioDoc]] | None = field(default=None, repr=False)
 
     @classmethod
