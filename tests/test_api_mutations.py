@@ -257,7 +257,7 @@ async def test_a_renewal_joins_the_history_and_becomes_current(editors: Editors)
     assert payload["label"]["awardedOn"] == "2014-02-01"  # a Bronze renewal: end minus 3 years
     assert payload["cluster"]["label"]["validUntil"] == "2017-02-01"
     assert [x["validUntil"] for x in payload["cluster"]["labels"]] == ["2017-02-01", "2014-02-01"]
-    assert payload["cluster"]["version"] == 0  # derived fields do not move the version
+    assert payload["cluster"]["version"] == 1  # its current label changed: so did the cluster
 
 
 async def test_an_older_label_joins_the_history_without_becoming_current(editors: Editors) -> None:
@@ -328,6 +328,41 @@ async def test_update_label_user_errors(editors: Editors) -> None:
     assert _codes(stale) == [(["expectedVersion"], "VERSION_CONFLICT")]
     null = await _mutate(editors, UPDATE_LABEL, id=LABEL_ID, expectedVersion=0, level=None)
     assert _codes(null) == [(["level"], "INVALID")]
+
+
+CLUSTER_VERSION = "query($id: ID!) { node(id: $id) { ... on Cluster { version } } }"
+
+
+async def _cluster_version(editors: Editors) -> int:
+    data = await editors.data(CLUSTER_VERSION, id=CLUSTER_ID)
+    version: int = data["node"]["version"]
+    return version
+
+
+async def test_every_label_write_raises_the_cluster_version(editors: Editors) -> None:
+    """What a cluster shows of its labels is embedded in it: an update of the cluster
+    based on the version read before a label write must conflict."""
+    renewal = to_global_id("Label", f"{CLUSTER}/BRONZE/2017-02-01")
+    moved = to_global_id("Label", f"{CLUSTER}/BRONZE/2017-03-01")
+    writes: list[tuple[str, dict[str, Any]]] = [
+        (AWARD, {"clusterId": CLUSTER_ID, "level": "BRONZE", "validUntil": "2017-02-01"}),
+        (UPDATE_LABEL, {"id": renewal, "expectedVersion": 1, "awardedOn": "2014-01-15"}),
+        (UPDATE_LABEL, {"id": renewal, "expectedVersion": 2, "validUntil": "2017-03-01"}),
+        (REMOVE_LABEL, {"id": moved, "expectedVersion": 3}),
+    ]
+    for query, input in writes:
+        before = await _cluster_version(editors)
+        payload = await _mutate(editors, query, **input)
+        assert payload["userErrors"] == []
+        assert await _cluster_version(editors) == before + 1, query.split("(")[1]
+        stale = await _mutate(
+            editors, UPDATE, id=CLUSTER_ID, expectedVersion=before, website="https://x.fr"
+        )
+        assert _codes(stale) == [(["expectedVersion"], "VERSION_CONFLICT")]
+    # A write of the cluster alone raises it once: the derivation after it changes nothing.
+    same = await _cluster_version(editors)
+    await _mutate(editors, UPDATE, id=CLUSTER_ID, expectedVersion=same, name="Pôle EMC²")
+    assert await _cluster_version(editors) == same + 1
 
 
 async def test_remove_label_refuses_the_last_one_then_removes_another(editors: Editors) -> None:
