@@ -380,6 +380,65 @@ async def test_remove_label_refuses_the_last_one_then_removes_another(editors: E
     assert _codes(gone) == [(["id"], "NOT_FOUND")]
 
 
+async def test_two_removals_at_once_never_remove_the_last_label(editors: Editors) -> None:
+    """Two removals of a two-label cluster's labels, sent together: the rule "a cluster
+    keeps a label" is decided and written as one compare-and-set on the cluster, so one
+    of them loses, writes nothing, and the cluster shows the label that is left."""
+    raced = 0
+    for _ in range(5):
+        for end in ("2014-02-01", "2017-02-01"):  # the two labels, awarded again if removed
+            if not await editors.db[LABELS].find_one({"_id": f"{CLUSTER}/BRONZE/{end}"}):
+                await _mutate(editors, AWARD, clusterId=CLUSTER_ID, level="BRONZE", validUntil=end)
+        labels = {doc["_id"]: doc async for doc in editors.db[LABELS].find({"cluster": CLUSTER})}
+        assert len(labels) == 2
+        entries = await editors.db[AUDIT].count_documents({})
+        payloads = await asyncio.gather(
+            *(
+                _mutate(
+                    editors,
+                    REMOVE_LABEL,
+                    id=to_global_id("Label", key),
+                    expectedVersion=doc.get("version", 0),
+                )
+                for key, doc in labels.items()
+            )
+        )
+        codes = sorted(code for payload in payloads for _, code in _codes(payload))
+        assert len(codes) == 1, payloads
+        assert codes[0] in ("VERSION_CONFLICT", "LAST_LABEL")
+        raced += codes[0] == "VERSION_CONFLICT"
+        left = [doc async for doc in editors.db[LABELS].find({"cluster": CLUSTER})]
+        assert len(left) == 1
+        cluster = await editors.db[CLUSTERS].find_one({"_id": CLUSTER})
+        assert cluster is not None
+        assert [entry["validUntil"] for entry in cluster["history"]] == [left[0]["validUntil"]]
+        assert cluster["label"]["validUntil"] == left[0]["validUntil"]
+        # One audit entry, done: the loser left none behind.
+        assert await editors.db[AUDIT].count_documents({}) == entries + 1
+        assert await editors.db[AUDIT].count_documents({"state": "pending"}) == 0
+    assert raced  # the two did run at once
+
+
+async def test_a_removal_refused_after_its_cluster_write_leaves_the_cluster_whole(
+    editors: Editors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _mutate(editors, AWARD, clusterId=CLUSTER_ID, level="BRONZE", validUntil="2017-02-01")
+    real = edits._get
+
+    async def and_meanwhile(db: Any, collection: str, key: str, *args: Any) -> Any:
+        doc = await real(db, collection, key, *args)
+        if collection == LABELS:  # the label moves after the plan read it; the cluster not
+            await db[collection].update_one({"_id": key}, {"$inc": {"version": 1}})
+        return doc
+
+    monkeypatch.setattr(edits, "_get", and_meanwhile)
+    payload = await _mutate(editors, REMOVE_LABEL, id=LABEL_ID, expectedVersion=0)
+    assert _codes(payload) == [(["expectedVersion"], "VERSION_CONFLICT")]
+    cluster = await editors.db[CLUSTERS].find_one({"_id": CLUSTER})
+    assert cluster is not None
+    assert [f"{entry['validUntil']:%Y}" for entry in cluster["history"]] == ["2014", "2017"]
+
+
 # --- interviews ----------------------------------------------------------------------------
 
 RESULTS = [

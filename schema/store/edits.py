@@ -325,16 +325,37 @@ async def plan_update_label(
 
 
 async def plan_remove_label(db: Database, key: str, expected_version: int) -> Plan:
-    """Remove a label from the history; a cluster's last label cannot be removed."""
+    """Remove a label from the history; a cluster's last label cannot be removed.
+
+    The rule is decided on the cluster's labels as read here, so the write is conditioned
+    on the cluster's `version` read before them: a compare-and-set of the cluster, first,
+    sets the label fields the cluster shows without this label. Two removals planned on
+    the same labels cannot both pass it (the loser gets VERSION_CONFLICT and writes
+    nothing), and every label write raises the cluster's version."""
     doc = await _get(db, LABELS, key, ("id",), "label")
     _check_version(doc, expected_version)
-    count = await db[LABELS].count_documents({"cluster": doc["cluster"]})
-    if count <= 1:
+    cluster = await _get(db, CLUSTERS, doc["cluster"], ("id",), "cluster")
+    others: list[LabelDoc] = [
+        label async for label in db[LABELS].find({"cluster": cluster["_id"], "_id": {"$ne": key}})
+    ]
+    if not others:
         raise refuse(
             ("id",), "this is the cluster's only label: a listed cluster holds one", "LAST_LABEL"
         )
-    op: Doc = {"op": "delete", "collection": LABELS, "id": key, "version": expected_version}
-    return Plan("Label", key, doc, [op], cluster=doc["cluster"])
+    guard: Doc = {
+        "op": "update",
+        "collection": CLUSTERS,
+        "id": cluster["_id"],
+        "version": cluster.get("version", 0),
+        "set": derive_cluster_fields(infer_awards(others)),
+        "path": ["id"],
+        "taken": "the cluster changed meanwhile",
+        "conflict": "the cluster's labels changed meanwhile; read them again and retry",
+    }
+    delete: Doc = {"op": "delete", "collection": LABELS, "id": key, "version": expected_version}
+    # The cluster first: it stops showing the label before the label goes, and a conflict
+    # there stops the removal before any write.
+    return Plan("Label", key, doc, [guard, delete], cluster=cluster["_id"])
 
 
 # --- interviews ----------------------------------------------------------------------------
