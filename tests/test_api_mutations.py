@@ -4,7 +4,7 @@ idempotent retries and the audit entry each applied mutation leaves."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
 from typing import Any
 
@@ -365,6 +365,39 @@ async def test_every_label_write_raises_the_cluster_version(editors: Editors) ->
     assert await _cluster_version(editors) == same + 1
 
 
+async def _after(seconds: float, call: Awaitable[Any]) -> Any:
+    await asyncio.sleep(seconds)
+    return await call
+
+
+async def test_of_two_updates_of_one_label_at_once_the_loser_gets_a_conflict(
+    editors: Editors,
+) -> None:
+    """Two updates based on the same version, the second sent a little later each round,
+    so that it plans before, during or after the first one's writes. When the first one
+    gave the label a new ID (a new level or end day), the second finds no label under the
+    old ID: it is still a VERSION_CONFLICT, never NOT_FOUND."""
+    losers: list[str] = []
+    for n in range(20):
+        doc = await editors.db[LABELS].find_one({"cluster": CLUSTER})
+        assert doc is not None
+        base = {"id": to_global_id("Label", doc["_id"]), "expectedVersion": doc.get("version", 0)}
+        level = "SILVER" if doc["level"] == "BRONZE" else "BRONZE"
+        second = (
+            {"awardedOn": "2011-01-01"}  # keeps the ID
+            if n % 4 == 3
+            else {"validUntil": f"2016-01-{n + 1:02d}"}
+        )
+        payloads = await asyncio.gather(
+            _mutate(editors, UPDATE_LABEL, **base, level=level),
+            _after(0.001 * (n % 10), _mutate(editors, UPDATE_LABEL, **base, **second)),
+        )
+        codes = [_codes(payload) for payload in payloads]
+        assert sorted(map(len, codes)) == [0, 1], payloads
+        losers.extend(code for errors in codes for _, code in errors)
+    assert set(losers) == {"VERSION_CONFLICT"}
+
+
 async def test_remove_label_refuses_the_last_one_then_removes_another(editors: Editors) -> None:
     last = await _mutate(editors, REMOVE_LABEL, id=LABEL_ID, expectedVersion=0)
     assert _codes(last) == [(["id"], "LAST_LABEL")]
@@ -423,15 +456,15 @@ async def test_a_removal_refused_after_its_cluster_write_leaves_the_cluster_whol
     editors: Editors, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await _mutate(editors, AWARD, clusterId=CLUSTER_ID, level="BRONZE", validUntil="2017-02-01")
-    real = edits._get
+    real = edits._get_label
 
-    async def and_meanwhile(db: Any, collection: str, key: str, *args: Any) -> Any:
-        doc = await real(db, collection, key, *args)
-        if collection == LABELS:  # the label moves after the plan read it; the cluster not
-            await db[collection].update_one({"_id": key}, {"$inc": {"version": 1}})
+    async def and_meanwhile(db: Any, key: str, expected: int) -> Any:
+        doc = await real(db, key, expected)
+        # The label moves after the plan read it; the cluster does not.
+        await db[LABELS].update_one({"_id": key}, {"$inc": {"version": 1}})
         return doc
 
-    monkeypatch.setattr(edits, "_get", and_meanwhile)
+    monkeypatch.setattr(edits, "_get_label", and_meanwhile)
     payload = await _mutate(editors, REMOVE_LABEL, id=LABEL_ID, expectedVersion=0)
     assert _codes(payload) == [(["expectedVersion"], "VERSION_CONFLICT")]
     cluster = await editors.db[CLUSTERS].find_one({"_id": CLUSTER})

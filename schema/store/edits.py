@@ -29,6 +29,7 @@ from schema.rules.results import ResultProblem, check_results
 from schema.rules.text import compact_key, search_key
 from schema.rules.values import date_problem
 from schema.rules.vocabulary import Level
+from schema.store.audit import AUDIT
 from schema.store.documents import (
     CLUSTERS,
     INDICATORS,
@@ -76,6 +77,32 @@ async def _get(db: Database, collection: str, key: str, path: tuple[str, ...], w
     if doc is None:
         raise refuse(path, f"no {what} has this ID", "NOT_FOUND")
     return doc
+
+
+async def _get_label(db: Database, key: str, expected: int) -> Doc:
+    """The label to update or remove. One that `updateLabel` gave a new ID (its level or end
+    day changed) is no longer found under the old one: that is a VERSION_CONFLICT (the label
+    changed since `expected`), not NOT_FOUND, also while that update is being written."""
+    doc = await db[LABELS].find_one({"_id": key})
+    if doc is not None:
+        return doc
+    moved = await db[AUDIT].find_one(
+        {
+            "mutation": "updateLabel",
+            "objectType": "Label",
+            "before._id": key,
+            "objectKey": {"$ne": key},
+        },
+        {"_id": 1},
+    )
+    if moved is None:
+        raise refuse(("id",), "no label has this ID", "NOT_FOUND")
+    raise refuse(
+        ("expectedVersion",),
+        f"the label changed since version {expected}: a new level or end day gave it "
+        "a new ID; read the cluster's labels again and retry",
+        "VERSION_CONFLICT",
+    )
 
 
 def _check_version(doc: Doc, expected: int) -> None:
@@ -283,7 +310,7 @@ async def plan_update_label(
 ) -> Plan:
     """Correct a label. Its ID follows its natural key, so a new level or end date gives it
     a new ID (the old one then names nothing). `awarded_on=None` makes the date inferred."""
-    doc = await _get(db, LABELS, key, ("id",), "label")
+    doc = await _get_label(db, key, expected_version)
     _check_version(doc, expected_version)
     new_level: Level = doc["level"] if level is UNCHANGED else level
     new_end: date = doc["validUntil"].date() if valid_until is UNCHANGED else valid_until
@@ -332,7 +359,7 @@ async def plan_remove_label(db: Database, key: str, expected_version: int) -> Pl
     sets the label fields the cluster shows without this label. Two removals planned on
     the same labels cannot both pass it (the loser gets VERSION_CONFLICT and writes
     nothing), and every label write raises the cluster's version."""
-    doc = await _get(db, LABELS, key, ("id",), "label")
+    doc = await _get_label(db, key, expected_version)
     _check_version(doc, expected_version)
     cluster = await _get(db, CLUSTERS, doc["cluster"], ("id",), "cluster")
     others: list[LabelDoc] = [
