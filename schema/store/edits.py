@@ -1,7 +1,8 @@
 """The plans of the editing API's mutations: each reads what it depends on, checks the
 input with the rules the seed loader applies (`schema.rules.editing`, `.places`,
 `.results`) and lists its writes for `schema.store.writes.apply`. A refused plan raises
-`Refused` and writes nothing.
+`Refused` and writes nothing. `revokeApiKey` (and `ecei keys revoke`) goes the same way,
+so that it leaves its audit entry too.
 
 Natural keys as in the loader: a new cluster gets the first free slug of
 `slug_candidates` and keeps it; a label's `_id` is `{cluster}/{level}/{validUntil}`, an
@@ -12,7 +13,7 @@ interview's `{cluster}/{conductedOn}`. An award date given by an editor is publi
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from schema.rules.editing import (
@@ -40,6 +41,7 @@ from schema.store.documents import (
     LabelDoc,
     to_stored,
 )
+from schema.store.keys import KEYS
 from schema.store.labels import derive_cluster_fields, infer_awards
 from schema.store.writes import Doc, Plan, Refused, refuse
 
@@ -51,6 +53,7 @@ __all__ = [
     "plan_record_interview",
     "plan_remove_interview",
     "plan_remove_label",
+    "plan_revoke_key",
     "plan_update_cluster",
     "plan_update_label",
 ]
@@ -469,3 +472,27 @@ async def plan_remove_interview(db: Database, key: str, expected_version: int) -
     _check_version(doc, expected_version)
     op: Doc = {"op": "delete", "collection": INTERVIEWS, "id": key, "version": expected_version}
     return Plan("Interview", key, doc, [op], cluster=doc["cluster"])
+
+
+# --- API keys ------------------------------------------------------------------------------
+
+
+async def plan_revoke_key(db: Database, key_id: str) -> Plan:
+    """Revoke an active key (`revokedAt` set, as a compare-and-set on its version); one
+    unknown or already revoked is refused with NOT_FOUND. The audit entry's `before` and
+    `after` show the key's metadata, never its hash."""
+    doc = await db[KEYS].find_one({"_id": key_id}, {"hash": 0})
+    if doc is None or doc.get("revokedAt") is not None:
+        raise refuse(("id",), "no active API key has this ID", "NOT_FOUND")
+    # Seconds, as `ecei keys` writes them; naive UTC, as every stored time.
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    op: Doc = {
+        "op": "update",
+        "collection": KEYS,
+        "id": key_id,
+        "version": doc.get("version", 0),
+        "set": {"revokedAt": now},
+        "path": ["id"],
+        "taken": "no active API key has this ID",
+    }
+    return Plan("ApiKey", key_id, doc, [op])

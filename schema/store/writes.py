@@ -50,6 +50,7 @@ from schema.store.documents import (
     Database,
 )
 from schema.store.generation import bump_generation
+from schema.store.keys import KEYS
 from schema.store.labels import refresh_cluster_labels
 
 __all__ = [
@@ -65,7 +66,9 @@ __all__ = [
 ]
 
 Doc = dict[str, Any]
-_COLLECTIONS = {"Cluster": CLUSTERS, "Label": LABELS, "Interview": INTERVIEWS}
+_COLLECTIONS = {"Cluster": CLUSTERS, "Label": LABELS, "Interview": INTERVIEWS, "ApiKey": KEYS}
+# What an object's stored document shows in an audit entry: a key's hash never.
+_SHOWN: dict[str, dict[str, int] | None] = {"ApiKey": {"hash": 0}}
 
 
 class Refused(Exception):
@@ -96,7 +99,7 @@ class Plan:
     `{"op": "delete", "collection", "id", "version"}`. An op may carry the `conflict`
     message its VERSION_CONFLICT gives (one on another object than the input's)."""
 
-    object_type: str  # "Cluster", "Label" or "Interview"
+    object_type: str  # "Cluster", "Label", "Interview" or "ApiKey"
     object_key: str
     before: Doc | None
     ops: list[Doc]
@@ -260,8 +263,9 @@ async def _run(
         raise
     if cluster is not None:
         await refresh_cluster_labels(db, cluster, session=session)
-    after = await db[_COLLECTIONS[entry["objectType"]]].find_one(
-        {"_id": entry["objectKey"]}, session=session
+    object_type = entry["objectType"]
+    after = await db[_COLLECTIONS[object_type]].find_one(
+        {"_id": entry["objectKey"]}, _SHOWN.get(object_type), session=session
     )
     await db[AUDIT].update_one(
         {"_id": entry["_id"]}, {"$set": {"state": "done", "after": after}}, session=session
@@ -321,6 +325,9 @@ def _conflict(op: Doc, existing: Doc | None) -> Refused:
 
 
 async def read_object(db: Database, object_type: str, key: str) -> Doc | None:
-    """The stored document of a `Cluster`, `Label` or `Interview`, read afresh."""
-    found: Doc | None = await db[_COLLECTIONS[object_type]].find_one({"_id": key})
+    """The stored document of a `Cluster`, `Label`, `Interview` or `ApiKey` (without its
+    hash), read afresh."""
+    found: Doc | None = await db[_COLLECTIONS[object_type]].find_one(
+        {"_id": key}, _SHOWN.get(object_type)
+    )
     return found

@@ -59,12 +59,18 @@ class RateLimit:
 @strawberry.type(description="One applied mutation: who, when, what, on which object.")
 class AuditEntry:
     at: datetime = strawberry.field(description="When it was applied (UTC).")
-    key_id: str = strawberry.field(description="ID of the API key that applied it.")
-    key_name: str = strawberry.field(description="Name of that key.")
+    key_id: str = strawberry.field(
+        description="ID of the API key that applied it; `command-line` for `ecei keys`."
+    )
+    key_name: str = strawberry.field(
+        description="Name of that key (for `ecei keys`, the account that ran it)."
+    )
     mutation: str = strawberry.field(description="The mutation, e.g. `awardLabel`.")
     client_mutation_id: str | None = strawberry.field(description="As given by the client.")
     object_id: strawberry.ID = strawberry.field(
-        description="Global ID of the object written (a removed object's former ID)."
+        description="Global ID of the object written (a removed object's former ID); for "
+        "`revokeApiKey`, an ID of the key that `auditLog(objectId:)` takes (an API key is no "
+        "node)."
     )
     before: JSON | None = strawberry.field(
         description="The stored document before; null for a creation."
