@@ -73,6 +73,7 @@ from schema.guards.documents import THREADED_DOCUMENT_CHARS, DocumentCache
 from schema.guards.masking import outage_log
 from schema.store.documents import Database
 from schema.types.context import Context, today_utc
+from schema.types.scalars import format_utc
 
 __all__ = ["EXECUTION_DEADLINE_SECONDS", "GraphQLView"]
 
@@ -424,7 +425,7 @@ class GraphQLView(GraphQL[Context, None]):
                     "limit": budget.limit,
                     "cost": budget.cost,
                     "remaining": budget.remaining,
-                    "resetAt": budget.reset_at.isoformat() + "Z",
+                    "resetAt": format_utc(budget.reset_at),  # as the field answers it
                 },
             }
         if result.data is None and errors and all(e.path is None for e in errors):

@@ -283,7 +283,9 @@ async def test_rate_limit_field_and_extensions_agree(editors: Editors) -> None:
     assert field["limit"] == extension["limit"] == 5000
     assert field["cost"] == extension["cost"] == 1
     assert field["remaining"] == extension["remaining"]
-    assert field["resetAt"].replace("+00:00", "Z") == extension["resetAt"]
+    # The same string: ISO 8601 in UTC to the second, with `Z`.
+    assert field["resetAt"] == extension["resetAt"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:00:00Z", field["resetAt"])
     keyed = await editors.post(RATE, "nobody")
     assert keyed["data"]["rateLimit"]["limit"] == 20000  # a key has its own, larger budget
 

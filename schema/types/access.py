@@ -14,6 +14,7 @@ from schema.store.budgets import Budget
 from schema.store.keys import KeyDoc
 from schema.types.connection import PageInfo
 from schema.types.ids import to_global_id
+from schema.types.scalars import format_utc
 
 __all__ = ["ApiKey", "AuditConnection", "AuditEdge", "AuditEntry", "RateLimit", "jsonable"]
 
@@ -23,9 +24,10 @@ def _utc(value: datetime) -> datetime:
 
 
 def jsonable(value: Any) -> Any:
-    """A stored document as JSON: dates and times in ISO 8601 (UTC)."""
+    """A stored document as JSON: dates and times in ISO 8601, times in UTC with `Z` as
+    the `DateTime` scalar answers them."""
     if isinstance(value, datetime):
-        return _utc(value).isoformat()
+        return format_utc(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, dict):
