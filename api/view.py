@@ -26,7 +26,8 @@ It follows the GraphQL-over-HTTP specification on top of Strawberry's view:
   asked first would be served to everyone);
 - the response cache (`api.response_cache`): the answer to a query asked before, with data
   unchanged since, is sent again without running the operation (`extensions.cache` says
-  HIT or MISS whenever a request's answer may be cached). A request carrying
+  HIT, MISS when the answer was run and stored, BYPASS when it was run and not stored).
+  A request carrying
   `Authorization` is never answered from it nor stored in it, and neither is an answer
   reading `rateLimit`; every mutation moves the data's generation, so nothing older is
   served after it;
@@ -408,12 +409,19 @@ class GraphQLView(GraphQL[Context, None]):
         note_result(result)
         response = strawberry_process_result(result)
         key: CacheKey | None = getattr(request.state, "response_cache_key", None)
+        stored = False
         if key is not None:
             context = getattr(request.state, "context", None)
             per_client = isinstance(context, Context) and context.per_client
             if not errors and result.data is not None and not per_client:
-                self.response_cache.put(key, result.data, response.get("extensions") or {})
-            response["extensions"] = {**(response.get("extensions") or {}), "cache": "MISS"}
+                stored = self.response_cache.put(key, result.data, response.get("extensions") or {})
+        # MISS: stored, the next identical request hits; BYPASS: never stored (a HIT is
+        # answered by `_cached` and does not come here).
+        request.state.response_cache_stored = stored
+        response["extensions"] = {
+            **(response.get("extensions") or {}),
+            "cache": "MISS" if stored else "BYPASS",
+        }
         sub: _SubResponse = request.state.sub_response
         if errors:
             sub.has_errors = True
