@@ -30,7 +30,9 @@ stored: the next identical request hits) or `BYPASS` (run, and not stored: an an
 an error, a mutation, a request with credentials, an answer reading `rateLimit`...).
 
 `CacheKey.etag` is an entity tag for the answer a key names (weak: a hit and a miss differ
-in `extensions.cache`), known before the operation runs, for HTTP revalidation.
+in `extensions.cache`), known before the operation runs. It is the ETag of a MISS and of
+every HIT after it (`api.view`), so a client holding the first one revalidates against the
+stored answer.
 """
 
 from __future__ import annotations

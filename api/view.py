@@ -26,8 +26,8 @@ It follows the GraphQL-over-HTTP specification on top of Strawberry's view:
   asked first would be served to everyone);
 - the response cache (`api.response_cache`): the answer to a query asked before, with data
   unchanged since, is sent again without running the operation (`extensions.cache` says
-  HIT, MISS when the answer was run and stored, BYPASS when it was run and not stored).
-  A request carrying
+  HIT, MISS when the answer was run and stored, BYPASS when it was run and not stored;
+  the MISS and the HITs after it share one ETag). A request carrying
   `Authorization` is never answered from it nor stored in it, and neither is an answer
   reading `rateLimit`; every mutation moves the data's generation, so nothing older is
   served after it;
@@ -210,7 +210,15 @@ class GraphQLView(GraphQL[Context, None]):
             and succeeded
             and not (isinstance(context, Context) and context.per_client)
         ):
-            return revalidated(request.headers, response, public(self.cache_max_age))
+            # An answer the response cache holds is named by its key, so the MISS that
+            # stored it and every HIT after it (whose bodies differ in `extensions.cache`)
+            # have one ETag.
+            key: CacheKey | None = getattr(request.state, "response_cache_key", None)
+            held = getattr(request.state, "response_cache_hit", False) or getattr(
+                request.state, "response_cache_stored", False
+            )
+            etag = key.etag if key is not None and held else None
+            return revalidated(request.headers, response, public(self.cache_max_age), etag)
         response.headers["Cache-Control"] = NO_STORE
         return response
 

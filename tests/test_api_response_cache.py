@@ -354,6 +354,38 @@ async def test_the_cache_marker_says_hit_miss_or_bypass(tmp_path: Path) -> None:
         assert len(_cache(editors.api)) == 1
 
 
+async def test_a_miss_and_the_hit_after_it_have_the_same_etag(cached: Api) -> None:
+    """A client holding the ETag of the first answer (a MISS) revalidates against the
+    stored one: the ETag names the answer to the request, not the cache marker's bytes."""
+    miss = await cached.http.get("/graphql", params={"query": PAGE})
+    hit = await cached.http.get("/graphql", params={"query": PAGE})
+    assert (miss.json()["extensions"]["cache"], hit.json()["extensions"]["cache"]) == (
+        "MISS",
+        "HIT",
+    )
+    assert miss.headers["etag"] == hit.headers["etag"]
+    assert miss.headers["etag"].startswith('W/"')  # the bodies differ in the marker
+    again = await cached.http.get(
+        "/graphql", params={"query": PAGE}, headers={"If-None-Match": miss.headers["etag"]}
+    )
+    assert again.status_code == 304
+    assert again.headers["etag"] == miss.headers["etag"]
+    # Another query, or the same one after a write, is another answer with another ETag.
+    other = await cached.http.get("/graphql", params={"query": "{ portfolios { slug } }"})
+    assert other.headers["etag"] != miss.headers["etag"]
+    await bump_generation(cached.app.state.connection.db)
+    after_write = await cached.http.get(
+        "/graphql", params={"query": PAGE}, headers={"If-None-Match": miss.headers["etag"]}
+    )
+    assert after_write.status_code == 200
+    assert after_write.json()["extensions"]["cache"] == "MISS"
+    assert after_write.headers["etag"] != miss.headers["etag"]
+    # POST answers are never kept by an HTTP cache: no ETag, MISS or HIT alike.
+    posted = [await cached.http.post("/graphql", json={"query": PAGE}) for _ in range(2)]
+    assert [p.json()["extensions"]["cache"] for p in posted] == ["HIT", "HIT"]
+    assert not any("etag" in p.headers for p in posted)
+
+
 @pytest.mark.parametrize("extensions", ['"x"', "1", "true", "[1]"])
 async def test_malformed_extensions_are_refused_even_for_a_stored_answer(
     cached: Api, extensions: str
