@@ -4,6 +4,7 @@ idempotent retries and the audit entry each applied mutation leaves."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 
 import schema.store.edits as edits
 from schema.store.audit import AUDIT
-from schema.store.documents import CLUSTERS, LABELS
+from schema.store.documents import CLUSTERS, INTERVIEWS, LABELS
 from schema.types.ids import to_global_id
 from tests.editing import Editors, serve_editors
 
@@ -669,6 +670,174 @@ async def test_record_interview_day_taken_replace_and_remove(editors: Editors) -
         editors, REMOVE_INTERVIEW, "interviewer", id=interview_id, expectedVersion=2
     )
     assert removed == {"removedInterviewId": interview_id, "userErrors": []}
+
+
+# --- values not of their type, and values the rules refuse ---------------------------------
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+async def _stored(editors: Editors) -> tuple[int, int, int]:
+    db = editors.db
+    return (
+        await db[AUDIT].count_documents({}),
+        await db[LABELS].count_documents({}),
+        await db[INTERVIEWS].count_documents({}),
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "input"),
+    [
+        pytest.param(
+            RECORD,
+            {"results": [{"code": "participants", "value": "NaN"}]},
+            id="float-nan",
+        ),
+        pytest.param(
+            RECORD,
+            {"results": [{"code": "participants", "value": "Infinity"}]},
+            id="float-infinity",
+        ),
+        pytest.param(RECORD, {"conductedOn": "1850-05-02"}, id="date-before-1900"),
+        pytest.param(AWARD, {"validUntil": "2300-01-01"}, id="date-after-2200"),
+        pytest.param(AWARD, {"validUntil": "2019-02-30"}, id="no-such-day"),
+        pytest.param(AWARD, {"validUntil": "01/02/2019"}, id="malformed-date"),
+    ],
+)
+async def test_a_value_not_of_its_type_is_bad_user_input_and_writes_nothing(
+    editors: Editors, query: str, input: dict[str, Any]
+) -> None:
+    """GraphQL coercion refuses the variables before anything runs: one top-level error,
+    BAD_USER_INPUT, no `data`; HTTP 200 as `application/json`, 400 as
+    `application/graphql-response+json` (a request error)."""
+    base: dict[str, Any] = (
+        {
+            "clusterId": CLUSTER_ID,
+            "conductedOn": "2013-05-02",
+            "catalogueVersion": "bronze-36-2010",
+            "results": [],
+        }
+        if query is RECORD
+        else {"clusterId": CLUSTER_ID, "level": "BRONZE", "validUntil": "2017-02-01"}
+    )
+    before = await _stored(editors)
+    for accept, status in (("application/json", 200), (GRAPHQL_RESPONSE, 400)):
+        response = await editors.api.http.post(
+            "/graphql",
+            json={"query": query, "variables": {"input": base | input}},
+            headers={"Authorization": f"Bearer {editors.keys['all']}", "Accept": accept},
+        )
+        assert response.status_code == status
+        body = response.json()
+        assert "data" not in body
+        assert [error["extensions"]["code"] for error in body["errors"]] == ["BAD_USER_INPUT"]
+    assert await _stored(editors) == before
+
+
+@pytest.mark.parametrize(
+    ("valid_until", "code"),
+    [
+        pytest.param("2300-01-01", "BAD_USER_INPUT", id="date-after-2200"),
+        pytest.param("2019-02-30", "GRAPHQL_VALIDATION_FAILED", id="no-such-day"),
+        pytest.param("someday", "GRAPHQL_VALIDATION_FAILED", id="malformed-date"),
+    ],
+)
+async def test_a_literal_not_of_its_type_fails_validation_and_writes_nothing(
+    editors: Editors, valid_until: str, code: str
+) -> None:
+    """Written in the document instead of a variable, such a value fails the document's
+    validation; a date outside 1900..2200 keeps its BAD_USER_INPUT."""
+    before = await _stored(editors)
+    literal = f'{{clusterId: $id, level: BRONZE, validUntil: "{valid_until}"}}'
+    query = f"mutation($id: ID!) {{ awardLabel(input: {literal}) {{ userErrors {{ code }} }} }}"
+    body = await editors.post(query, "all", id=CLUSTER_ID)
+    assert "data" not in body
+    assert [error["extensions"]["code"] for error in body["errors"]] == [code]
+    assert await _stored(editors) == before
+
+
+async def test_nan_in_a_json_body_is_no_json_and_writes_nothing(editors: Editors) -> None:
+    """JSON has no NaN or Infinity (RFC 8259): a body holding one is not JSON, refused with
+    HTTP 400 BAD_REQUEST before GraphQL reads it."""
+    before = await _stored(editors)
+    input = {
+        "clusterId": CLUSTER_ID,
+        "conductedOn": "2013-05-02",
+        "catalogueVersion": "bronze-36-2010",
+        "results": [{"code": "participants", "value": 0.5}],
+    }
+    text = json.dumps({"query": RECORD, "variables": {"input": input}})
+    for word in ("NaN", "Infinity", "-Infinity", "1e400"):
+        response = await editors.api.http.post(
+            "/graphql",
+            content=text.replace("0.5", word).encode(),
+            headers={
+                "Authorization": f"Bearer {editors.keys['all']}",
+                "Content-Type": "application/json",
+            },
+        )
+        assert response.status_code == 400, word
+        assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    assert await _stored(editors) == before
+
+
+@pytest.mark.parametrize(
+    ("query", "input", "field"),
+    [
+        pytest.param(
+            AWARD,
+            {"clusterId": CLUSTER_ID, "level": "BRONZE", "validUntil": "2199-01-01"},
+            ["awardedOn"],
+            id="date-past-ten-years-ahead",
+        ),
+        pytest.param(
+            RECORD,
+            {
+                "clusterId": CLUSTER_ID,
+                "conductedOn": "1989-12-31",
+                "catalogueVersion": "bronze-36-2010",
+                "results": [],
+            },
+            ["conductedOn"],
+            id="date-before-1990",
+        ),
+        pytest.param(
+            RECORD,
+            {
+                "clusterId": CLUSTER_ID,
+                "conductedOn": "2013-05-02",
+                "catalogueVersion": "bronze-36-2010",
+                "results": [{"code": "sme_share", "value": 150}],
+            },
+            ["results", "0", "value"],
+            id="off-the-scale",
+        ),
+    ],
+)
+async def test_a_value_of_its_type_that_breaks_a_rule_is_a_user_error(
+    editors: Editors, query: str, input: dict[str, Any], field: list[str]
+) -> None:
+    before = await _stored(editors)
+    payload = await _mutate(editors, query, **input)
+    assert _codes(payload) == [(field, "INVALID")]
+    assert await _stored(editors) == before
+
+
+async def test_a_float_literal_too_large_for_a_double_is_refused_by_the_rules(
+    editors: Editors,
+) -> None:
+    """Written in the document, `1e400` reads as infinity (graphql-core's Float takes a
+    literal without checking it is finite): the rules refuse it, nothing is written."""
+    before = await _stored(editors)
+    query = (
+        'mutation($id: ID!) { recordInterview(input: {clusterId: $id, conductedOn: "2013-05-02", '
+        'catalogueVersion: "bronze-36-2010", results: [{code: "participants", value: 1e400}]}) '
+        "{ userErrors { field code } } }"
+    )
+    data = await editors.data(query, "all", id=CLUSTER_ID)
+    assert _codes(data["recordInterview"]) == [(["results", "0", "value"], "INVALID")]
+    assert await _stored(editors) == before
 
 
 # --- idempotent retries and the audit trail ------------------------------------------------
