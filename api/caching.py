@@ -12,9 +12,12 @@ the URL, so a shared cache can keep it. What each answer of `/graphql` says:
 | an answer with one client's figures (the `rateLimit` field) | `no-store` | no |
 | POST | `no-store` | no |
 
-The ETag is strong: a hash of the exact body bytes (the same query gives byte-identical
-JSON). A matching `If-None-Match` gets `304 Not Modified` with no body: the operation still
-runs, the answer is not sent again. Every answer varies on `Accept` (it picks the media type,
+The ETag of an answer the response cache holds (a MISS it stored, a HIT) is the weak
+`CacheKey.etag` of the request (`api.response_cache`), the same for the MISS and every HIT
+after it, whose bodies differ only in `extensions.cache`; any other is strong, a hash of the
+exact body bytes (the same query gives byte-identical JSON). A matching `If-None-Match`
+gets `304 Not Modified` with no body: the operation still runs (unless the cache answers
+it), the answer is not sent again. Every answer varies on `Accept` (it picks the media type,
 or GraphiQL) and on `Authorization` (an answer for one key is never served for another).
 A shareable answer carries no `extensions.rateLimit`: those are the figures of one client.
 """
@@ -55,17 +58,21 @@ def etag_of(body: bytes) -> str:
 
 def matches(if_none_match: str | None, etag: str) -> bool:
     """Whether an `If-None-Match` header matches `etag`: `*`, or one of its comma-separated
-    tags compared weakly (a `W/` prefix ignored), as RFC 9110 asks for this header."""
+    tags compared weakly (a `W/` prefix ignored on either side), as RFC 9110 asks for this
+    header."""
     if not if_none_match:
         return False
     tags = [t.strip() for t in if_none_match.split(",")]
-    return "*" in tags or etag in (t.removeprefix("W/") for t in tags)
+    opaque = etag.removeprefix("W/")
+    return "*" in tags or opaque in (t.removeprefix("W/") for t in tags)
 
 
-def revalidated(request_headers: Headers, response: Response, cache_control: str) -> Response:
-    """`response` with `cache_control` and its ETag, or a 304 when the client already has
-    that body."""
-    etag = etag_of(bytes(response.body))
+def revalidated(
+    request_headers: Headers, response: Response, cache_control: str, etag: str | None = None
+) -> Response:
+    """`response` with `cache_control` and its ETag (`etag`, else the hash of its body), or a
+    304 when the client already has that answer."""
+    etag = etag or etag_of(bytes(response.body))
     if matches(request_headers.get("if-none-match"), etag):
         headers = {"ETag": etag, "Cache-Control": cache_control, "Vary": VARY}
         return Response(status_code=304, headers=headers)

@@ -8,13 +8,16 @@ the keys of the file named by `ECEI_KEYS_FILE` at start-up (`provision_from_file
 is also how tests and a one-process deployment get keys. `ecei keys revoke ID --file F`
 marks the key revoked in the file (`revokedAt`); a revocation in the file reaches the
 database at the next start-up, one in the database (`ecei keys revoke ID`, or the
-`revokeApiKey` mutation) at once.
+`revokeApiKey` mutation) at once. A revocation in the database leaves an audit entry like
+any mutation (`ecei keys revoke` as the key id `command-line`, named after the account that
+ran it); one in the file does not, there being no database to hold it.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
 import re
 import sys
@@ -25,19 +28,25 @@ from typing import Any
 from api.settings import Settings
 from schema.rules.access import SCOPES, hash_key, new_key
 from schema.store.documents import Database
-from schema.store.keys import KEYS, KeyDoc, insert_key, list_keys, provision_keys, revoke_key
+from schema.store.edits import plan_revoke_key
+from schema.store.keys import KEYS, KeyDoc, insert_key, list_keys, provision_keys
+from schema.store.writes import Actor, Plan, apply
 
 __all__ = [
+    "COMMAND_LINE_KEY_ID",
     "KeysFileError",
     "add_keys_parser",
     "create_key",
     "keys_file_problem",
     "provision_from_file",
     "read_keys_file",
+    "revoke_in_database",
     "run_keys",
 ]
 
 _ID = re.compile(r"[0-9a-f]{12}")
+# The audit entries of `ecei keys revoke` name this instead of an API key's id.
+COMMAND_LINE_KEY_ID = "command-line"
 _HASH = re.compile(r"[0-9a-f]{64}")
 
 
@@ -233,13 +242,34 @@ async def _with_database(settings: Settings, args: argparse.Namespace) -> int:
         if args.action == "list":
             _print_list(await list_keys(db))
             return 0
-        if await revoke_key(db, args.id):
+        if await revoke_in_database(db, args.id):
             print(f"revoked {args.id}", file=sys.stderr)
             return 0
         print(f"ecei: no active key {args.id!r}", file=sys.stderr)
         return 1
     finally:
         connection.close()
+
+
+def command_line_actor() -> Actor:
+    """Who revokes from the command line, for the audit entry: no API key, the account
+    that ran `ecei keys`."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no login name and no passwd entry (some containers)
+        user = "unknown user"
+    return Actor(key_id=COMMAND_LINE_KEY_ID, key_name=f"ecei keys, run by {user}")
+
+
+async def revoke_in_database(db: Database, key_id: str) -> bool:
+    """Revoke `key_id` as `revokeApiKey` does, with its audit entry; False when no such key
+    is active."""
+
+    async def plan() -> Plan:
+        return await plan_revoke_key(db, key_id)
+
+    outcome = await apply(db, command_line_actor(), "revokeApiKey", None, plan)
+    return not outcome.problems
 
 
 def _created(key: str, doc: KeyDoc) -> int:

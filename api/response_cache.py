@@ -25,8 +25,14 @@ over-budget operation included), a mutation, a subscription, or an introspection
 Entries are bounded by their bytes (`ECEI_RESPONSE_CACHE_BYTES`), the least recently used
 dropped first; 0 bytes turns the cache off.
 
+`extensions.cache` tells a client which: `HIT` (served from the cache), `MISS` (run, and
+stored: the next identical request hits) or `BYPASS` (run, and not stored: an answer with
+an error, a mutation, a request with credentials, an answer reading `rateLimit`...).
+
 `CacheKey.etag` is an entity tag for the answer a key names (weak: a hit and a miss differ
-in `extensions.cache`), known before the operation runs, for HTTP revalidation.
+in `extensions.cache`), known before the operation runs. It is the ETag of a MISS and of
+every HIT after it (`api.view`), so a client holding the first one revalidates against the
+stored answer.
 """
 
 from __future__ import annotations
@@ -261,19 +267,23 @@ class ResponseCache:
         if running is not None:
             running.set()
 
-    def put(self, key: CacheKey, data: object, extensions: Mapping[str, Any]) -> None:
-        """Store the successful answer `{"data": data, "extensions": extensions}`."""
-        if key.generation != self._generation or key.digest in self._entries:
-            return  # written meanwhile: the answer may be older than the data
+    def put(self, key: CacheKey, data: object, extensions: Mapping[str, Any]) -> bool:
+        """Store the successful answer `{"data": data, "extensions": extensions}`; whether
+        the cache now holds an answer for `key` (False: written meanwhile, or too large)."""
+        if key.digest in self._entries and key.generation == self._generation:
+            return True
+        if key.generation != self._generation:
+            return False  # written meanwhile: the answer may be older than the data
         body = orjson.dumps({"data": data, "extensions": {**extensions, "cache": "HIT"}})
         cost = len(body) + _ENTRY_OVERHEAD
         if cost > self.max_bytes:
-            return
+            return False
         self._entries[key.digest] = _Entry(body)
         self.size += cost
         while self.size > self.max_bytes:
             _, dropped = self._entries.popitem(last=False)
             self.size -= len(dropped.body) + _ENTRY_OVERHEAD
+        return True
 
     def _clear(self) -> None:
         self._entries.clear()

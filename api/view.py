@@ -26,7 +26,8 @@ It follows the GraphQL-over-HTTP specification on top of Strawberry's view:
   asked first would be served to everyone);
 - the response cache (`api.response_cache`): the answer to a query asked before, with data
   unchanged since, is sent again without running the operation (`extensions.cache` says
-  HIT or MISS whenever a request's answer may be cached). A request carrying
+  HIT, MISS when the answer was run and stored, BYPASS when it was run and not stored;
+  the MISS and the HITs after it share one ETag). A request carrying
   `Authorization` is never answered from it nor stored in it, and neither is an answer
   reading `rateLimit`; every mutation moves the data's generation, so nothing older is
   served after it;
@@ -74,6 +75,7 @@ from schema.guards.masking import outage_log
 from schema.rules.limits import MAX_TOKENS
 from schema.store.documents import Database
 from schema.types.context import Context, today_utc
+from schema.types.scalars import format_utc
 
 __all__ = ["EXECUTION_DEADLINE_SECONDS", "GraphQLView"]
 
@@ -209,7 +211,15 @@ class GraphQLView(GraphQL[Context, None]):
             and succeeded
             and not (isinstance(context, Context) and context.per_client)
         ):
-            return revalidated(request.headers, response, public(self.cache_max_age))
+            # An answer the response cache holds is named by its key, so the MISS that
+            # stored it and every HIT after it (whose bodies differ in `extensions.cache`)
+            # have one ETag.
+            key: CacheKey | None = getattr(request.state, "response_cache_key", None)
+            held = getattr(request.state, "response_cache_hit", False) or getattr(
+                request.state, "response_cache_stored", False
+            )
+            etag = key.etag if key is not None and held else None
+            return revalidated(request.headers, response, public(self.cache_max_age), etag)
         response.headers["Cache-Control"] = NO_STORE
         return response
 
@@ -436,12 +446,19 @@ class GraphQLView(GraphQL[Context, None]):
         note_result(result)
         response = strawberry_process_result(result)
         key: CacheKey | None = getattr(request.state, "response_cache_key", None)
+        stored = False
         if key is not None:
             context = getattr(request.state, "context", None)
             per_client = isinstance(context, Context) and context.per_client
             if not errors and result.data is not None and not per_client:
-                self.response_cache.put(key, result.data, response.get("extensions") or {})
-            response["extensions"] = {**(response.get("extensions") or {}), "cache": "MISS"}
+                stored = self.response_cache.put(key, result.data, response.get("extensions") or {})
+        # MISS: stored, the next identical request hits; BYPASS: never stored (a HIT is
+        # answered by `_cached` and does not come here).
+        request.state.response_cache_stored = stored
+        response["extensions"] = {
+            **(response.get("extensions") or {}),
+            "cache": "MISS" if stored else "BYPASS",
+        }
         sub: _SubResponse = request.state.sub_response
         if errors:
             sub.has_errors = True
@@ -453,7 +470,7 @@ class GraphQLView(GraphQL[Context, None]):
                     "limit": budget.limit,
                     "cost": budget.cost,
                     "remaining": budget.remaining,
-                    "resetAt": budget.reset_at.isoformat() + "Z",
+                    "resetAt": format_utc(budget.reset_at),  # as the field answers it
                 },
             }
         if result.data is None and errors and all(e.path is None for e in errors):

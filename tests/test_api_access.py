@@ -201,6 +201,38 @@ async def test_a_revoked_key_is_refused_at_once(editors: Editors) -> None:
     assert revoked["admin"] is None
 
 
+REVOCATIONS = """query($id: ID) { auditLog(objectId: $id) { nodes {
+  keyId keyName mutation clientMutationId objectId before after } } }"""
+
+
+async def test_a_revocation_leaves_an_audit_entry_without_the_hash(editors: Editors) -> None:
+    revoke = "mutation($id: String!) { revokeApiKey(id: $id) }"
+    key_id = editors.ids["editor"]
+    assert await editors.data(revoke, "admin", id=key_id) == {"revokeApiKey": True}
+    assert await editors.data(revoke, "admin", id=key_id) == {"revokeApiKey": False}  # no entry
+    assert await editors.data(revoke, "admin", id="000000000000") == {"revokeApiKey": False}
+    response = await editors.send(REVOCATIONS, "auditor", id=to_global_id("ApiKey", key_id))
+    entries = response.json()["data"]["auditLog"]["nodes"]
+    assert len(entries) == 1
+    entry = entries[0]
+    assert (entry["keyId"], entry["keyName"], entry["mutation"]) == (
+        editors.ids["admin"],
+        "admin",
+        "revokeApiKey",
+    )
+    assert entry["objectId"] == to_global_id("ApiKey", key_id)
+    assert entry["before"]["_id"] == entry["after"]["_id"] == key_id
+    assert entry["before"].get("revokedAt") is None
+    assert entry["after"]["revokedAt"] is not None
+    assert "hash" not in entry["before"]
+    assert "hash" not in entry["after"]
+    key = editors.keys["editor"]
+    for secret in (key, hashlib.sha256(key.encode()).hexdigest()):
+        assert secret not in response.text
+    everything = await editors.data(REVOCATIONS, "auditor")
+    assert [e["mutation"] for e in everything["auditLog"]["nodes"]] == ["revokeApiKey"]
+
+
 async def test_no_key_or_hash_reaches_an_answer_or_the_log(
     editors: Editors, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -251,7 +283,9 @@ async def test_rate_limit_field_and_extensions_agree(editors: Editors) -> None:
     assert field["limit"] == extension["limit"] == 5000
     assert field["cost"] == extension["cost"] == 1
     assert field["remaining"] == extension["remaining"]
-    assert field["resetAt"].replace("+00:00", "Z") == extension["resetAt"]
+    # The same string: ISO 8601 in UTC to the second, with `Z`.
+    assert field["resetAt"] == extension["resetAt"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:00:00Z", field["resetAt"])
     keyed = await editors.post(RATE, "nobody")
     assert keyed["data"]["rateLimit"]["limit"] == 20000  # a key has its own, larger budget
 

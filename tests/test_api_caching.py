@@ -203,6 +203,12 @@ def test_etag_matching_follows_rfc_9110() -> None:
     assert not matches(None, etag)
     assert not matches('"a"', etag)
     assert not matches(etag.strip('"'), etag)  # unquoted is another tag
+    # A weak ETag (an answer of the response cache) matches itself, weak or not.
+    weak = f"W/{etag}"
+    assert matches(weak, weak)
+    assert matches(etag, weak)
+    assert matches(f'"a", {weak}', weak)
+    assert not matches('W/"a"', weak)
 
 
 def test_credentials_are_an_authorization_header_or_cookies() -> None:

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from mongomock_motor import AsyncMongoMockClient
 
+from api import database
 from api.cli import main
-from api.keys import KeysFileError, provision_from_file, read_keys_file
+from api.database import Connection
+from api.keys import (
+    COMMAND_LINE_KEY_ID,
+    KeysFileError,
+    create_key,
+    provision_from_file,
+    read_keys_file,
+)
 from schema.rules.access import hash_key, key_id_of, same_hash
+from schema.store.audit import AUDIT
+from schema.store.documents import Database
+from schema.store.keys import insert_key
 from tests.editing import serve_editors
 
 pytestmark = pytest.mark.anyio
@@ -72,6 +86,38 @@ async def test_a_key_revoked_in_the_file_is_refused_after_restart(
             headers={"Authorization": f"Bearer {key}"},
         )
         assert response.status_code == 401
+
+
+def test_a_revocation_in_the_database_leaves_an_audit_entry(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client: Any = AsyncMongoMockClient(tz_aware=False)
+    db: Database = client["ecei"]
+    key, doc = create_key("ci", ["audit:read"])
+    asyncio.run(insert_key(db, doc))
+    monkeypatch.setenv("MONGODB_URI", "mongodb://db.invalid:27017")
+    monkeypatch.setattr(
+        database, "connect", lambda settings: Connection(client=client, db=db, embedded=False)
+    )
+    assert main(["keys", "revoke", doc["_id"]]) == 0
+    assert main(["keys", "revoke", doc["_id"]]) == 1  # no longer active: nothing written
+    assert "revoked" in capsys.readouterr().err
+
+    async def entries() -> list[dict[str, Any]]:
+        return [entry async for entry in db[AUDIT].find({})]
+
+    [entry] = asyncio.run(entries())
+    assert entry["state"] == "done"
+    assert (entry["keyId"], entry["mutation"], entry["objectKey"]) == (
+        COMMAND_LINE_KEY_ID,
+        "revokeApiKey",
+        doc["_id"],
+    )
+    assert entry["keyName"].startswith("ecei keys, run by ")
+    assert entry["before"].get("revokedAt") is None
+    assert entry["after"]["revokedAt"] is not None
+    assert doc["hash"] not in str(entry)
+    assert key not in str(entry)
 
 
 def test_keys_need_a_file_or_a_server(capsys: pytest.CaptureFixture[str]) -> None:

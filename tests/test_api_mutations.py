@@ -4,7 +4,9 @@ idempotent retries and the audit entry each applied mutation leaves."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import json
+import re
+from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,7 @@ import pytest
 
 import schema.store.edits as edits
 from schema.store.audit import AUDIT
-from schema.store.documents import CLUSTERS, LABELS
+from schema.store.documents import CLUSTERS, INTERVIEWS, LABELS
 from schema.types.ids import to_global_id
 from tests.editing import Editors, serve_editors
 
@@ -257,7 +259,7 @@ async def test_a_renewal_joins_the_history_and_becomes_current(editors: Editors)
     assert payload["label"]["awardedOn"] == "2014-02-01"  # a Bronze renewal: end minus 3 years
     assert payload["cluster"]["label"]["validUntil"] == "2017-02-01"
     assert [x["validUntil"] for x in payload["cluster"]["labels"]] == ["2017-02-01", "2014-02-01"]
-    assert payload["cluster"]["version"] == 0  # derived fields do not move the version
+    assert payload["cluster"]["version"] == 1  # its current label changed: so did the cluster
 
 
 async def test_an_older_label_joins_the_history_without_becoming_current(editors: Editors) -> None:
@@ -330,6 +332,74 @@ async def test_update_label_user_errors(editors: Editors) -> None:
     assert _codes(null) == [(["level"], "INVALID")]
 
 
+CLUSTER_VERSION = "query($id: ID!) { node(id: $id) { ... on Cluster { version } } }"
+
+
+async def _cluster_version(editors: Editors) -> int:
+    data = await editors.data(CLUSTER_VERSION, id=CLUSTER_ID)
+    version: int = data["node"]["version"]
+    return version
+
+
+async def test_every_label_write_raises_the_cluster_version(editors: Editors) -> None:
+    """What a cluster shows of its labels is embedded in it: an update of the cluster
+    based on the version read before a label write must conflict."""
+    renewal = to_global_id("Label", f"{CLUSTER}/BRONZE/2017-02-01")
+    moved = to_global_id("Label", f"{CLUSTER}/BRONZE/2017-03-01")
+    writes: list[tuple[str, dict[str, Any]]] = [
+        (AWARD, {"clusterId": CLUSTER_ID, "level": "BRONZE", "validUntil": "2017-02-01"}),
+        (UPDATE_LABEL, {"id": renewal, "expectedVersion": 1, "awardedOn": "2014-01-15"}),
+        (UPDATE_LABEL, {"id": renewal, "expectedVersion": 2, "validUntil": "2017-03-01"}),
+        (REMOVE_LABEL, {"id": moved, "expectedVersion": 3}),
+    ]
+    for query, input in writes:
+        before = await _cluster_version(editors)
+        payload = await _mutate(editors, query, **input)
+        assert payload["userErrors"] == []
+        assert await _cluster_version(editors) == before + 1, query.split("(")[1]
+        stale = await _mutate(
+            editors, UPDATE, id=CLUSTER_ID, expectedVersion=before, website="https://x.fr"
+        )
+        assert _codes(stale) == [(["expectedVersion"], "VERSION_CONFLICT")]
+    # A write of the cluster alone raises it once: the derivation after it changes nothing.
+    same = await _cluster_version(editors)
+    await _mutate(editors, UPDATE, id=CLUSTER_ID, expectedVersion=same, name="Pôle EMC²")
+    assert await _cluster_version(editors) == same + 1
+
+
+async def _after(seconds: float, call: Awaitable[Any]) -> Any:
+    await asyncio.sleep(seconds)
+    return await call
+
+
+async def test_of_two_updates_of_one_label_at_once_the_loser_gets_a_conflict(
+    editors: Editors,
+) -> None:
+    """Two updates based on the same version, the second sent a little later each round,
+    so that it plans before, during or after the first one's writes. When the first one
+    gave the label a new ID (a new level or end day), the second finds no label under the
+    old ID: it is still a VERSION_CONFLICT, never NOT_FOUND."""
+    losers: list[str] = []
+    for n in range(20):
+        doc = await editors.db[LABELS].find_one({"cluster": CLUSTER})
+        assert doc is not None
+        base = {"id": to_global_id("Label", doc["_id"]), "expectedVersion": doc.get("version", 0)}
+        level = "SILVER" if doc["level"] == "BRONZE" else "BRONZE"
+        second = (
+            {"awardedOn": "2011-01-01"}  # keeps the ID
+            if n % 4 == 3
+            else {"validUntil": f"2016-01-{n + 1:02d}"}
+        )
+        payloads = await asyncio.gather(
+            _mutate(editors, UPDATE_LABEL, **base, level=level),
+            _after(0.001 * (n % 10), _mutate(editors, UPDATE_LABEL, **base, **second)),
+        )
+        codes = [_codes(payload) for payload in payloads]
+        assert sorted(map(len, codes)) == [0, 1], payloads
+        losers.extend(code for errors in codes for _, code in errors)
+    assert set(losers) == {"VERSION_CONFLICT"}
+
+
 async def test_remove_label_refuses_the_last_one_then_removes_another(editors: Editors) -> None:
     last = await _mutate(editors, REMOVE_LABEL, id=LABEL_ID, expectedVersion=0)
     assert _codes(last) == [(["id"], "LAST_LABEL")]
@@ -343,6 +413,65 @@ async def test_remove_label_refuses_the_last_one_then_removes_another(editors: E
     assert removed["cluster"]["label"] == {"validUntil": "2014-02-01"}  # current again
     gone = await _mutate(editors, REMOVE_LABEL, id=renewal, expectedVersion=1)
     assert _codes(gone) == [(["id"], "NOT_FOUND")]
+
+
+async def test_two_removals_at_once_never_remove_the_last_label(editors: Editors) -> None:
+    """Two removals of a two-label cluster's labels, sent together: the rule "a cluster
+    keeps a label" is decided and written as one compare-and-set on the cluster, so one
+    of them loses, writes nothing, and the cluster shows the label that is left."""
+    raced = 0
+    for _ in range(5):
+        for end in ("2014-02-01", "2017-02-01"):  # the two labels, awarded again if removed
+            if not await editors.db[LABELS].find_one({"_id": f"{CLUSTER}/BRONZE/{end}"}):
+                await _mutate(editors, AWARD, clusterId=CLUSTER_ID, level="BRONZE", validUntil=end)
+        labels = {doc["_id"]: doc async for doc in editors.db[LABELS].find({"cluster": CLUSTER})}
+        assert len(labels) == 2
+        entries = await editors.db[AUDIT].count_documents({})
+        payloads = await asyncio.gather(
+            *(
+                _mutate(
+                    editors,
+                    REMOVE_LABEL,
+                    id=to_global_id("Label", key),
+                    expectedVersion=doc.get("version", 0),
+                )
+                for key, doc in labels.items()
+            )
+        )
+        codes = sorted(code for payload in payloads for _, code in _codes(payload))
+        assert len(codes) == 1, payloads
+        assert codes[0] in ("VERSION_CONFLICT", "LAST_LABEL")
+        raced += codes[0] == "VERSION_CONFLICT"
+        left = [doc async for doc in editors.db[LABELS].find({"cluster": CLUSTER})]
+        assert len(left) == 1
+        cluster = await editors.db[CLUSTERS].find_one({"_id": CLUSTER})
+        assert cluster is not None
+        assert [entry["validUntil"] for entry in cluster["history"]] == [left[0]["validUntil"]]
+        assert cluster["label"]["validUntil"] == left[0]["validUntil"]
+        # One audit entry, done: the loser left none behind.
+        assert await editors.db[AUDIT].count_documents({}) == entries + 1
+        assert await editors.db[AUDIT].count_documents({"state": "pending"}) == 0
+    assert raced  # the two did run at once
+
+
+async def test_a_removal_refused_after_its_cluster_write_leaves_the_cluster_whole(
+    editors: Editors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _mutate(editors, AWARD, clusterId=CLUSTER_ID, level="BRONZE", validUntil="2017-02-01")
+    real = edits._get_label
+
+    async def and_meanwhile(db: Any, key: str, expected: int) -> Any:
+        doc = await real(db, key, expected)
+        # The label moves after the plan read it; the cluster does not.
+        await db[LABELS].update_one({"_id": key}, {"$inc": {"version": 1}})
+        return doc
+
+    monkeypatch.setattr(edits, "_get_label", and_meanwhile)
+    payload = await _mutate(editors, REMOVE_LABEL, id=LABEL_ID, expectedVersion=0)
+    assert _codes(payload) == [(["expectedVersion"], "VERSION_CONFLICT")]
+    cluster = await editors.db[CLUSTERS].find_one({"_id": CLUSTER})
+    assert cluster is not None
+    assert [f"{entry['validUntil']:%Y}" for entry in cluster["history"]] == ["2014", "2017"]
 
 
 # --- interviews ----------------------------------------------------------------------------
@@ -543,6 +672,174 @@ async def test_record_interview_day_taken_replace_and_remove(editors: Editors) -
     assert removed == {"removedInterviewId": interview_id, "userErrors": []}
 
 
+# --- values not of their type, and values the rules refuse ---------------------------------
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+async def _stored(editors: Editors) -> tuple[int, int, int]:
+    db = editors.db
+    return (
+        await db[AUDIT].count_documents({}),
+        await db[LABELS].count_documents({}),
+        await db[INTERVIEWS].count_documents({}),
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "input"),
+    [
+        pytest.param(
+            RECORD,
+            {"results": [{"code": "participants", "value": "NaN"}]},
+            id="float-nan",
+        ),
+        pytest.param(
+            RECORD,
+            {"results": [{"code": "participants", "value": "Infinity"}]},
+            id="float-infinity",
+        ),
+        pytest.param(RECORD, {"conductedOn": "1850-05-02"}, id="date-before-1900"),
+        pytest.param(AWARD, {"validUntil": "2300-01-01"}, id="date-after-2200"),
+        pytest.param(AWARD, {"validUntil": "2019-02-30"}, id="no-such-day"),
+        pytest.param(AWARD, {"validUntil": "01/02/2019"}, id="malformed-date"),
+    ],
+)
+async def test_a_value_not_of_its_type_is_bad_user_input_and_writes_nothing(
+    editors: Editors, query: str, input: dict[str, Any]
+) -> None:
+    """GraphQL coercion refuses the variables before anything runs: one top-level error,
+    BAD_USER_INPUT, no `data`; HTTP 200 as `application/json`, 400 as
+    `application/graphql-response+json` (a request error)."""
+    base: dict[str, Any] = (
+        {
+            "clusterId": CLUSTER_ID,
+            "conductedOn": "2013-05-02",
+            "catalogueVersion": "bronze-36-2010",
+            "results": [],
+        }
+        if query is RECORD
+        else {"clusterId": CLUSTER_ID, "level": "BRONZE", "validUntil": "2017-02-01"}
+    )
+    before = await _stored(editors)
+    for accept, status in (("application/json", 200), (GRAPHQL_RESPONSE, 400)):
+        response = await editors.api.http.post(
+            "/graphql",
+            json={"query": query, "variables": {"input": base | input}},
+            headers={"Authorization": f"Bearer {editors.keys['all']}", "Accept": accept},
+        )
+        assert response.status_code == status
+        body = response.json()
+        assert "data" not in body
+        assert [error["extensions"]["code"] for error in body["errors"]] == ["BAD_USER_INPUT"]
+    assert await _stored(editors) == before
+
+
+@pytest.mark.parametrize(
+    ("valid_until", "code"),
+    [
+        pytest.param("2300-01-01", "BAD_USER_INPUT", id="date-after-2200"),
+        pytest.param("2019-02-30", "GRAPHQL_VALIDATION_FAILED", id="no-such-day"),
+        pytest.param("someday", "GRAPHQL_VALIDATION_FAILED", id="malformed-date"),
+    ],
+)
+async def test_a_literal_not_of_its_type_fails_validation_and_writes_nothing(
+    editors: Editors, valid_until: str, code: str
+) -> None:
+    """Written in the document instead of a variable, such a value fails the document's
+    validation; a date outside 1900..2200 keeps its BAD_USER_INPUT."""
+    before = await _stored(editors)
+    literal = f'{{clusterId: $id, level: BRONZE, validUntil: "{valid_until}"}}'
+    query = f"mutation($id: ID!) {{ awardLabel(input: {literal}) {{ userErrors {{ code }} }} }}"
+    body = await editors.post(query, "all", id=CLUSTER_ID)
+    assert "data" not in body
+    assert [error["extensions"]["code"] for error in body["errors"]] == [code]
+    assert await _stored(editors) == before
+
+
+async def test_nan_in_a_json_body_is_no_json_and_writes_nothing(editors: Editors) -> None:
+    """JSON has no NaN or Infinity (RFC 8259): a body holding one is not JSON, refused with
+    HTTP 400 BAD_REQUEST before GraphQL reads it."""
+    before = await _stored(editors)
+    input = {
+        "clusterId": CLUSTER_ID,
+        "conductedOn": "2013-05-02",
+        "catalogueVersion": "bronze-36-2010",
+        "results": [{"code": "participants", "value": 0.5}],
+    }
+    text = json.dumps({"query": RECORD, "variables": {"input": input}})
+    for word in ("NaN", "Infinity", "-Infinity", "1e400"):
+        response = await editors.api.http.post(
+            "/graphql",
+            content=text.replace("0.5", word).encode(),
+            headers={
+                "Authorization": f"Bearer {editors.keys['all']}",
+                "Content-Type": "application/json",
+            },
+        )
+        assert response.status_code == 400, word
+        assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    assert await _stored(editors) == before
+
+
+@pytest.mark.parametrize(
+    ("query", "input", "field"),
+    [
+        pytest.param(
+            AWARD,
+            {"clusterId": CLUSTER_ID, "level": "BRONZE", "validUntil": "2199-01-01"},
+            ["awardedOn"],
+            id="date-past-ten-years-ahead",
+        ),
+        pytest.param(
+            RECORD,
+            {
+                "clusterId": CLUSTER_ID,
+                "conductedOn": "1989-12-31",
+                "catalogueVersion": "bronze-36-2010",
+                "results": [],
+            },
+            ["conductedOn"],
+            id="date-before-1990",
+        ),
+        pytest.param(
+            RECORD,
+            {
+                "clusterId": CLUSTER_ID,
+                "conductedOn": "2013-05-02",
+                "catalogueVersion": "bronze-36-2010",
+                "results": [{"code": "sme_share", "value": 150}],
+            },
+            ["results", "0", "value"],
+            id="off-the-scale",
+        ),
+    ],
+)
+async def test_a_value_of_its_type_that_breaks_a_rule_is_a_user_error(
+    editors: Editors, query: str, input: dict[str, Any], field: list[str]
+) -> None:
+    before = await _stored(editors)
+    payload = await _mutate(editors, query, **input)
+    assert _codes(payload) == [(field, "INVALID")]
+    assert await _stored(editors) == before
+
+
+async def test_a_float_literal_too_large_for_a_double_is_refused_by_the_rules(
+    editors: Editors,
+) -> None:
+    """Written in the document, `1e400` reads as infinity (graphql-core's Float takes a
+    literal without checking it is finite): the rules refuse it, nothing is written."""
+    before = await _stored(editors)
+    query = (
+        'mutation($id: ID!) { recordInterview(input: {clusterId: $id, conductedOn: "2013-05-02", '
+        'catalogueVersion: "bronze-36-2010", results: [{code: "participants", value: 1e400}]}) '
+        "{ userErrors { field code } } }"
+    )
+    data = await editors.data(query, "all", id=CLUSTER_ID)
+    assert _codes(data["recordInterview"]) == [(["results", "0", "value"], "INVALID")]
+    assert await _stored(editors) == before
+
+
 # --- idempotent retries and the audit trail ------------------------------------------------
 
 
@@ -617,7 +914,8 @@ async def test_every_applied_mutation_leaves_one_audit_entry(editors: Editors) -
     assert entry["before"].get("version") is None
     assert entry["after"]["name"] == "Audited"
     assert entry["after"]["version"] == 1
-    assert entry["at"].endswith("+00:00")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z", entry["at"])
+    assert entry["after"]["label"]["validUntil"] == "2014-02-01T00:00:00Z"  # the same format
     everything = await editors.data(AUDIT_LOG, "auditor", first=1)
     page = everything["auditLog"]
     assert [e["mutation"] for e in page["nodes"]] == ["awardLabel"]  # newest first

@@ -142,7 +142,7 @@ async def test_a_valid_key_is_never_answered_from_the_cache(tmp_path: Path) -> N
         assert anonymous["extensions"]["cache"] == "MISS"  # stored for the public scope
         for _ in range(2):
             keyed = await editors.post(PAGE, "reader")
-            assert "cache" not in keyed["extensions"]  # neither read nor stored
+            assert keyed["extensions"]["cache"] == "BYPASS"  # neither read nor stored
             assert keyed["data"] == anonymous["data"]
         assert len(_cache(editors.api)) == 1
 
@@ -151,7 +151,7 @@ async def test_an_answer_reading_the_budget_is_never_stored(tmp_path: Path) -> N
     async with serve_editors(tmp_path) as editors:
         first = await editors.post("{ rateLimit { remaining } }")
         second = await editors.post("{ rateLimit { remaining } }")
-        assert second["extensions"]["cache"] == "MISS"
+        assert second["extensions"]["cache"] == "BYPASS"
         assert second["data"]["rateLimit"]["remaining"] < first["data"]["rateLimit"]["remaining"]
         assert len(_cache(editors.api)) == 0
 
@@ -194,7 +194,7 @@ async def test_errors_are_never_cached(cached: Api, query: str) -> None:
     for _ in range(2):
         body = await cached.post(query)
         assert body["errors"]
-        assert body.get("extensions", {}).get("cache") != "HIT"
+        assert body["extensions"]["cache"] == "BYPASS"
     assert len(_cache(cached)) == 0
 
 
@@ -276,7 +276,7 @@ async def test_entries_are_bounded_by_bytes(db: Database) -> None:
 async def test_a_zero_budget_turns_the_cache_off() -> None:
     async with serve(Settings(response_cache_bytes=0)) as served:
         for _ in range(2):
-            assert "cache" not in (await served.post(PAGE))["extensions"]
+            assert (await served.post(PAGE))["extensions"]["cache"] == "BYPASS"
 
 
 async def test_identical_requests_wait_for_the_one_running(db: Database) -> None:
@@ -328,6 +328,62 @@ async def test_an_answer_from_the_cache_is_public_and_revalidated_over_get(cache
         "/graphql", params={"query": PAGE}, headers={"If-None-Match": hit.headers["etag"]}
     )
     assert again.status_code == 304
+
+
+async def test_the_cache_marker_says_hit_miss_or_bypass(tmp_path: Path) -> None:
+    """MISS: run and stored, so the next identical request hits; HIT: served from the
+    cache; BYPASS: neither read from it nor stored in it."""
+    async with serve_editors(tmp_path) as editors:
+        assert (await editors.post(PAGE))["extensions"]["cache"] == "MISS"
+        assert (await editors.post(PAGE))["extensions"]["cache"] == "HIT"
+        bypassed = {
+            "error": await editors.post("{ clusters { nodes { nope } } }"),
+            "rate-limit": await editors.post("{ rateLimit { remaining } }"),
+            "key": await editors.post(PAGE, "reader"),
+            "mutation": await editors.post(
+                "mutation($id: String!) { revokeApiKey(id: $id) }", "admin", id="000000000000"
+            ),
+            "introspection": await editors.post("{ __schema { queryType { name } } }"),
+        }
+        for what, body in bypassed.items():
+            assert body["extensions"]["cache"] == "BYPASS", what
+        # Each answer that bypassed the cache does so again: none was stored.
+        assert (await editors.post("{ rateLimit { remaining } }"))["extensions"]["cache"] == (
+            "BYPASS"
+        )
+        assert len(_cache(editors.api)) == 1
+
+
+async def test_a_miss_and_the_hit_after_it_have_the_same_etag(cached: Api) -> None:
+    """A client holding the ETag of the first answer (a MISS) revalidates against the
+    stored one: the ETag names the answer to the request, not the cache marker's bytes."""
+    miss = await cached.http.get("/graphql", params={"query": PAGE})
+    hit = await cached.http.get("/graphql", params={"query": PAGE})
+    assert (miss.json()["extensions"]["cache"], hit.json()["extensions"]["cache"]) == (
+        "MISS",
+        "HIT",
+    )
+    assert miss.headers["etag"] == hit.headers["etag"]
+    assert miss.headers["etag"].startswith('W/"')  # the bodies differ in the marker
+    again = await cached.http.get(
+        "/graphql", params={"query": PAGE}, headers={"If-None-Match": miss.headers["etag"]}
+    )
+    assert again.status_code == 304
+    assert again.headers["etag"] == miss.headers["etag"]
+    # Another query, or the same one after a write, is another answer with another ETag.
+    other = await cached.http.get("/graphql", params={"query": "{ portfolios { slug } }"})
+    assert other.headers["etag"] != miss.headers["etag"]
+    await bump_generation(cached.app.state.connection.db)
+    after_write = await cached.http.get(
+        "/graphql", params={"query": PAGE}, headers={"If-None-Match": miss.headers["etag"]}
+    )
+    assert after_write.status_code == 200
+    assert after_write.json()["extensions"]["cache"] == "MISS"
+    assert after_write.headers["etag"] != miss.headers["etag"]
+    # POST answers are never kept by an HTTP cache: no ETag, MISS or HIT alike.
+    posted = [await cached.http.post("/graphql", json={"query": PAGE}) for _ in range(2)]
+    assert [p.json()["extensions"]["cache"] for p in posted] == ["HIT", "HIT"]
+    assert not any("etag" in p.headers for p in posted)
 
 
 @pytest.mark.parametrize("extensions", ['"x"', "1", "true", "[1]"])

@@ -29,7 +29,8 @@ async def test_post_query_returns_json_encoded_data(api: Api) -> None:
     body = response.json()
     assert body["data"] == {"cluster": {"name": "Nov@log"}}
     assert body["extensions"]["cost"] == {"requestedNodes": 0, "maxRequestedNodes": 2500}
-    assert set(body["extensions"]) == {"cost", "rateLimit"}
+    assert set(body["extensions"]) == {"cost", "cache", "rateLimit"}
+    assert body["extensions"]["cache"] == "BYPASS"  # this app runs without the cache
 
 
 async def test_get_query_works(api: Api) -> None:

@@ -1,15 +1,16 @@
-"""The `Date` scalar: `YYYY-MM-DD` within the supported range, nothing else."""
+"""The `Date` scalar: `YYYY-MM-DD` within the supported range, nothing else; `DateTime`
+answers in UTC with `Z`."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from strawberry.exceptions import StrawberryInputCoercionError
 
 from schema.errors import BadUserInput
 from schema.rules.limits import MAX_DATE, MIN_DATE
-from schema.types.scalars import parse_date
+from schema.types.scalars import format_utc, parse_date
 
 
 def test_a_calendar_date_in_range() -> None:
@@ -38,3 +39,22 @@ def test_other_forms_are_refused(value: object) -> None:
 def test_dates_out_of_range_are_client_errors(value: str) -> None:
     with pytest.raises(BadUserInput, match="outside the supported range"):
         parse_date(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        pytest.param(datetime(2026, 11, 29, 1), "2026-11-29T01:00:00Z", id="whole-seconds"),
+        pytest.param(
+            datetime(2026, 11, 28, 23, 23, 54, 911000), "2026-11-28T23:23:54.911Z", id="millis"
+        ),
+        pytest.param(datetime(2026, 11, 29, 1, tzinfo=UTC), "2026-11-29T01:00:00Z", id="aware"),
+        pytest.param(
+            datetime(2026, 11, 29, 2, tzinfo=timezone(timedelta(hours=1))),
+            "2026-11-29T01:00:00Z",
+            id="other-zone",
+        ),
+    ],
+)
+def test_a_date_time_is_answered_in_utc_with_z(value: datetime, text: str) -> None:
+    assert format_utc(value) == text

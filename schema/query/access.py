@@ -9,13 +9,16 @@ from typing import Annotated
 import strawberry
 
 from schema.errors import BadUserInput
+from schema.query.editing import run_mutation
 from schema.rules.limits import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from schema.store.audit import page_audit
-from schema.store.keys import list_keys, revoke_key
+from schema.store.edits import plan_revoke_key
+from schema.store.keys import list_keys
+from schema.store.writes import Plan
 from schema.types.access import ApiKey, AuditConnection, AuditEdge, AuditEntry, RateLimit
 from schema.types.connection import PageInfo
 from schema.types.context import Info
-from schema.types.ids import from_global_id
+from schema.types.ids import AUDITED_TYPES, from_global_id
 from schema.types.resolvers import resolver
 
 __all__ = ["AccessMutation", "AccessQuery"]
@@ -69,7 +72,7 @@ class AccessQuery:
             raise BadUserInput(f"first must be between 0 and {MAX_PAGE_SIZE}, not {size}")
         object_ref = None
         if object_id is not None:
-            object_ref = from_global_id(object_id)
+            object_ref = from_global_id(object_id, AUDITED_TYPES)
             if object_ref is None:
                 raise BadUserInput("objectId is not a global ID of this API")
         page = await page_audit(
@@ -102,12 +105,16 @@ class AccessQuery:
 class AccessMutation:
     @resolver(
         description="Revoke an API key at once (every process sees it on the next request); "
-        "false when no such key is active. Needs the scope `keys:admin`."
+        "false when no such key is active. Leaves an audit entry, as every mutation does "
+        "(the key's metadata before and after, never its hash). Needs the scope `keys:admin`."
     )
     async def revoke_api_key(
         self,
         info: Info,
         id: Annotated[str, strawberry.argument(description="The key's ID (`ApiKey.id`).")],
     ) -> bool:
-        info.context.require("keys:admin")
-        return await revoke_key(info.context.db, id)
+        async def plan() -> Plan:
+            return await plan_revoke_key(info.context.db, id)
+
+        outcome = await run_mutation(info, "keys:admin", "revokeApiKey", None, plan)
+        return not outcome.problems

@@ -1,7 +1,8 @@
 """The plans of the editing API's mutations: each reads what it depends on, checks the
 input with the rules the seed loader applies (`schema.rules.editing`, `.places`,
 `.results`) and lists its writes for `schema.store.writes.apply`. A refused plan raises
-`Refused` and writes nothing.
+`Refused` and writes nothing. `revokeApiKey` (and `ecei keys revoke`) goes the same way,
+so that it leaves its audit entry too.
 
 Natural keys as in the loader: a new cluster gets the first free slug of
 `slug_candidates` and keeps it; a label's `_id` is `{cluster}/{level}/{validUntil}`, an
@@ -12,7 +13,7 @@ interview's `{cluster}/{conductedOn}`. An award date given by an editor is publi
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from schema.rules.editing import (
@@ -29,6 +30,7 @@ from schema.rules.results import ResultProblem, check_results
 from schema.rules.text import compact_key, search_key
 from schema.rules.values import date_problem
 from schema.rules.vocabulary import Level
+from schema.store.audit import AUDIT
 from schema.store.documents import (
     CLUSTERS,
     INDICATORS,
@@ -39,6 +41,7 @@ from schema.store.documents import (
     LabelDoc,
     to_stored,
 )
+from schema.store.keys import KEYS
 from schema.store.labels import derive_cluster_fields, infer_awards
 from schema.store.writes import Doc, Plan, Refused, refuse
 
@@ -50,6 +53,7 @@ __all__ = [
     "plan_record_interview",
     "plan_remove_interview",
     "plan_remove_label",
+    "plan_revoke_key",
     "plan_update_cluster",
     "plan_update_label",
 ]
@@ -76,6 +80,32 @@ async def _get(db: Database, collection: str, key: str, path: tuple[str, ...], w
     if doc is None:
         raise refuse(path, f"no {what} has this ID", "NOT_FOUND")
     return doc
+
+
+async def _get_label(db: Database, key: str, expected: int) -> Doc:
+    """The label to update or remove. One that `updateLabel` gave a new ID (its level or end
+    day changed) is no longer found under the old one: that is a VERSION_CONFLICT (the label
+    changed since `expected`), not NOT_FOUND, also while that update is being written."""
+    doc = await db[LABELS].find_one({"_id": key})
+    if doc is not None:
+        return doc
+    moved = await db[AUDIT].find_one(
+        {
+            "mutation": "updateLabel",
+            "objectType": "Label",
+            "before._id": key,
+            "objectKey": {"$ne": key},
+        },
+        {"_id": 1},
+    )
+    if moved is None:
+        raise refuse(("id",), "no label has this ID", "NOT_FOUND")
+    raise refuse(
+        ("expectedVersion",),
+        f"the label changed since version {expected}: a new level or end day gave it "
+        "a new ID; read the cluster's labels again and retry",
+        "VERSION_CONFLICT",
+    )
 
 
 def _check_version(doc: Doc, expected: int) -> None:
@@ -283,7 +313,7 @@ async def plan_update_label(
 ) -> Plan:
     """Correct a label. Its ID follows its natural key, so a new level or end date gives it
     a new ID (the old one then names nothing). `awarded_on=None` makes the date inferred."""
-    doc = await _get(db, LABELS, key, ("id",), "label")
+    doc = await _get_label(db, key, expected_version)
     _check_version(doc, expected_version)
     new_level: Level = doc["level"] if level is UNCHANGED else level
     new_end: date = doc["validUntil"].date() if valid_until is UNCHANGED else valid_until
@@ -325,16 +355,37 @@ async def plan_update_label(
 
 
 async def plan_remove_label(db: Database, key: str, expected_version: int) -> Plan:
-    """Remove a label from the history; a cluster's last label cannot be removed."""
-    doc = await _get(db, LABELS, key, ("id",), "label")
+    """Remove a label from the history; a cluster's last label cannot be removed.
+
+    The rule is decided on the cluster's labels as read here, so the write is conditioned
+    on the cluster's `version` read before them: a compare-and-set of the cluster, first,
+    sets the label fields the cluster shows without this label. Two removals planned on
+    the same labels cannot both pass it (the loser gets VERSION_CONFLICT and writes
+    nothing), and every label write raises the cluster's version."""
+    doc = await _get_label(db, key, expected_version)
     _check_version(doc, expected_version)
-    count = await db[LABELS].count_documents({"cluster": doc["cluster"]})
-    if count <= 1:
+    cluster = await _get(db, CLUSTERS, doc["cluster"], ("id",), "cluster")
+    others: list[LabelDoc] = [
+        label async for label in db[LABELS].find({"cluster": cluster["_id"], "_id": {"$ne": key}})
+    ]
+    if not others:
         raise refuse(
             ("id",), "this is the cluster's only label: a listed cluster holds one", "LAST_LABEL"
         )
-    op: Doc = {"op": "delete", "collection": LABELS, "id": key, "version": expected_version}
-    return Plan("Label", key, doc, [op], cluster=doc["cluster"])
+    guard: Doc = {
+        "op": "update",
+        "collection": CLUSTERS,
+        "id": cluster["_id"],
+        "version": cluster.get("version", 0),
+        "set": derive_cluster_fields(infer_awards(others)),
+        "path": ["id"],
+        "taken": "the cluster changed meanwhile",
+        "conflict": "the cluster's labels changed meanwhile; read them again and retry",
+    }
+    delete: Doc = {"op": "delete", "collection": LABELS, "id": key, "version": expected_version}
+    # The cluster first: it stops showing the label before the label goes, and a conflict
+    # there stops the removal before any write.
+    return Plan("Label", key, doc, [guard, delete], cluster=cluster["_id"])
 
 
 # --- interviews ----------------------------------------------------------------------------
@@ -421,3 +472,27 @@ async def plan_remove_interview(db: Database, key: str, expected_version: int) -
     _check_version(doc, expected_version)
     op: Doc = {"op": "delete", "collection": INTERVIEWS, "id": key, "version": expected_version}
     return Plan("Interview", key, doc, [op], cluster=doc["cluster"])
+
+
+# --- API keys ------------------------------------------------------------------------------
+
+
+async def plan_revoke_key(db: Database, key_id: str) -> Plan:
+    """Revoke an active key (`revokedAt` set, as a compare-and-set on its version); one
+    unknown or already revoked is refused with NOT_FOUND. The audit entry's `before` and
+    `after` show the key's metadata, never its hash."""
+    doc = await db[KEYS].find_one({"_id": key_id}, {"hash": 0})
+    if doc is None or doc.get("revokedAt") is not None:
+        raise refuse(("id",), "no active API key has this ID", "NOT_FOUND")
+    # Seconds, as `ecei keys` writes them; naive UTC, as every stored time.
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    op: Doc = {
+        "op": "update",
+        "collection": KEYS,
+        "id": key_id,
+        "version": doc.get("version", 0),
+        "set": {"revokedAt": now},
+        "path": ["id"],
+        "taken": "no active API key has this ID",
+    }
+    return Plan("ApiKey", key_id, doc, [op])

@@ -2,13 +2,14 @@
 
 One document per key: `_id` the key id (the visible part of `ecei_<id>_<secret>`), `name`,
 `hash` (SHA-256 of the whole key, `schema.rules.access`), `scopes`, `createdAt`, and
-`revokedAt` once revoked. The key itself is never stored, logged or returned.
+`revokedAt` once revoked (by `schema.store.edits.plan_revoke_key`, applied as a mutation
+with its audit entry). The key itself is never stored, logged or returned.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import NotRequired, TypedDict
 
 from pymongo.errors import DuplicateKeyError
@@ -23,7 +24,6 @@ __all__ = [
     "insert_key",
     "list_keys",
     "provision_keys",
-    "revoke_key",
 ]
 
 KEYS = "keys"
@@ -39,10 +39,6 @@ class KeyDoc(TypedDict):
     scopes: list[str]
     createdAt: datetime
     revokedAt: NotRequired[datetime | None]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 async def insert_key(db: Database, doc: KeyDoc) -> None:
@@ -65,14 +61,6 @@ async def provision_keys(db: Database, docs: Iterable[KeyDoc]) -> int:
 
 async def list_keys(db: Database) -> list[KeyDoc]:
     return [doc async for doc in db[KEYS].find({}, {"hash": 0}).sort("createdAt", 1)]
-
-
-async def revoke_key(db: Database, key_id: str) -> bool:
-    """Revoke `key_id`; False when no such key is active."""
-    result = await db[KEYS].update_one(
-        {"_id": key_id, "revokedAt": None}, {"$set": {"revokedAt": _now()}}
-    )
-    return result.modified_count == 1
 
 
 async def authenticate(db: Database, key: str) -> Principal | None:

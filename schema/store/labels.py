@@ -6,7 +6,9 @@ label with the last day it is in force (`schema.store.documents.embedded_labels`
 entry carrying its label document's `version`. The loader builds its
 cluster documents with it, and `refresh_cluster_labels`, which every mutation calls after
 touching a cluster or its labels, reads the cluster's labels, recomputes their inferred
-award dates (`infer_awards`) and `$set`s its result. Calling it again changes nothing, so
+award dates (`infer_awards`) and `$set`s its result, raising the cluster's `version` when
+that changes what the cluster shows (a client holding the older version then gets
+VERSION_CONFLICT on an update of the cluster). Calling it again changes nothing, so
 it repairs a cluster left stale by a write interrupted between the labels and the
 cluster: the next write to the cluster, or a retry, converges. A change to what a cluster
 embeds about its labels belongs in `derive_cluster_fields` and nowhere else.
@@ -79,8 +81,9 @@ def derive_cluster_fields(docs: Sequence[LabelDoc]) -> dict[str, Any]:
 
 async def refresh_cluster_labels(db: Database, cluster: str, *, session: Any = None) -> None:
     """Recompute `cluster`'s inferred award dates and its derived label fields from the
-    labels collection, writing only what differs. A cluster without labels keeps its
-    fields (a write never removes a cluster's last label)."""
+    labels collection, writing only what differs; a change of the cluster's fields raises
+    its `version` by one. A cluster without labels keeps its fields (a write never removes
+    a cluster's last label)."""
     for _ in range(_ROUNDS):
         stored = [doc async for doc in db[LABELS].find({"cluster": cluster}, session=session)]
         derived = infer_awards(stored)
@@ -93,7 +96,13 @@ async def refresh_cluster_labels(db: Database, cluster: str, *, session: Any = N
         fields = derive_cluster_fields(derived)
         if not fields:
             return
-        await db[CLUSTERS].update_one({"_id": cluster}, {"$set": fields}, session=session)
+        shown = await db[CLUSTERS].find_one(
+            {"_id": cluster}, dict.fromkeys(fields, 1), session=session
+        )
+        if shown is not None and any(shown.get(name) != value for name, value in fields.items()):
+            await db[CLUSTERS].update_one(
+                {"_id": cluster}, {"$set": fields, "$inc": {"version": 1}}, session=session
+            )
         # Another writer may have changed the history meanwhile: derive again until stable.
         again = [doc async for doc in db[LABELS].find({"cluster": cluster}, session=session)]
         if sorted(map(_key, again)) == sorted(map(_key, derived)):

@@ -23,7 +23,9 @@ or nothing. The embedded store (mongomock) has none: the ops run in an order cho
 what a reader can see in between is repaired by a retry or by the next write to the same
 cluster. A label is written before the cluster that embeds it (a new cluster is inserted
 after its first label; a label change is followed by `refresh_cluster_labels`, which any
-later write to the cluster runs again), and a pending audit entry is never listed.
+later write to the cluster runs again, as does a write refused after its first op), a
+removed label leaves the cluster before its document goes, and a pending audit entry is
+never listed.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from schema.store.documents import (
     Database,
 )
 from schema.store.generation import bump_generation
+from schema.store.keys import KEYS
 from schema.store.labels import refresh_cluster_labels
 
 __all__ = [
@@ -63,7 +66,9 @@ __all__ = [
 ]
 
 Doc = dict[str, Any]
-_COLLECTIONS = {"Cluster": CLUSTERS, "Label": LABELS, "Interview": INTERVIEWS}
+_COLLECTIONS = {"Cluster": CLUSTERS, "Label": LABELS, "Interview": INTERVIEWS, "ApiKey": KEYS}
+# What an object's stored document shows in an audit entry: a key's hash never.
+_SHOWN: dict[str, dict[str, int] | None] = {"ApiKey": {"hash": 0}}
 
 
 class Refused(Exception):
@@ -91,9 +96,10 @@ class Plan:
     """What a mutation will write. `ops` are plain documents (stored with the pending audit
     entry, for a retry to resume): `{"op": "insert", "collection", "doc"}`,
     `{"op": "update", "collection", "id", "version", "set", "unset"}`,
-    `{"op": "delete", "collection", "id", "version"}`."""
+    `{"op": "delete", "collection", "id", "version"}`. An op may carry the `conflict`
+    message its VERSION_CONFLICT gives (one on another object than the input's)."""
 
-    object_type: str  # "Cluster", "Label" or "Interview"
+    object_type: str  # "Cluster", "Label", "Interview" or "ApiKey"
     object_key: str
     before: Doc | None
     ops: list[Doc]
@@ -240,6 +246,7 @@ async def _run(
 ) -> AuditDoc:
     if not resuming:
         await db[AUDIT].insert_one(dict(entry), session=session)
+    cluster = entry.get("cluster")
     applied = 0
     try:
         for op in entry["ops"]:
@@ -249,12 +256,16 @@ async def _run(
         if applied == 0 and not resuming and session is None:
             # Nothing was written: the entry records nothing that happened.
             await db[AUDIT].delete_one({"_id": entry["_id"], "state": "pending"})
+        elif session is None and cluster is not None:
+            # Refused after a first write (a transaction would roll it back): the cluster
+            # shows again what its labels are.
+            await refresh_cluster_labels(db, cluster)
         raise
-    cluster = entry.get("cluster")
     if cluster is not None:
         await refresh_cluster_labels(db, cluster, session=session)
-    after = await db[_COLLECTIONS[entry["objectType"]]].find_one(
-        {"_id": entry["objectKey"]}, session=session
+    object_type = entry["objectType"]
+    after = await db[_COLLECTIONS[object_type]].find_one(
+        {"_id": entry["objectKey"]}, _SHOWN.get(object_type), session=session
     )
     await db[AUDIT].update_one(
         {"_id": entry["_id"]}, {"$set": {"state": "done", "after": after}}, session=session
@@ -307,14 +318,16 @@ async def _op(db: Database, op: Doc, marker: str | None, resuming: bool, session
 
 def _conflict(op: Doc, existing: Doc | None) -> Refused:
     now = "it was removed" if existing is None else f"it is at version {existing.get('version', 0)}"
-    return refuse(
-        ("expectedVersion",),
-        f"the object changed since version {op['version']}: {now}; read it again and retry",
-        "VERSION_CONFLICT",
+    message = op.get("conflict") or (
+        f"the object changed since version {op['version']}: {now}; read it again and retry"
     )
+    return refuse(("expectedVersion",), message, "VERSION_CONFLICT")
 
 
 async def read_object(db: Database, object_type: str, key: str) -> Doc | None:
-    """The stored document of a `Cluster`, `Label` or `Interview`, read afresh."""
-    found: Doc | None = await db[_COLLECTIONS[object_type]].find_one({"_id": key})
+    """The stored document of a `Cluster`, `Label`, `Interview` or `ApiKey` (without its
+    hash), read afresh."""
+    found: Doc | None = await db[_COLLECTIONS[object_type]].find_one(
+        {"_id": key}, _SHOWN.get(object_type)
+    )
     return found

@@ -14,6 +14,7 @@ from schema.store.budgets import Budget
 from schema.store.keys import KeyDoc
 from schema.types.connection import PageInfo
 from schema.types.ids import to_global_id
+from schema.types.scalars import format_utc
 
 __all__ = ["ApiKey", "AuditConnection", "AuditEdge", "AuditEntry", "RateLimit", "jsonable"]
 
@@ -23,9 +24,10 @@ def _utc(value: datetime) -> datetime:
 
 
 def jsonable(value: Any) -> Any:
-    """A stored document as JSON: dates and times in ISO 8601 (UTC)."""
+    """A stored document as JSON: dates and times in ISO 8601, times in UTC with `Z` as
+    the `DateTime` scalar answers them."""
     if isinstance(value, datetime):
-        return _utc(value).isoformat()
+        return format_utc(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, dict):
@@ -59,12 +61,18 @@ class RateLimit:
 @strawberry.type(description="One applied mutation: who, when, what, on which object.")
 class AuditEntry:
     at: datetime = strawberry.field(description="When it was applied (UTC).")
-    key_id: str = strawberry.field(description="ID of the API key that applied it.")
-    key_name: str = strawberry.field(description="Name of that key.")
+    key_id: str = strawberry.field(
+        description="ID of the API key that applied it; `command-line` for `ecei keys`."
+    )
+    key_name: str = strawberry.field(
+        description="Name of that key (for `ecei keys`, the account that ran it)."
+    )
     mutation: str = strawberry.field(description="The mutation, e.g. `awardLabel`.")
     client_mutation_id: str | None = strawberry.field(description="As given by the client.")
     object_id: strawberry.ID = strawberry.field(
-        description="Global ID of the object written (a removed object's former ID)."
+        description="Global ID of the object written (a removed object's former ID); for "
+        "`revokeApiKey`, an ID of the key that `auditLog(objectId:)` takes (an API key is no "
+        "node)."
     )
     before: JSON | None = strawberry.field(
         description="The stored document before; null for a creation."

@@ -11,17 +11,21 @@ import binascii
 
 from schema.rules.limits import MAX_GLOBAL_ID_LENGTH
 
-__all__ = ["NODE_TYPES", "from_global_id", "to_global_id"]
+__all__ = ["AUDITED_TYPES", "NODE_TYPES", "from_global_id", "to_global_id"]
 
 NODE_TYPES = frozenset({"Cluster", "Portfolio", "Label", "Indicator", "Interview"})
+# What an audit entry's `objectId` may name: the nodes a mutation writes, and API keys
+# (`revokeApiKey`), which are no nodes.
+AUDITED_TYPES = frozenset({"Cluster", "Label", "Interview", "ApiKey"})
 
 
 def to_global_id(type_name: str, key: str) -> str:
     return base64.b64encode(f"{type_name}:{key}".encode()).decode("ascii")
 
 
-def from_global_id(global_id: str) -> tuple[str, str] | None:
-    """`(type, key)` of an ID, or None when it is not a well-formed ID of a node type."""
+def from_global_id(global_id: str, types: frozenset[str] = NODE_TYPES) -> tuple[str, str] | None:
+    """`(type, key)` of an ID, or None when it is not a well-formed ID of one of `types`
+    (the node types unless said otherwise)."""
     if len(global_id) > MAX_GLOBAL_ID_LENGTH:
         return None
     try:
@@ -29,6 +33,6 @@ def from_global_id(global_id: str) -> tuple[str, str] | None:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
     type_name, sep, key = text.partition(":")
-    if not sep or not key or type_name not in NODE_TYPES:
+    if not sep or not key or type_name not in types:
         return None
     return type_name, key

@@ -1,19 +1,22 @@
 """The `Date` scalar: an ISO 8601 calendar date, `YYYY-MM-DD`, mapped to `datetime.date`,
-limited to the range the API supports (`schema.rules.limits.MIN_DATE`..`MAX_DATE`)."""
+limited to the range the API supports (`schema.rules.limits.MIN_DATE`..`MAX_DATE`); and
+`DateTime`, answered in UTC with `Z` (`format_utc`), to the second, or to the millisecond
+when the time has a fraction (a stored time holds milliseconds), the same form as
+`extensions.rateLimit.resetAt`."""
 
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+from datetime import UTC, date, datetime
 
-from strawberry.schema.types.base_scalars import DateDefinition, wrap_parser
+from strawberry.schema.types.base_scalars import DateDefinition, DateTimeDefinition, wrap_parser
 from strawberry.types.scalar import ScalarDefinition
 
 from schema.errors import BadUserInput
 from schema.rules.limits import MAX_DATE, MIN_DATE
 from schema.rules.values import parse_iso_date
 
-__all__ = ["SCALAR_MAP", "parse_date"]
+__all__ = ["SCALAR_MAP", "format_utc", "parse_date"]
 
 
 def _calendar_date(value: str) -> date:
@@ -52,4 +55,30 @@ _Date = dataclasses.replace(
     parse_value=parse_date,
 )
 
-SCALAR_MAP: dict[object, ScalarDefinition] = {date: _Date}
+
+def format_utc(value: datetime) -> str:
+    """`value` in ISO 8601, UTC, ending in `Z` (a naive time is taken as UTC): to the
+    second, or to the millisecond when it has a fraction."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    timespec = "seconds" if value.microsecond == 0 else "milliseconds"
+    return value.isoformat(timespec=timespec) + "Z"
+
+
+def _serialize_datetime(value: object) -> str:
+    if not isinstance(value, datetime):
+        raise TypeError(f"DateTime cannot represent {value!r}")
+    return format_utc(value)
+
+
+_DateTime = dataclasses.replace(
+    DateTimeDefinition,
+    description=(
+        "ISO 8601 date and time. Answered in UTC with `Z`, to the second, or to the "
+        "millisecond when the time has a fraction (`2026-11-29T01:00:00Z`, "
+        "`2026-11-28T23:23:54.911Z`); an input without a time zone is taken as UTC."
+    ),
+    serialize=_serialize_datetime,
+)
+
+SCALAR_MAP: dict[object, ScalarDefinition] = {date: _Date, datetime: _DateTime}
