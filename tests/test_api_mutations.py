@@ -139,7 +139,7 @@ async def test_a_taken_slug_gets_the_country_suffix(editors: Editors) -> None:
         pytest.param({"name": "A 2014/02/01 B"}, [(["name"], "INVALID")], id="date-in-name"),
         pytest.param({"website": "ftp://x.fr"}, [(["website"], "INVALID")], id="website-scheme"),
         pytest.param(
-            {"validUntil": "1989-12-31"}, [(["label", "awardedOn"], "INVALID")], id="date-too-old"
+            {"validUntil": "1989-12-31"}, [(["label", "validUntil"], "INVALID")], id="date-too-old"
         ),
         pytest.param({"country": "fr"}, [(["country"], "INVALID")], id="lower-case-country"),
         pytest.param({"country": "XX"}, [(["country"], "INVALID")], id="unknown-country"),
@@ -282,6 +282,7 @@ async def test_an_older_label_joins_the_history_without_becoming_current(editors
         pytest.param(
             {"awardedOn": "2020-01-01"}, [(["awardedOn"], "INVALID")], id="award-after-end"
         ),
+        pytest.param({"validUntil": "1989-12-31"}, [(["validUntil"], "INVALID")], id="end-too-old"),
         pytest.param(
             {"clusterId": to_global_id("Cluster", "nope")},
             [(["clusterId"], "NOT_FOUND")],
@@ -788,7 +789,7 @@ async def test_nan_in_a_json_body_is_no_json_and_writes_nothing(editors: Editors
         pytest.param(
             AWARD,
             {"clusterId": CLUSTER_ID, "level": "BRONZE", "validUntil": "2199-01-01"},
-            ["awardedOn"],
+            ["validUntil"],
             id="date-past-ten-years-ahead",
         ),
         pytest.param(

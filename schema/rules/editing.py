@@ -100,18 +100,19 @@ def website_text_problem(website: str) -> str | None:
 
 def label_dates_problem(
     awarded_on: date | None, valid_until: date, today: date | None = None
-) -> str | None:
-    """Why a label awarded on `awarded_on` cannot end on `valid_until`: either date outside
-    the range of a loaded date (`schema.rules.values.date_problem`), or out of order."""
+) -> tuple[str, str] | None:
+    """Why a label awarded on `awarded_on` cannot end on `valid_until`, with the field at
+    fault (`validUntil` or `awardedOn`): either date outside the range of a loaded date
+    (`schema.rules.values.date_problem`), or out of order."""
     problem = date_problem(valid_until, today)
     if problem is not None:
-        return f"validUntil {valid_until.isoformat()} is {problem}"
+        return "validUntil", f"validUntil {valid_until.isoformat()} is {problem}"
     if awarded_on is not None:
         problem = date_problem(awarded_on, today)
         if problem is not None:
-            return f"awardedOn {awarded_on.isoformat()} is {problem}"
+            return "awardedOn", f"awardedOn {awarded_on.isoformat()} is {problem}"
     if awarded_on is not None and awarded_on >= valid_until:
-        return "awardedOn must be before validUntil"
+        return "awardedOn", "awardedOn must be before validUntil"
     return None
 
 

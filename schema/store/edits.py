@@ -129,6 +129,17 @@ def _problems(checks: Sequence[tuple[tuple[str, ...], str | None]]) -> None:
         raise Refused(*problems)
 
 
+def _label_dates(
+    prefix: tuple[str, ...], awarded_on: date | None, valid_until: date
+) -> tuple[tuple[str, ...], str | None]:
+    """The check of a label's dates, naming the field at fault under `prefix`."""
+    found = label_dates_problem(awarded_on, valid_until)
+    if found is None:
+        return (*prefix, "awardedOn"), None
+    field, message = found
+    return (*prefix, field), message
+
+
 def _label_doc(
     cluster: str, level: Level, valid_until: date, awarded_on: date | None, version: int
 ) -> LabelDoc:
@@ -164,7 +175,7 @@ async def plan_create_cluster(
             (("name",), name_problem(name)),
             (("country",), country_problem(country)),
             (("website",), website_text_problem(website) if website is not None else None),
-            (("label", "awardedOn"), label_dates_problem(awarded_on, valid_until)),
+            _label_dates(("label",), awarded_on, valid_until),
         ]
     )
     folio = await _get(db, PORTFOLIOS, portfolio, ("portfolio",), "portfolio")
@@ -284,7 +295,7 @@ async def plan_award_label(
     db: Database, cluster: str, *, level: Level, valid_until: date, awarded_on: date | None
 ) -> Plan:
     """A new label in the cluster's history; it becomes current when it ends last."""
-    _problems([(("awardedOn",), label_dates_problem(awarded_on, valid_until))])
+    _problems([_label_dates((), awarded_on, valid_until)])
     await _get(db, CLUSTERS, cluster, ("clusterId",), "cluster")
     label = _label_doc(cluster, level, valid_until, awarded_on, 1)
     if await db[LABELS].find_one({"_id": label["_id"]}, {"_id": 1}) is not None:
@@ -321,7 +332,7 @@ async def plan_update_label(
         new_award = None if doc["awardedOnInferred"] else doc["awardedOn"].date()
     else:
         new_award = awarded_on
-    _problems([(("awardedOn",), label_dates_problem(new_award, new_end))])
+    _problems([_label_dates((), new_award, new_end)])
     label = _label_doc(doc["cluster"], new_level, new_end, new_award, expected_version + 1)
     label["source"] = doc["source"]
     cluster = doc["cluster"]
