@@ -92,7 +92,7 @@ async def load_listing(db: Database, path: Path) -> LoadReport:
     embedded store's seed when `ECEI_EMBEDDED_LISTING` is set. Raises `InputError` or
     `ValidationFailed` (nothing written) when the file is unusable or has a bad row."""
     data = parse_inputs(files=[path], interviews=[], country=None, sample_interviews=True)
-    return await load(db, data)
+    return await load(db, data, bulk=True)  # the embedded store is private to this process
 
 
 def parse_inputs(
