@@ -1,0 +1,210 @@
+"""Five of mongomock's costs removed, so that the embedded store grows linearly and pages
+stay cheap at tens of thousands of clusters. Same answers, in the same order.
+
+mongomock (4.x) answers `find(...).sort(...).limit(n)` by deep-copying every matching
+document before it applies the limit; sorts with a Python comparison object per key
+(`filtering.BsonComparable`, about 10 µs a comparison); re-slices its whole result list for
+every document a cursor yields (quadratic in the result: an aggregate over 10,000 clusters
+copied 10,000 lists of up to 10,000 entries); runs an aggregate's leading `$match` over
+copies of every document; and `$group` sorts every document by its group key with those
+comparison objects. `install()` replaces:
+
+- `Cursor._compute_results`: a cursor with a limit copies only the documents of its page
+  (skip, then limit), and a cursor without skip or limit returns its list as it is;
+- `Collection._get_dataset`: a sort on values of one BSON type family each (missing and
+  null, numbers, strings, booleans, naive datetimes), with no array on the path, sorts on
+  plain Python keys in BSON order (MongoDB compares strings by their UTF-8 bytes, the
+  order of their code points, as Python does); any other value makes that sort key fall
+  back to mongomock's own comparison;
+- `Collection.aggregate`: a pipeline that starts with `$match` filters with that stage
+  (the same `filter_applies` the stage would use) before the documents are copied;
+- `filtering.bson_compare`: two values of one plain type (string, number, boolean,
+  datetime) are compared by the operator at once, where mongomock reaches the same
+  comparison after classifying both;
+- the `$group` stage: documents go to their group by a hash of the key, and only the
+  groups are sorted (mongomock's output order) instead of every document.
+
+It checks the version it was written against and changes nothing on another; the tests
+compare every replaced path with mongomock's own on generated documents of mixed types
+(tests/test_api_mongomock_speedups.py). It is installed with the embedded store
+(`api.embedded.embedded_client`), which the test double shares.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from typing import Any, cast
+
+import mongomock
+from mongomock import aggregate as mongomock_aggregate
+from mongomock import collection as mongomock_collection
+from mongomock import filtering as mongomock_filtering
+
+# mongomock has no type hints: its functions are called through these.
+_filtering: Any = mongomock_filtering
+_aggregate_module: Any = mongomock_aggregate
+
+__all__ = ["ORIGINALS", "install"]
+
+# mongomock's own functions, as `install` found them (the tests compare against them).
+ORIGINALS: dict[str, Callable[..., Any]] = {
+    "_compute_results": mongomock_collection.Cursor._compute_results,
+    "_get_dataset": mongomock_collection.Collection._get_dataset,
+    "aggregate": mongomock_collection.Collection.aggregate,
+    "bson_compare": _filtering.bson_compare,
+    "$group": _aggregate_module._PIPELINE_HANDLERS["$group"],
+}
+# Types whose values `bson_compare` compares with the operator itself when both sides
+# are of the one type (its own code reaches the same `op(a, b)` after a type dispatch).
+_PLAIN_TYPES = frozenset({str, int, float, bool, datetime})
+_SUPPORTED_MAJOR = "4."
+
+
+def install() -> bool:
+    """Put the faster paths in place (once); False, changing nothing, on a mongomock
+    other than 4.x."""
+    if not str(getattr(mongomock, "__version__", "")).startswith(_SUPPORTED_MAJOR):
+        return False
+    setattr(mongomock_collection.Cursor, "_compute_results", _compute_results)  # noqa: B010
+    setattr(mongomock_collection.Collection, "_get_dataset", _get_dataset)  # noqa: B010
+    setattr(mongomock_collection.Collection, "aggregate", _aggregate)  # noqa: B010
+    _filtering.bson_compare = _bson_compare
+    _aggregate_module._PIPELINE_HANDLERS["$group"] = _group_stage
+    return True
+
+
+def _compute_results(self: Any, with_limit_and_skip: bool = False) -> list[Any]:
+    if not with_limit_and_skip or (not self._skip and not self._limit):
+        return ORIGINALS["_compute_results"](self, False)  # type: ignore[no-any-return]
+    limit = self._limit or 0
+    if limit > 0 and not self.collection.codec_options.tz_aware:
+        # The page alone, copied once per query of this cursor (`_factory` changes with it).
+        if getattr(self, "_page_factory", None) is not self._factory:
+            start = self._skip or 0
+            self._page = list(itertools.islice(self._factory(), start, start + limit))
+            self._page_factory = self._factory
+        return self._page  # type: ignore[no-any-return]
+    return ORIGINALS["_compute_results"](self, True)  # type: ignore[no-any-return]
+
+
+def _plain_key(path: Sequence[str], document: Any) -> tuple[int, Any] | None:
+    """The sort key of `document` at `path` in BSON type order, or None when the value is
+    not one this module sorts (an array on the path, a document, a tz-aware datetime, NaN,
+    another BSON type)."""
+    value = document
+    for part in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+        if value is None:
+            return (1, 0)  # missing and null sort together, first
+    if isinstance(value, bool):
+        return (8, value)
+    if isinstance(value, int | float):
+        return None if value != value else (2, value)
+    if isinstance(value, str):
+        return (3, value)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return (9, value)
+    return None
+
+
+def _get_dataset(self: Any, spec: Any, sort: Any, fields: Any, as_class: Any) -> Iterator[Any]:
+    if not sort:
+        yield from ORIGINALS["_get_dataset"](self, spec, sort, fields, as_class)
+        return
+    keys = list(sort.items() if isinstance(sort, dict) else sort)
+    documents = list(self._iter_documents(spec))
+    for sort_key, direction in reversed(keys):
+        if sort_key == "$natural":
+            if direction < 0:
+                documents.reverse()
+            continue
+        if sort_key.startswith("$"):
+            raise NotImplementedError(f"Sorting by {sort_key} is not implemented in mongomock yet")
+        path = sort_key.split(".")
+        plain = [_plain_key(path, document) for document in documents]
+        if None in plain:
+
+            def bson_key(document: Any, key: str = sort_key) -> Any:
+                return _filtering.resolve_sort_key(key, document)
+
+            documents.sort(key=bson_key, reverse=direction < 0)
+        else:
+            ranked = cast(list[tuple[int, Any]], plain)
+            order = sorted(range(len(documents)), key=ranked.__getitem__, reverse=direction < 0)
+            documents = [documents[i] for i in order]
+    for document in documents:
+        yield self._copy_only_fields(document, fields, as_class)
+
+
+def _aggregate(self: Any, pipeline: list[Any], session: Any = None, **kwargs: Any) -> Any:
+    first = pipeline[0] if pipeline else None
+    if isinstance(first, dict) and list(first) == ["$match"]:
+        matched = list(self.find(first["$match"]))
+        return _aggregate_module.process_pipeline(matched, self.database, pipeline[1:], session)
+    return ORIGINALS["aggregate"](self, pipeline, session, **kwargs)
+
+
+def _bson_compare(op: Any, a: Any, b: Any, can_compare_types: bool = True) -> Any:
+    if type(a) is type(b) and type(a) in _PLAIN_TYPES:
+        return op(a, b)
+    return ORIGINALS["bson_compare"](op, a, b, can_compare_types)
+
+
+class _Unhashable(Exception):
+    pass
+
+
+def _frozen(value: Any) -> Any:
+    """`value` as a hashable key that tells apart what a `$group` tells apart (booleans
+    from numbers, strings from dates); `_Unhashable` for what this does not know."""
+    if value is None:
+        return ("null",)
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, int | float):
+        return ("number", value)
+    if isinstance(value, str):
+        return ("string", value)
+    if isinstance(value, datetime):
+        return ("date", value)
+    if isinstance(value, dict):
+        return ("object", tuple((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return ("array", tuple(_frozen(v) for v in value))
+    raise _Unhashable
+
+
+def _group_stage(in_collection: list[Any], database: Any, options: dict[str, Any]) -> Any:
+    """mongomock's `$group`, with documents put in their groups by a hash of the key
+    instead of a sort of every document by it (its comparison objects cost about 10 µs a
+    comparison); the groups come out in the order mongomock's sort gave them."""
+    key_expression = options["_id"]
+    if not key_expression:
+        return ORIGINALS["$group"](in_collection, database, options)
+    groups: dict[Any, tuple[Any, list[Any]]] = {}
+    try:
+        for document in in_collection:
+            try:
+                key = _aggregate_module._parse_expression(
+                    key_expression, document, ignore_missing_keys=True
+                )
+            except KeyError:
+                key = None
+            frozen = _frozen(key)
+            if frozen in groups:
+                groups[frozen][1].append(document)
+            else:
+                groups[frozen] = (key, [document])
+    except _Unhashable:
+        return ORIGINALS["$group"](in_collection, database, options)
+    ordered = sorted(groups.values(), key=lambda group: _filtering.BsonComparable(group[0]))
+    out = []
+    for key, documents in ordered:
+        accumulated = _aggregate_module._accumulate_group(options, documents)
+        accumulated["_id"] = key
+        out.append(accumulated)
+    return out

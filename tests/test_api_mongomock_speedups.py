@@ -1,0 +1,206 @@
+"""mongomock's faster paths (`api.mongomock_speedups`) answer what mongomock's own answer,
+in the same order: sorts on generated documents of mixed types (missing, null, numbers,
+strings, booleans, datetimes, arrays, documents), pages with skip and limit, aggregates
+that start with `$match`."""
+
+from __future__ import annotations
+
+import operator
+import random
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import mongomock
+import pytest
+from mongomock import aggregate as mongomock_aggregate
+from mongomock import collection as mongomock_collection
+from mongomock import filtering as mongomock_filtering
+
+from api import mongomock_speedups
+
+NAMES = ["Aéro", "aero", "Zeta", "zeta", "Éco", "", "10", "9", "ß", "日本"]
+
+
+def _value(rng: random.Random) -> Any:
+    kind = rng.randrange(10)
+    if kind == 0:
+        return None
+    if kind == 1:
+        return rng.randrange(-5, 5)
+    if kind == 2:
+        return rng.choice([0.5, -1.25, 3.0, 2])
+    if kind == 3:
+        return rng.choice([True, False])
+    if kind == 4:
+        return datetime(2014, 3, 1) + timedelta(days=rng.randrange(-3, 3))
+    if kind == 5:
+        return [rng.randrange(3), rng.randrange(3)] if rng.random() < 0.8 else []
+    if kind == 6:
+        return {"x": rng.randrange(3)}
+    return rng.choice(NAMES)
+
+
+def _documents(seed: int, mixed: bool) -> list[dict[str, Any]]:
+    """200 documents; `mixed`: any type anywhere, else the types the API stores."""
+    rng = random.Random(seed)
+    documents = []
+    for i in range(200):
+        document: dict[str, Any] = {"_id": f"c{i:03d}", "portfolio": f"p{rng.randrange(4)}"}
+        if mixed:
+            for key in ("a", "b"):
+                if rng.random() < 0.9:
+                    document[key] = _value(rng)
+            document["label"] = {"end": _value(rng)} if rng.random() < 0.8 else _value(rng)
+        else:
+            document["a"] = rng.choice(NAMES)
+            document["b"] = rng.randrange(5) if rng.random() < 0.9 else None
+            document["label"] = {"end": datetime(2014, 1, 1) + timedelta(days=rng.randrange(9))}
+        documents.append(document)
+    return documents
+
+
+@pytest.fixture(autouse=True)
+def installed() -> None:
+    assert mongomock_speedups.install()
+
+
+def _own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """mongomock's own paths, for the expected answers."""
+    originals = mongomock_speedups.ORIGINALS
+    monkeypatch.setattr(
+        mongomock_collection.Cursor, "_compute_results", originals["_compute_results"]
+    )
+    monkeypatch.setattr(mongomock_collection.Collection, "_get_dataset", originals["_get_dataset"])
+    monkeypatch.setattr(mongomock_collection.Collection, "aggregate", originals["aggregate"])
+    monkeypatch.setattr(mongomock_filtering, "bson_compare", originals["bson_compare"])
+    monkeypatch.setitem(mongomock_aggregate._PIPELINE_HANDLERS, "$group", originals["$group"])
+
+
+def _both(
+    monkeypatch: pytest.MonkeyPatch, documents: list[dict[str, Any]], read: Callable[[Any], Any]
+) -> tuple[Any, Any]:
+    collection: Any = mongomock.MongoClient(tz_aware=False).db.c
+    collection.insert_many(documents)
+
+    def outcome() -> Any:
+        try:
+            return read(collection)
+        except Exception as error:
+            return ("raised", type(error).__name__)
+
+    fast = outcome()
+    with monkeypatch.context() as patch:
+        _own(patch)
+        own = outcome()
+    return fast, own
+
+
+SORTS = [
+    [("a", 1), ("_id", 1)],
+    [("a", -1), ("_id", -1)],
+    [("b", 1), ("a", -1), ("_id", 1)],
+    [("label.end", -1), ("_id", -1)],
+    [("label.end", 1), ("_id", 1)],
+    [("missing", 1), ("_id", -1)],
+    [("$natural", -1)],
+]
+
+
+@pytest.mark.parametrize("mixed", [False, True], ids=["stored-types", "mixed-types"])
+@pytest.mark.parametrize("sort", SORTS, ids=lambda s: ",".join(f"{k}:{d}" for k, d in s))
+@pytest.mark.parametrize(("skip", "limit"), [(0, 0), (0, 21), (7, 21), (190, 21), (5, 0)])
+@pytest.mark.parametrize("seed", range(3))
+def test_a_sorted_page_is_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+    mixed: bool,
+    sort: list[tuple[str, int]],
+    skip: int,
+    limit: int,
+    seed: int,
+) -> None:
+    def read(collection: Any) -> list[Any]:
+        return list(collection.find({}).sort(sort).skip(skip).limit(limit))
+
+    fast, own = _both(monkeypatch, _documents(seed, mixed), read)
+    assert fast == own
+
+
+@pytest.mark.parametrize("mixed", [False, True], ids=["stored-types", "mixed-types"])
+def test_a_filtered_projected_page_and_its_count_are_the_same(
+    monkeypatch: pytest.MonkeyPatch, mixed: bool
+) -> None:
+    def read(collection: Any) -> tuple[list[Any], list[Any], int]:
+        cursor = collection.find({"portfolio": {"$in": ["p1", "p2"]}}, {"a": 1, "label": 1})
+        page = list(cursor.sort([("a", 1), ("_id", 1)]).skip(3).limit(10))
+        whole = list(collection.find({"portfolio": "p1"}))
+        return page, whole, collection.count_documents({"portfolio": "p1"})
+
+    fast, own = _both(monkeypatch, _documents(11, mixed), read)
+    assert fast == own
+
+
+def test_a_page_copies_its_documents(monkeypatch: pytest.MonkeyPatch) -> None:
+    collection: Any = mongomock.MongoClient(tz_aware=False).db.c
+    collection.insert_many(_documents(5, False))
+    [first] = collection.find({}).sort([("a", 1), ("_id", 1)]).limit(1)
+    first["a"] = "changed"
+    [again] = collection.find({}).sort([("a", 1), ("_id", 1)]).limit(1)
+    assert again["a"] != "changed"
+
+
+PIPELINES = [
+    [{"$match": {"portfolio": "p1"}}, {"$sort": {"_id": 1}}],
+    [
+        {"$match": {"b": {"$gte": 2}}},
+        {"$group": {"_id": "$portfolio", "n": {"$sum": 1}}},
+        {"$sort": {"_id": 1}},
+    ],
+    [{"$match": {"$or": [{"a": "Zeta"}, {"b": None}]}}, {"$project": {"a": 1}}],
+    [{"$group": {"_id": "$portfolio", "n": {"$sum": 1}}}, {"$sort": {"_id": -1}}],
+    [{"$match": {}}],
+]
+
+
+GROUPS: list[list[Any]] = [
+    [{"$group": {"_id": "$a", "n": {"$sum": 1}, "first": {"$first": "$_id"}}}],
+    [
+        {
+            "$group": {
+                "_id": {"a": "$a", "end": "$label.end"},
+                "n": {"$sum": 1},
+                "ids": {"$push": "$_id"},
+                "low": {"$min": "$b"},
+            }
+        }
+    ],
+    [{"$group": {"_id": {"$cond": [{"$gte": ["$b", 2]}, "$portfolio", None]}, "n": {"$sum": 1}}}],
+    [{"$group": {"_id": None, "n": {"$sum": 1}, "last": {"$last": "$_id"}}}],
+    [
+        {"$facet": {"by": [{"$group": {"_id": "$portfolio", "n": {"$sum": 1}}}]}},
+    ],
+]
+
+
+@pytest.mark.parametrize("mixed", [False, True], ids=["stored-types", "mixed-types"])
+@pytest.mark.parametrize("pipeline", PIPELINES + GROUPS, ids=range(len(PIPELINES + GROUPS)))
+def test_an_aggregate_is_the_same(
+    monkeypatch: pytest.MonkeyPatch, pipeline: list[Any], mixed: bool
+) -> None:
+    def read(collection: Any) -> list[Any]:
+        return list(collection.aggregate(pipeline))
+
+    fast, own = _both(monkeypatch, _documents(7, mixed), read)
+    assert fast == own
+
+
+def test_bson_comparison_is_the_same() -> None:
+    rng = random.Random(3)
+    values = [_value(rng) for _ in range(60)] + [float("nan"), 1, 1.0, True, 0, False, "1"]
+    own = mongomock_speedups.ORIGINALS["bson_compare"]
+    fast: Any = mongomock_filtering.bson_compare
+    for op in (operator.lt, operator.le, operator.eq, operator.ne, operator.ge, operator.gt):
+        for a in values:
+            for b in values:
+                expected = own(op, a, b)
+                assert fast(op, a, b) == expected, (op, a, b)
