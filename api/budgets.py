@@ -19,6 +19,7 @@ from graphql import DocumentNode, GraphQLError, GraphQLSchema
 
 from api.http_errors import HTTPError
 from schema.guards.cost import requested_nodes
+from schema.guards.documents import expansion_error
 from schema.rules.limits import MAX_REQUESTED_NODES
 from schema.store.budgets import Budget, charge
 from schema.store.documents import Database
@@ -43,8 +44,8 @@ def operation_points(
 ) -> int:
     """Points an operation costs; 1 for one that will not run (no document: it did not
     parse; over the cost limit, or its input refused, before any read)."""
-    if document is None:
-        return 1
+    if document is None or expansion_error(document) is not None:
+        return 1  # refused before it runs; the cost walk would expand its fragments
     try:
         nodes = requested_nodes(schema, document, operation_name, variables or {})
     except GraphQLError:  # e.g. a list too long: the cost guard refuses it with that error

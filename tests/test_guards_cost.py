@@ -125,8 +125,13 @@ def test_a_variable_that_does_not_coerce_costs_nothing() -> None:
         ),
         pytest.param(
             "{ labelTimeline(interval: DAY, groupBy: [PORTFOLIO]) { year } }",
-            TIMELINE_COST["DAY"] * TIMELINE_GROUPED_FACTOR + 1,
+            TIMELINE_COST["DAY"] * TIMELINE_GROUPED_FACTOR["DAY"] + 1,
             id="timeline-by-day-grouped",
+        ),
+        pytest.param(
+            "{ labelTimeline(interval: MONTH, groupBy: [PORTFOLIO]) { year } }",
+            TIMELINE_COST["MONTH"] * TIMELINE_GROUPED_FACTOR["MONTH"] + 1,
+            id="timeline-by-month-grouped",
         ),
         pytest.param(
             "{ labelTimeline(interval: MONTH) "
@@ -137,7 +142,7 @@ def test_a_variable_that_does_not_coerce_costs_nothing() -> None:
         pytest.param(
             "{ labelTimeline(interval: DAY, groupBy: [PORTFOLIO]) "
             "{ portfolio { clusters(first: 1) { nodes { name } } } } }",
-            TIMELINE_COST["DAY"] * TIMELINE_GROUPED_FACTOR
+            TIMELINE_COST["DAY"] * TIMELINE_GROUPED_FACTOR["DAY"]
             + 1
             + TIMELINE_PERIODS["DAY"] * LIST_ESTIMATE,
             id="timeline-by-day-grouped-with-a-page-per-period",
@@ -306,3 +311,11 @@ async def test_the_reported_cost_is_the_one_checked(api: Api) -> None:
     query = "query($n: Int = 7) { clusters(first: $n) { totalCount nodes { name } } }"
     body = await api.post(query)
     assert body["extensions"]["cost"]["requestedNodes"] == cost(query) == 7 + TOTAL_COUNT_COST
+
+
+@pytest.mark.anyio
+async def test_a_day_by_day_timeline_per_portfolio_is_refused(api: Api) -> None:
+    [error] = await api.errors("{ labelTimeline(interval: DAY, groupBy: [PORTFOLIO]) { year } }")
+    assert error["extensions"]["code"] == "COST_LIMIT_EXCEEDED"
+    assert await api.data("{ labelTimeline(interval: DAY) { year } }")
+    assert await api.data("{ labelTimeline(interval: MONTH, groupBy: [PORTFOLIO]) { year } }")

@@ -13,7 +13,7 @@ import pytest
 from graphql import parse
 from starlette.routing import Route
 
-from api import view
+from api import budgets, view
 from api.view import GraphQLView
 from schema.build import build_schema
 from schema.guards import documents
@@ -23,7 +23,7 @@ from schema.guards.documents import (
     THREADED_DOCUMENT_CHARS,
     DocumentCache,
 )
-from schema.rules.limits import MAX_DUPLICATE_FIELDS, MAX_TOKENS
+from schema.rules.limits import MAX_DUPLICATE_FIELDS, MAX_EXPANDED_FIELDS, MAX_TOKENS
 from tests.support import Api
 
 pytestmark = pytest.mark.anyio
@@ -179,3 +179,58 @@ async def test_a_long_new_document_is_parsed_and_validated_off_the_event_loop(
     assert threads["parse"]
     assert threads["validate"]
     assert loop not in threads["parse"] | threads["validate"]
+
+
+def _doubling_fragments(levels: int) -> str:
+    """Fragments that each spread the previous one twice: `levels` of them expand to
+    2**levels fields in a few dozen characters per level."""
+    fragments = ["fragment f0 on Cluster { name }"]
+    fragments += [
+        f"fragment f{n} on Cluster {{ ...f{n - 1} ...f{n - 1} }}" for n in range(1, levels)
+    ]
+    return f"{{ clusters(first: 1) {{ nodes {{ ...f{levels - 1} }} }} }} " + " ".join(fragments)
+
+
+def test_the_expansion_is_counted_once_per_fragment() -> None:
+    assert documents.expanded_fields(parse(_doubling_fragments(3))) == 2 + 4
+    assert documents.expanded_fields(parse(_doubling_fragments(40))) == MAX_EXPANDED_FIELDS + 1
+    cycle = "{ clusters { nodes { ...a } } } fragment a on Cluster { name ...b } "
+    cycle += "fragment b on Cluster { ...a }"
+    assert documents.expanded_fields(parse(cycle)) == 3  # clusters, nodes, name
+
+
+@pytest.mark.parametrize("levels", [18, 60])
+async def test_fragments_that_double_are_refused_before_any_rule_walks_them(
+    api: Api, monkeypatch: pytest.MonkeyPatch, levels: int
+) -> None:
+    walks: list[str] = []
+
+    def walked(name: str, answer: Any) -> Callable[..., Any]:
+        def walk(*_args: Any, **_kwargs: Any) -> Any:
+            walks.append(name)
+            return answer
+
+        return walk
+
+    monkeypatch.setattr(documents, "validate", walked("validate", []))
+    monkeypatch.setattr(budgets, "requested_nodes", walked("cost", 0))
+    [error] = await api.errors(_doubling_fragments(levels))
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert f"more than {MAX_EXPANDED_FIELDS} fields" in error["message"]
+    assert walks == []
+
+
+async def test_introspection_expands_within_the_limit(api: Api) -> None:
+    query = graphql.get_introspection_query(descriptions=True)
+    assert documents.expanded_fields(parse(query)) <= MAX_EXPANDED_FIELDS
+    data = await api.data(query)
+    assert data["__schema"]["queryType"]["name"] == "Query"
+
+
+async def test_the_schema_is_introspected_once_per_document(api: Api) -> None:
+    assert await api.data("{ __schema { queryType { name } } }")
+    [error] = await api.errors(
+        "{ a: __schema { queryType { name } } b: __schema { types { name } } }"
+    )
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "`__schema` may be selected once" in error["message"]

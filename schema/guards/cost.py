@@ -81,8 +81,11 @@ FIELD_WEIGHTS: Mapping[str, int] = {
 def field_weight(owner: str, field: str, arguments: Mapping[str, Any]) -> int:
     """The cost of one resolution of `owner.field` with its (coerced) `arguments`."""
     if (owner, field) == ("Query", "labelTimeline"):
-        weight = TIMELINE_COST.get(_enum_name(arguments.get("interval")), AGGREGATE_COST)
-        return weight * (TIMELINE_GROUPED_FACTOR if arguments.get("groupBy") else 1)
+        interval = _enum_name(arguments.get("interval"))
+        weight = TIMELINE_COST.get(interval, AGGREGATE_COST)
+        return weight * (
+            TIMELINE_GROUPED_FACTOR.get(interval, 2) if arguments.get("groupBy") else 1
+        )
     return FIELD_WEIGHTS.get(f"{owner}.{field}", 0)
 
 

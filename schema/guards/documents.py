@@ -37,6 +37,7 @@ from graphql import (
     GraphQLError,
     GraphQLSchema,
     InlineFragmentNode,
+    OperationDefinitionNode,
     SelectionSetNode,
     ValidationContext,
     parse,
@@ -51,6 +52,7 @@ from schema.rules.limits import (
     MAX_ALIASES,
     MAX_DEPTH,
     MAX_DUPLICATE_FIELDS,
+    MAX_EXPANDED_FIELDS,
 )
 
 __all__ = [
@@ -59,6 +61,8 @@ __all__ = [
     "THREADED_DOCUMENT_CHARS",
     "CheckedDocuments",
     "DocumentCache",
+    "expanded_fields",
+    "expansion_error",
     "max_duplicate_fields_rule",
 ]
 
@@ -123,6 +127,62 @@ class DocumentCache:
                 self.stats.evicted += 1
 
 
+def expanded_fields(document: DocumentNode, ceiling: int = MAX_EXPANDED_FIELDS) -> int:
+    """The number of fields `document` holds with every fragment spread replaced by its
+    fragment, counted once per fragment (memoised), so in time linear in the text; counts
+    stop growing past `ceiling` + 1. A spread of an unknown fragment, or one in a cycle,
+    counts nothing (validation refuses both)."""
+    fragments = {
+        d.name.value: d.selection_set
+        for d in document.definitions
+        if isinstance(d, FragmentDefinitionNode)
+    }
+    sizes: dict[str, int] = {}
+    visiting: set[str] = set()
+
+    def size(node: SelectionSetNode) -> int:
+        total = 0
+        for selection in node.selections:
+            if isinstance(selection, FieldNode):
+                total += 1
+                if selection.selection_set is not None:
+                    total += size(selection.selection_set)
+            elif isinstance(selection, InlineFragmentNode):
+                total += size(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                total += spread(selection.name.value)
+            if total > ceiling:
+                return ceiling + 1
+        return total
+
+    def spread(name: str) -> int:
+        if name not in sizes:
+            fragment = fragments.get(name)
+            if fragment is None or name in visiting:
+                return 0
+            visiting.add(name)
+            sizes[name] = size(fragment)
+            visiting.discard(name)
+        return sizes[name]
+
+    total = 0
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            total = min(ceiling + 1, total + size(definition.selection_set))
+    return total
+
+
+def expansion_error(document: DocumentNode) -> GraphQLError | None:
+    """The error for a document over `MAX_EXPANDED_FIELDS` once its fragments are spread."""
+    count = expanded_fields(document)
+    if count <= MAX_EXPANDED_FIELDS:
+        return None
+    return GraphQLError(
+        f"the document selects more than {MAX_EXPANDED_FIELDS} fields once its fragments "
+        "are spread; at most that many are allowed"
+    )
+
+
 def max_duplicate_fields_rule(max_count: int) -> type[ASTValidationRule]:
     """A rule refusing a selection set that selects one response key (a field name or an
     alias) more than `max_count` times, fragments included."""
@@ -166,11 +226,31 @@ def max_duplicate_fields_rule(max_count: int) -> type[ASTValidationRule]:
     return MaxDuplicateFields
 
 
+class OneSchemaIntrospection(ASTValidationRule):
+    """Refuses a document that asks for `__schema` more than once (under aliases, say):
+    the whole schema is some 30 kB of answer built on the event loop, and once is all a
+    client (GraphiQL, a code generator) needs. Cost counts objects read from the data, so
+    it does not bound this."""
+
+    def __init__(self, context: ValidationContext) -> None:
+        super().__init__(context)
+        self.seen = 0
+
+    def enter_field(self, node: FieldNode, *_args: object) -> None:
+        if node.name.value == "__schema":
+            self.seen += 1
+            if self.seen == 2:
+                self.report_error(
+                    GraphQLError("`__schema` may be selected once per document", node)
+                )
+
+
 # Built once, so that every request runs the same rule classes.
 LIMIT_RULES: tuple[type[ASTValidationRule], ...] = (
     max_depth_rule(MAX_DEPTH, None),
     max_aliases_rule(MAX_ALIASES),
     max_duplicate_fields_rule(MAX_DUPLICATE_FIELDS),
+    OneSchemaIntrospection,
 )
 
 
@@ -225,7 +305,10 @@ class CheckedDocuments(SchemaExtension):
             context.pre_execution_errors = []  # validated when it was stored
         elif document is not None and context.pre_execution_errors is None:
             rules = tuple(context.validation_rules)
-            if self.threaded:
+            too_large = expansion_error(document)  # before any rule walks the expansion
+            if too_large is not None:
+                context.pre_execution_errors = [too_large]
+            elif self.threaded:
                 schema = context.schema._schema
                 context.pre_execution_errors = await asyncio.to_thread(
                     self._validate, schema, document, rules

@@ -184,8 +184,11 @@ class AggregateQuery:
             "portfolio with a matching cluster, by portfolio name); empty when no label "
             "matches. Award dates of the shipped listing are inferred. Counts "
             f"{TIMELINE_COST['YEAR']} in the query cost by YEAR, {TIMELINE_COST['MONTH']} by "
-            f"MONTH and {TIMELINE_COST['DAY']} by DAY, {TIMELINE_GROUPED_FACTOR} times that "
-            "with `groupBy` (the number of periods is known only once the labels are read)."
+            f"MONTH and {TIMELINE_COST['DAY']} by DAY (the number of periods is known only "
+            "once the labels are read); with `groupBy`, "
+            f"{TIMELINE_GROUPED_FACTOR['YEAR']} times that by YEAR or MONTH and "
+            f"{TIMELINE_GROUPED_FACTOR['DAY']} times by DAY, which the cost limit refuses "
+            "(a day per portfolio is tens of thousands of rows: group by MONTH)."
         )
     )
     async def label_timeline(

@@ -23,6 +23,7 @@ __all__ = [
     "MAX_DATE",
     "MAX_DEPTH",
     "MAX_DUPLICATE_FIELDS",
+    "MAX_EXPANDED_FIELDS",
     "MAX_GLOBAL_ID_LENGTH",
     "MAX_INPUT_LIST_LENGTH",
     "MAX_NODE_IDS",
@@ -50,6 +51,11 @@ MAX_TOKENS = 2000
 # set is refused before full validation: repeats add nothing to the answer, and checking that
 # they merge costs graphql-core time quadratic in their number.
 MAX_DUPLICATE_FIELDS = 10
+# Fields a document holds once every fragment spread is replaced by its fragment: a few
+# hundred characters of fragments that spread each other twice expand to millions, and
+# every check that walks the document (depth, aliases, repeats, cost) walks them all. The
+# largest query of the web directory and GraphiQL's introspection expand to a few hundred.
+MAX_EXPANDED_FIELDS = 5000
 
 # Relay connections: `first`/`last` default and hard cap. A larger value is an error, not a
 # silent clamp, so that a client never believes it received everything when it did not.
@@ -107,8 +113,12 @@ FACETS_COST = AGGREGATE_COST
 #   months, some 7,300 days, kept far below their number so that a day-by-day timeline
 #   stays allowed alone), times `TIMELINE_GROUPED_FACTOR` when grouped by portfolio (the
 #   same periods repeated for each portfolio).
+#   A day-by-day timeline grouped by portfolio repeats its 7,300 days for each portfolio
+#   (35,000 rows on the shipped listing, seconds of work): grouped, a day costs as many
+#   times as there are portfolios (`LIST_ESTIMATE`), which the limit refuses; by month,
+#   grouped, is the finest grouped timeline.
 TIMELINE_COST = {"YEAR": AGGREGATE_COST, "MONTH": 2 * AGGREGATE_COST, "DAY": 10 * AGGREGATE_COST}
-TIMELINE_GROUPED_FACTOR = 2
+TIMELINE_GROUPED_FACTOR = {"YEAR": 2, "MONTH": 2, "DAY": 20}
 # What a field selected under `labelTimeline` multiplies by: its rows, counted in full (a
 # history of about 20 years; each portfolio's own periods when grouped, as for a list of
 # unknown length), so that a connection inside each period is costed for every period.
