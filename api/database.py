@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pymongo.errors import ConnectionFailure
+from pymongo.errors import ConfigurationError, ConnectionFailure
 from pymongo.read_preferences import make_read_preference, read_pref_mode_from_name
 from pymongo.uri_parser import parse_uri
 
@@ -35,7 +35,11 @@ from schema.store.documents import Database
 __all__ = ["OUTAGES", "Connection", "connect", "uri_options"]
 
 # ServerSelectionTimeoutError, AutoReconnect and NetworkTimeout are all ConnectionFailures.
-OUTAGES: tuple[type[BaseException], ...] = (ConnectionFailure,)
+# A `mongodb+srv://` string is resolved in DNS at the first operation, not at start-up; a
+# name that does not resolve (or a DNS server that does not answer) raises
+# ConfigurationError then. The string's form is checked at start-up (`uri_options`), so
+# at that point it means the database cannot be found: an outage, answered 503.
+OUTAGES: tuple[type[BaseException], ...] = (ConnectionFailure, ConfigurationError)
 
 
 def uri_options(uri: str) -> Mapping[str, Any]:

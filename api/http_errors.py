@@ -15,7 +15,7 @@ import logging
 
 from cross_web import HTTPException as ViewHTTPException
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -99,6 +99,9 @@ class UnhandledErrors:
 
         try:
             await self.app(scope, receive, tracking_send)
+        except ClientDisconnect:
+            # The client went away mid-request: nobody to answer, and nothing wrong here.
+            logger.debug("client disconnected during %s %s", scope["method"], scope["path"])
         except Exception:
             if started:
                 raise

@@ -78,12 +78,15 @@ def parse_csv(
     header = [column.strip() for column in fieldnames or []]
     unknown = [column for column in header if column not in CSV_COLUMNS]
     missing = sorted(_CSV_REQUIRED - set(header))
-    if unknown or missing:
+    repeated = sorted({column for column in header if header.count(column) > 1})
+    if unknown or missing or repeated:
         problems = []
         if unknown:
             problems.append(f"unknown column(s) {', '.join(unknown)}")
         if missing:
             problems.append(f"missing column(s) {', '.join(missing)}")
+        if repeated:  # which of the two would hold the value? (as for duplicate JSON keys)
+            problems.append(f"repeated column(s) {', '.join(repeated)}")
         raise InputError(
             name, 1, f"{'; '.join(problems)}; expected the columns {','.join(CSV_COLUMNS)}"
         )

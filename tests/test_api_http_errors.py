@@ -7,10 +7,11 @@ import json
 import logging
 
 import pytest
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.routing import Route
+from starlette.types import Message, Receive, Scope, Send
 
-from api.http_errors import json_error
+from api.http_errors import UnhandledErrors, json_error
 from api.settings import Settings
 from tests.support import Api, serve
 
@@ -83,3 +84,25 @@ async def test_an_unhandled_exception_is_a_json_500_without_its_detail(
     }
     assert "s3cret" not in response.text
     assert "s3cret" in caplog.text  # the detail is in the server's log
+
+
+@pytest.mark.anyio
+async def test_a_client_gone_mid_request_is_not_an_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        raise ClientDisconnect
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async def receive() -> Message:
+        return {"type": "http.disconnect"}
+
+    caplog.set_level(logging.WARNING)
+    scope: Scope = {"type": "http", "method": "POST", "path": "/graphql"}
+    await UnhandledErrors(app)(scope, receive, send)
+    assert sent == []  # nobody to answer
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []

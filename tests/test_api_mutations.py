@@ -936,3 +936,21 @@ async def test_audit_log_since_and_until(editors: Editors) -> None:
     assert past["auditLog"]["nodes"] == []
     now = await editors.data(query, "auditor", s="2000-01-01T00:00:00Z")
     assert now["auditLog"]["nodes"] == [{"mutation": "updateCluster"}]
+
+
+async def test_a_client_mutation_id_is_at_most_two_hundred_characters(editors: Editors) -> None:
+    audited = await editors.db[AUDIT].count_documents({})
+    common = {
+        "name": "Long Key Cluster",
+        "country": "DE",
+        "portfolio": "ict",
+        "level": "BRONZE",
+        "validUntil": "2027-01-31",
+    }
+    payload = await _mutate(editors, CREATE, **common, clientMutationId="k" * 201)
+    assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [
+        (["clientMutationId"], "INVALID")
+    ]
+    assert await editors.db[AUDIT].count_documents({}) == audited  # nothing written
+    payload = await _mutate(editors, CREATE, **common, clientMutationId="k" * 200)
+    assert payload["userErrors"] == []

@@ -3,6 +3,7 @@ workers serve, and SIGTERM drains (`/readyz` 503) before the process stops."""
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import socket
@@ -15,8 +16,9 @@ from contextlib import contextmanager
 import httpx
 import orjson
 import pytest
+from starlette.types import Message
 
-from api.server import MAX_HEADER_BYTES
+from api.server import MAX_HEADER_BYTES, _freezing_at_startup
 from api.settings import Settings
 
 QUERY = orjson.dumps({"query": "{ portfolios { slug } }"})
@@ -120,6 +122,8 @@ def test_a_client_that_trickles_its_headers_gets_408_and_is_disconnected(
         answer = _read_all(sock)
     assert answer.startswith(b"HTTP/1.1 408 "), answer[:200]
     assert time.monotonic() - started < 5  # the 1 s deadline, with room for a busy machine
+    body = orjson.loads(answer.split(b"\r\n\r\n", 1)[1])
+    assert body["errors"][0]["extensions"]["code"] == "REQUEST_TIMEOUT"
 
 
 def test_a_silent_connection_is_closed(impatient: str) -> None:
@@ -210,3 +214,42 @@ def test_a_two_megabyte_url_gets_a_414_not_a_reset(impatient: str) -> None:
     assert answer.startswith(b"HTTP/1.1 414 "), answer[:100]
     body = orjson.loads(answer.split(b"\r\n\r\n", 1)[1])
     assert body["errors"][0]["extensions"]["code"] == "URI_TOO_LONG"
+
+
+def test_a_long_request_line_sent_whole_gets_a_414(impatient: str) -> None:
+    request = b"GET /graphql?query=" + b"a" * 100_000 + b" HTTP/1.1\r\nHost: t\r\n\r\n"
+    answer = _send(impatient, request)
+    assert answer.startswith(b"HTTP/1.1 414 "), answer[:100]
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"POST /graphql HTTP/1.1\r\nHost: t\r\nContent-Length: abc\r\n\r\n",
+        b"POST /graphql HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+        b"GARBAGE\r\n\r\n",
+    ],
+    ids=["bad-length", "two-lengths", "garbage"],
+)
+def test_what_is_not_http_gets_a_json_400(impatient: str, request_bytes: bytes) -> None:
+    answer = _send(impatient, request_bytes)
+    assert answer.startswith(b"HTTP/1.1 400 "), answer[:100]
+    head, body = answer.split(b"\r\n\r\n", 1)
+    assert b"x-content-type-options: nosniff" in head.lower()
+    assert orjson.loads(body)["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+@pytest.mark.anyio
+async def test_objects_alive_at_startup_are_frozen_out_of_the_collector() -> None:
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    sending = _freezing_at_startup(send)
+    try:
+        await sending({"type": "lifespan.startup.complete"})
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    assert sent == [{"type": "lifespan.startup.complete"}]

@@ -105,6 +105,7 @@ def test_http_websites_up_to_the_limit_pass(website: str) -> None:
         pytest.param("a.fr", "only http://, https:// or www.", id="no-scheme"),
         pytest.param("http://a.fr/\x00", "U+0000", id="control"),
         pytest.param("http://a.fr/ b", "U+0020", id="blank"),
+        pytest.param("https://evil.example\\@good.example", "backslash", id="backslash"),
         pytest.param("https://" + "a" * 2038 + ".fr", "longer than 2048", id="too-long"),
     ],
 )

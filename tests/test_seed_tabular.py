@@ -150,6 +150,15 @@ def test_csv_unknown_and_missing_columns_are_named(tmp_path: Path) -> None:
     assert "missing column(s) website" in str(caught.value)
 
 
+def test_a_repeated_csv_column_is_refused(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, CSV_HEADER.replace("name,", "name,name,", 1) + "A,B,ICT,,BRONZE,2016-01-01,FR\n"
+    )
+    with pytest.raises(InputError) as caught:
+        parse_csv(path)
+    assert "repeated column(s) name" in str(caught.value)
+
+
 def test_csv_website_warning_is_kept(tmp_path: Path) -> None:
     text = CSV_HEADER + "Foo,ICT,http://www.foo.fe,BRONZE,2016-01-01,FR\n"
     [row] = parse_csv(write(tmp_path, text)).rows

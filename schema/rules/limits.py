@@ -18,6 +18,7 @@ __all__ = [
     "FACETS_COST",
     "LIST_ESTIMATE",
     "MAX_ALIASES",
+    "MAX_CLIENT_MUTATION_ID_CHARS",
     "MAX_CODES",
     "MAX_CURSOR_LENGTH",
     "MAX_DATE",
@@ -56,6 +57,9 @@ MAX_DUPLICATE_FIELDS = 10
 # every check that walks the document (depth, aliases, repeats, cost) walks them all. The
 # largest query of the web directory and GraphiQL's introspection expand to a few hundred.
 MAX_EXPANDED_FIELDS = 5000
+
+# A mutation's `clientMutationId`: an idempotency key, stored with the audit entry.
+MAX_CLIENT_MUTATION_ID_CHARS = 200
 
 # Relay connections: `first`/`last` default and hard cap. A larger value is an error, not a
 # silent clamp, so that a client never believes it received everything when it did not.

@@ -129,4 +129,7 @@ def website_form_problem(value: str) -> str | None:
             f"holds the character U+{ord(control[0]):04X}: a web address has no blanks "
             "or control characters"
         )
+    if "\\" in value:
+        # Browsers read `\` as `/`: `https://evil.example\@good.example` goes to evil.example.
+        return "holds a backslash: a web address has none (browsers read it as a slash)"
     return None

@@ -42,6 +42,7 @@ from schema.rules.editing import (
     Problem,
     ProblemCode,
 )
+from schema.rules.limits import MAX_CLIENT_MUTATION_ID_CHARS
 from schema.store.audit import AUDIT, AuditDoc
 from schema.store.documents import (
     CLUSTERS,
@@ -165,6 +166,9 @@ async def apply(
     plan: Callable[[], Awaitable[Plan]],
 ) -> Outcome:
     """Plan and apply one mutation for `actor`, once per `client_mutation_id`."""
+    if client_mutation_id is not None and len(client_mutation_id) > MAX_CLIENT_MUTATION_ID_CHARS:
+        message = f"longer than {MAX_CLIENT_MUTATION_ID_CHARS} characters"
+        return Outcome(problems=[Problem(("clientMutationId",), message)])
     marker = f"{actor.key_id}/{client_mutation_id}" if client_mutation_id else None
     entry = cast(AuditDoc | None, await db[AUDIT].find_one({"_id": marker}) if marker else None)
     if entry is not None and entry["mutation"] != mutation:
