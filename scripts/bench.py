@@ -290,23 +290,6 @@ async def main(args: argparse.Namespace) -> None:
                     print()
 
 
-def _arguments(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--clusters",
-        type=int,
-        default=None,
-        help="load N generated clusters (with sample interviews) instead of the shipped data",
-    )
-    parser.add_argument(
-        "--requests",
-        type=int,
-        default=None,
-        help="requests per query (default 100, or 10 for --clusters over 1000)",
-    )
-    return parser.parse_args(argv)
-
-
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="88,1000,10000")
