@@ -15,7 +15,9 @@ COPY schema ./schema
 COPY seed ./seed
 # Installed as root into the system site-packages, so the service user can read but not
 # change the code. A fixed numeric id lets orchestrators check "runs as non-root".
-RUN pip install -c requirements/constraints.txt . \
+# With the tracing extra: traces stay off (and cost nothing) until
+# OTEL_EXPORTER_OTLP_ENDPOINT is set.
+RUN pip install -c requirements/constraints.txt ".[tracing]" \
     && rm -rf /app/build /app/*.egg-info \
     && useradd --system --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin ecei
 USER 10001:10001

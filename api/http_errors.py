@@ -19,6 +19,8 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.records import note_error_code
+
 __all__ = ["HTTP_ERROR_CODES", "HTTPError", "UnhandledErrors", "http_exception", "json_error"]
 
 logger = logging.getLogger("api.errors")
@@ -46,6 +48,7 @@ def json_error(
     """A response with `status` whose one error carries `message` and `code`, by default the
     status's code (BAD_REQUEST for a status not listed)."""
     code = code or HTTP_ERROR_CODES.get(status, "BAD_REQUEST")
+    note_error_code(code)  # for the request's log line and metrics
     return JSONResponse(
         {"errors": [{"message": message, "extensions": {"code": code}}]},
         status_code=status,

@@ -19,8 +19,6 @@ import re
 import time
 import uuid
 from collections.abc import Iterator
-from contextvars import ContextVar
-from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import GraphQLError
@@ -29,6 +27,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 
 from api import metrics, tracing
+from api.records import CURRENT_RECORD, RequestRecord, current
 
 __all__ = ["OperationRecorder", "RequestObserver", "RequestRecord", "current", "note_result"]
 
@@ -38,39 +37,10 @@ logger = logging.getLogger("api.access")
 _SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
-@dataclass
-class RequestRecord:
-    request_id: str
-    operation: str | None = None
-    operation_type: str | None = None
-    cost: int | None = None
-    error_codes: list[str] = field(default_factory=list)
-    graphql: bool = False
-
-
-_current: ContextVar[RequestRecord | None] = ContextVar("ecei_request_record", default=None)
-
-
-def current() -> RequestRecord | None:
-    """The record of the request being served, if any."""
-    return _current.get()
-
-
-def note_cache_hit(operation_name: str | None) -> None:
-    """Record a query answered from the response cache: it counts as a request like any
-    other (its cost and errors were those of the answer stored, which had none)."""
-    record = _current.get()
-    if record is None:
-        return
-    record.graphql = True
-    record.operation = operation_name
-    record.operation_type = "query"
-
-
 def note_result(result: ExecutionResult) -> None:
     """Record a GraphQL result's cost and error codes (the view calls this once the errors
     carry their public codes)."""
-    record = _current.get()
+    record = CURRENT_RECORD.get()
     if record is None:
         return
     record.graphql = True
@@ -103,7 +73,7 @@ class OperationRecorder(SchemaExtension):
         self._note()
 
     def _note(self) -> None:
-        record = _current.get()
+        record = CURRENT_RECORD.get()
         if record is None:
             return
         record.graphql = True
@@ -148,7 +118,7 @@ class RequestObserver:
                 message = {**message, "headers": [*message.get("headers", []), header]}
             await send(message)
 
-        token = _current.set(record)
+        token = CURRENT_RECORD.set(record)
         tracer = tracing.tracer()
         try:
             if tracer is None:
@@ -156,7 +126,7 @@ class RequestObserver:
             else:
                 await self._traced(tracer, scope, receive, send_with_id, lambda: status)
         finally:
-            _current.reset(token)
+            CURRENT_RECORD.reset(token)
             self._finish(scope, record, status, time.perf_counter() - started)
 
     async def _traced(
@@ -178,7 +148,7 @@ class RequestObserver:
         route = metrics.route_label(scope["path"])
         metrics.HTTP_DURATION.labels(route, str(status)).observe(seconds)
         key_id = scope.get("state", {}).get("key_id")
-        if record.graphql:
+        if record.graphql or route == "graphql":
             operation = metrics.operation_label(record.operation)
             outcome = "error" if record.error_codes or status >= 400 else "ok"
             metrics.GRAPHQL_REQUESTS.labels(operation, outcome).inc()

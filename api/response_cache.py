@@ -170,6 +170,7 @@ def _normal_form(query: str, parsed: DocumentNode | GraphQLError | None = None) 
 @dataclass(frozen=True, slots=True)
 class _Entry:
     body: bytes  # the whole answer of a hit, `extensions.cache` saying HIT
+    cost: int | None  # its `extensions.cost.requestedNodes`, for the request log
 
 
 class ResponseCache:
@@ -267,6 +268,11 @@ class ResponseCache:
         if running is not None:
             running.set()
 
+    def cost_of(self, key: CacheKey) -> int | None:
+        """The cost recorded with the answer stored for `key`, if any."""
+        entry = self._entries.get(key.digest)
+        return entry.cost if entry is not None else None
+
     def put(self, key: CacheKey, data: object, extensions: Mapping[str, Any]) -> bool:
         """Store the successful answer `{"data": data, "extensions": extensions}`; whether
         the cache now holds an answer for `key` (False: written meanwhile, or too large)."""
@@ -278,7 +284,8 @@ class ResponseCache:
         cost = len(body) + _ENTRY_OVERHEAD
         if cost > self.max_bytes:
             return False
-        self._entries[key.digest] = _Entry(body)
+        requested = (extensions.get("cost") or {}).get("requestedNodes")
+        self._entries[key.digest] = _Entry(body, requested if isinstance(requested, int) else None)
         self.size += cost
         while self.size > self.max_bytes:
             _, dropped = self._entries.popitem(last=False)

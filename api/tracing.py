@@ -51,8 +51,16 @@ def configured(environ: Mapping[str, str]) -> bool:
 def check(environ: Mapping[str, str]) -> None:
     """Raise `TracingError` when `environ` configures tracing but the extra is missing;
     imports nothing."""
-    if configured(environ) and importlib.util.find_spec("opentelemetry.sdk") is None:
+    if configured(environ) and not _installed("opentelemetry.sdk"):
         raise TracingError(_MISSING)
+
+
+def _installed(module: str) -> bool:
+    # `find_spec` of a submodule imports its parent package, and raises when that is missing.
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
 
 
 def tracer() -> Any:

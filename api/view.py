@@ -46,7 +46,7 @@ import orjson
 # Strawberry's views raise cross-web's HTTPException and pass cross-web's request adapter;
 # Strawberry does not re-export either, so cross-web is a declared dependency.
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from graphql import DocumentNode, GraphQLError, parse
+from graphql import DocumentNode, GraphQLError, get_operation_ast, parse
 from pymongo.errors import PyMongoError
 from starlette.requests import Request
 from starlette.responses import Response
@@ -66,8 +66,9 @@ from api.database import OUTAGES
 from api.graphiql import graphiql_page
 from api.headers import NO_STORE
 from api.http_errors import HTTPError, json_error
-from api.observe import note_cache_hit, note_result
+from api.observe import note_result
 from api.persisted import NOT_FOUND, PersistedQueries, PersistedQueryNotFound
+from api.records import note_cache_hit
 from api.response_cache import CacheKey, ResponseCache
 from schema.errors import SERVICE_UNAVAILABLE, SERVICE_UNAVAILABLE_MESSAGE, with_public_code
 from schema.guards.documents import THREADED_DOCUMENT_CHARS, DocumentCache
@@ -128,6 +129,15 @@ def _unavailable(exc: BaseException) -> HTTPError:
     kind = type(exc).__name__
     outage_log.warning(kind, f"database unavailable: {kind}: {str(exc)[:200]}")
     return HTTPError(503, SERVICE_UNAVAILABLE_MESSAGE, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def _operation_name(parsed: DocumentNode | GraphQLError, name: str | None) -> str | None:
+    """The name of the operation a request runs: the one it names, or the name of the
+    document's only operation."""
+    if name or not isinstance(parsed, DocumentNode):
+        return name
+    operation = get_operation_ast(parsed)
+    return operation.name.value if operation is not None and operation.name else None
 
 
 def _shareable(request: Request, errors: list[GraphQLError]) -> bool:
@@ -291,7 +301,7 @@ class GraphQLView(GraphQL[Context, None]):
         if body is None:
             return None
         request.state.response_cache_hit = True  # only successful answers are stored
-        note_cache_hit(operation_name)
+        note_cache_hit(_operation_name(parsed, operation_name), self.response_cache.cost_of(key))
         media_type = APPLICATION_JSON
         if _accepts_graphql_response(request.headers.get("accept", "")):
             media_type = GRAPHQL_RESPONSE_JSON

@@ -194,3 +194,39 @@ async def test_an_answer_from_the_response_cache_counts_as_a_request() -> None:
     assert (
         requests - _value(before, "ecei_graphql_requests_total", operation="Hit", outcome="ok") == 3
     )
+
+
+async def test_a_cache_hit_is_named_and_costed_without_an_operation_name(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with serve(Settings(metrics=True, metrics_token=TOKEN)) as cached:
+        body = {"query": "query Unnamed { portfolios { slug } }"}  # no operationName sent
+        with caplog.at_level(logging.INFO, logger="api.access"):
+            for _ in range(2):
+                response = await cached.http.post("/graphql", json=body)
+        assert response.json()["extensions"]["cache"] == "HIT"
+        after = await _scrape(cached)
+    miss, hit = [
+        json.loads(JsonFormatter().format(r)) for r in caplog.records if r.name == "api.access"
+    ]
+    assert hit["operation"] == miss["operation"] == "Unnamed"
+    assert hit["cost"] == miss["cost"] is not None
+    assert _value(after, "ecei_graphql_requests_total", operation="Unnamed", outcome="ok") == 2
+
+
+async def test_an_error_answered_by_status_alone_is_logged_and_counted(
+    measured: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    before = await _scrape(measured)
+    with caplog.at_level(logging.INFO, logger="api.access"):
+        response = await measured.http.post(
+            "/graphql",
+            json={"query": "{ portfolios { slug } }"},
+            headers={"Authorization": "Bearer ecei_000000000000_nope"},
+        )
+    assert response.status_code == 401
+    after = await _scrape(measured)
+    (record,) = [r for r in caplog.records if r.name == "api.access"]
+    assert json.loads(JsonFormatter().format(record))["error_codes"] == ["UNAUTHENTICATED"]
+    counted = _value(after, "ecei_graphql_errors_total", code="UNAUTHENTICATED")
+    assert counted - _value(before, "ecei_graphql_errors_total", code="UNAUTHENTICATED") == 1

@@ -62,8 +62,20 @@ def test_tracing_is_off_and_opentelemetry_not_imported_by_default() -> None:
     assert result.stdout.split() == ["True", "False"]
 
 
-def test_tracing_needs_the_extra_when_configured(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+def _missing_parent(name: str) -> None:
+    # What `find_spec("opentelemetry.sdk")` does when `opentelemetry` itself is missing.
+    raise ModuleNotFoundError(f"No module named {name.split('.')[0]!r}")
+
+
+@pytest.mark.parametrize(
+    "find_spec",
+    [lambda name: None, _missing_parent],
+    ids=["sdk-missing", "package-missing"],
+)
+def test_tracing_needs_the_extra_when_configured(
+    monkeypatch: pytest.MonkeyPatch, find_spec: Any
+) -> None:
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
     with pytest.raises(tracing.TracingError, match="ecei-api\\[tracing\\]"):
         tracing.check({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"})
     tracing.check({})  # not configured: nothing to check
