@@ -96,6 +96,12 @@ def _request_id(scope: Scope) -> str:
     return uuid.uuid4().hex
 
 
+# The status logged for a request that got no response: the client went away before the
+# answer (the app returns without one, `api.http_errors` letting the disconnect pass), as
+# nginx logs it. A request whose app raised is logged 500.
+CLIENT_CLOSED = 499
+
+
 class RequestObserver:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -110,23 +116,28 @@ class RequestObserver:
         state["request_id"] = record.request_id
         header = (b"x-request-id", record.request_id.encode("latin-1"))
         status = 500
+        responded = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, responded
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, responded = message["status"], True
                 message = {**message, "headers": [*message.get("headers", []), header]}
             await send(message)
 
         token = CURRENT_RECORD.set(record)
         tracer = tracing.tracer()
+        answered = False
         try:
             if tracer is None:
                 await self.app(scope, receive, send_with_id)
             else:
                 await self._traced(tracer, scope, receive, send_with_id, lambda: status)
+            answered = True
         finally:
             CURRENT_RECORD.reset(token)
+            if answered and not responded:
+                status = CLIENT_CLOSED
             self._finish(scope, record, status, time.perf_counter() - started)
 
     async def _traced(

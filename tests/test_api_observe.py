@@ -10,8 +10,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from starlette.requests import ClientDisconnect
+from starlette.types import Message, Receive, Scope, Send
 
+from api.http_errors import UnhandledErrors
 from api.logs import JsonFormatter, TextFormatter
+from api.observe import RequestObserver
 from api.settings import Settings, SettingsError
 from tests.editing import serve_editors
 from tests.support import Api, serve
@@ -230,3 +234,23 @@ async def test_an_error_answered_by_status_alone_is_logged_and_counted(
     assert json.loads(JsonFormatter().format(record))["error_codes"] == ["UNAUTHENTICATED"]
     counted = _value(after, "ecei_graphql_errors_total", code="UNAUTHENTICATED")
     assert counted - _value(before, "ecei_graphql_errors_total", code="UNAUTHENTICATED") == 1
+
+
+@pytest.mark.anyio
+async def test_a_client_gone_before_the_answer_is_logged_499(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        raise ClientDisconnect
+
+    async def send(message: Message) -> None:
+        raise AssertionError("nothing is sent to a client that left")
+
+    async def receive() -> Message:
+        return {"type": "http.disconnect"}
+
+    scope: Scope = {"type": "http", "method": "POST", "path": "/graphql", "headers": []}
+    with caplog.at_level(logging.INFO, logger="api.access"):
+        await RequestObserver(UnhandledErrors(app))(scope, receive, send)
+    (record,) = [r for r in caplog.records if r.name == "api.access"]
+    assert json.loads(JsonFormatter().format(record))["status"] == 499

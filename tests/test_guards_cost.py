@@ -319,3 +319,17 @@ async def test_a_day_by_day_timeline_per_portfolio_is_refused(api: Api) -> None:
     assert error["extensions"]["code"] == "COST_LIMIT_EXCEEDED"
     assert await api.data("{ labelTimeline(interval: DAY) { year } }")
     assert await api.data("{ labelTimeline(interval: MONTH, groupBy: [PORTFOLIO]) { year } }")
+
+
+@pytest.mark.anyio
+async def test_variables_nested_past_the_limit_are_refused_not_recursed(api: Api) -> None:
+    deep = "[" * 1000 + "]" * 1000  # deeper than Python's stack would follow
+    body = '{"query": "{ __typename }", "variables": {"x": ' + deep + "}}"
+    response = await api.http.post(
+        "/graphql", content=body, headers={"content-type": "application/json"}
+    )
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "more than 32 levels deep" in error["message"]
+    export = await api.http.get("/export/clusters.csv", params={"orderBy": deep})
+    assert export.status_code == 400

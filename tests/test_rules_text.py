@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from schema.rules.text import compact_key, fold, search_key, slugify
+from schema.rules.text import NEAREST_MAX_CHARS, compact_key, fold, nearest, search_key, slugify
 
 
 @pytest.mark.parametrize(
@@ -54,3 +54,9 @@ def test_keys_and_slugs(name: str, words: str, compact: str, slug: str) -> None:
 
 def test_a_no_break_space_separates_words() -> None:
     assert search_key("Pôle\u00a0Mer") == "pole mer"
+
+
+def test_suggestions_for_an_over_long_value_are_not_sought() -> None:
+    known = {"fr": "France", "de": "Germany"}
+    assert nearest("Frnace", known) == ["fr"]
+    assert nearest("F" * (NEAREST_MAX_CHARS + 1), known) == []  # difflib would take seconds

@@ -57,6 +57,7 @@ from schema.rules.limits import (
     FACETS_COST,
     LIST_ESTIMATE,
     MAX_INPUT_LIST_LENGTH,
+    MAX_INPUT_NESTING,
     MAX_REQUESTED_NODES,
     TIMELINE_COST,
     TIMELINE_GROUPED_FACTOR,
@@ -221,9 +222,15 @@ class _Walker:
             return {}  # an invalid argument: execution reports it and resolves nothing
 
 
-def _check_raw_lists(value: Any, where: str) -> None:
-    """Refuse a list longer than `MAX_INPUT_LIST_LENGTH` anywhere in the JSON variables,
-    in one pass over them, before graphql-core coerces them."""
+def _check_raw_lists(value: Any, where: str, depth: int = 0) -> None:
+    """Refuse a list longer than `MAX_INPUT_LIST_LENGTH`, or lists and objects nested
+    deeper than `MAX_INPUT_NESTING`, anywhere in the JSON variables, in one pass over them,
+    before graphql-core coerces them (recursively: a thousand nested lists would exhaust
+    Python's stack there)."""
+    if depth > MAX_INPUT_NESTING:
+        raise BadUserInput(
+            f"{where} nests lists or objects more than {MAX_INPUT_NESTING} levels deep"
+        )
     if isinstance(value, list):
         if len(value) > MAX_INPUT_LIST_LENGTH:
             raise BadUserInput(
@@ -231,10 +238,11 @@ def _check_raw_lists(value: Any, where: str) -> None:
                 "allowed in any list argument"
             )
         for item in value:
-            _check_raw_lists(item, where)
+            _check_raw_lists(item, where, depth + 1)
     elif isinstance(value, Mapping):
         for key, item in value.items():
-            _check_raw_lists(item, f"{where}{key}" if where == "$" else f"{where}.{key}")
+            path = f"{where}{key}" if where == "$" else f"{where}.{key}"
+            _check_raw_lists(item, path, depth + 1)
 
 
 def _page_size(arguments: Mapping[str, Any]) -> int:

@@ -65,13 +65,21 @@ def slugify(text: str) -> str:
     return search_key(text).replace(" ", "-") or "unnamed"
 
 
+# Longer values are told they are unknown without suggestions (see `nearest`).
+NEAREST_MAX_CHARS = 200
+
+
 def nearest(value: str, known: Mapping[str, str], limit: int = 3) -> list[str]:
     """Up to `limit` keys of `known` (a key to its display name) closest to `value`.
 
     A value equal to a key or name once folded comes first (`ICT` → `ict`, `energy and
     environment` → `energy-and-environment`), then keys whose words start with the value's
     (`Energy` → `energy-and-environment`), then `difflib`'s close matches on keys and names.
+    A value longer than `NEAREST_MAX_CHARS` gets none: no key is that long, and `difflib`'s
+    work grows with the product of the lengths (a 60,000-character value took seconds).
     """
+    if len(value) > NEAREST_MAX_CHARS:
+        return []
     slug = slugify(value)
     words = search_key(value)
     names = {search_key(name): key for key, name in known.items()}
