@@ -48,6 +48,14 @@ class BodySizeLimit:
             )
             await json_error(414, message)(scope, receive, send)
             return
+        names = {name for name, _ in scope.get("headers", [])}
+        if b"content-length" in names and b"transfer-encoding" in names:
+            # Read one way by this server and another by a proxy, such a request can hide a
+            # second one in its body (request smuggling): refused, and the connection closed
+            # (RFC 9112, 6.1).
+            message = "Content-Length and Transfer-Encoding must not be sent together"
+            await json_error(400, message, {"Connection": "close"})(scope, receive, send)
+            return
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:

@@ -253,3 +253,20 @@ async def test_objects_alive_at_startup_are_frozen_out_of_the_collector() -> Non
     finally:
         gc.unfreeze()
     assert sent == [{"type": "lifespan.startup.complete"}]
+
+
+def test_a_length_and_a_chunked_encoding_together_are_refused_and_closed(impatient: str) -> None:
+    body = b'{"query": "{ __typename }"}'
+    request = (
+        b"POST /graphql HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\nTransfer-Encoding: chunked\r\n\r\n"
+        % len(body)
+        + b"%x\r\n" % len(body)
+        + body
+        + b"\r\n0\r\n\r\n"
+    )
+    answer = _send(impatient, request)  # read to the end: the server closes the connection
+    assert answer.startswith(b"HTTP/1.1 400 "), answer[:100]
+    assert orjson.loads(answer.split(b"\r\n\r\n", 1)[1])["errors"][0]["extensions"]["code"] == (
+        "BAD_REQUEST"
+    )
