@@ -75,10 +75,11 @@ class HeaderTimeoutProtocol(H11Protocol):
     A client that opens a connection (or starts another request on it) and does not finish
     its headers in time is answered 408 and disconnected; uvicorn itself has no such
     deadline. A head longer than `max_head_bytes` is answered 414 (its request line is
-    longer than the body limit, the app's own bound for a URL) or 431, and the rest of what the client sends is read and dropped for
-    `LINGER_SECONDS` before the connection closes, so that the client reads the answer:
-    closing a socket with unread data resets the connection instead (h11's own limit did
-    that, and only when the head came in more than one piece).
+    longer than the body limit, the app's own bound for a URL) or 431, and the rest of
+    what the client sends is read and dropped for `LINGER_SECONDS` before the connection
+    closes, so that the client reads the answer: closing a socket with unread data resets
+    the connection instead (h11's own limit did that, and only when the head came in more
+    than one piece).
     """
 
     header_timer: asyncio.TimerHandle | None = None
