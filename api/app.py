@@ -58,6 +58,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         connection = connect(settings)
         app.state.connection = connection
+        view.execution.start()
         try:
             if connection.embedded:
                 from seed.command import load_listing
@@ -71,6 +72,7 @@ def create_app(
                 await provision_from_file(connection.db, settings.keys_file)
             yield
         finally:
+            view.execution.stop()
             connection.close()
 
     async def healthz(request: Request) -> JSONResponse:

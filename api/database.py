@@ -79,8 +79,6 @@ def connect(settings: Settings) -> Connection:
         db: Any = ThreadedDatabase(guarded(client[settings.db_name]))
         return Connection(client=client, db=db, embedded=True)
 
-    from motor.motor_asyncio import AsyncIOMotorClient
-
     # `timeoutMS` bounds every operation (PyMongo's client-side operation timeout): the
     # driver sends the remaining time as `maxTimeMS`, so the server gives up on a query
     # when the client does. Motor runs each operation on a thread of its pool, which the
@@ -96,7 +94,7 @@ def connect(settings: Settings) -> Connection:
         # The driver's timeoutMS would override the string's serverSelectionTimeoutMS, so
         # operations are bounded by the socket timeout instead.
         timeouts["socketTimeoutMS"] = settings.db_timeout_ms
-    client = AsyncIOMotorClient(
+    client = _any_loop_client()(
         settings.mongodb_uri,
         maxPoolSize=settings.db_pool_size,
         tz_aware=False,
@@ -107,6 +105,25 @@ def connect(settings: Settings) -> Connection:
     db = client[settings.db_name]
     aggregate_db = db.with_options(read_preference=read_preference(settings.read_preference))
     return Connection(client=client, db=db, embedded=False, aggregate_db=aggregate_db)
+
+
+def _any_loop_client() -> type[Any]:
+    """Motor's client, made to run each call on the event loop it is made on.
+
+    Motor binds a client to the first loop that uses it, though its work runs on a thread
+    pool and PyMongo's client under it is thread-safe; the API uses the database from two
+    loops (HTTP, and operations on `api.execution`'s thread), so the loop is looked up per
+    call instead."""
+    import asyncio
+
+    from motor.motor_asyncio import AsyncIOMotorClient
+
+    class AnyLoopMotorClient(AsyncIOMotorClient[Any]):
+        @property
+        def io_loop(self) -> asyncio.AbstractEventLoop:
+            return asyncio.get_running_loop()
+
+    return AnyLoopMotorClient
 
 
 def read_preference(name: str) -> Any:

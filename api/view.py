@@ -63,6 +63,7 @@ from api.auth import caller, client_of
 from api.budgets import BudgetLimits, meter, operation_points
 from api.caching import VARY, carries_credentials, public, revalidated
 from api.database import OUTAGES
+from api.execution import ExecutionThread
 from api.graphiql import graphiql_page
 from api.headers import NO_STORE
 from api.http_errors import HTTPError, json_error
@@ -180,6 +181,8 @@ class GraphQLView(GraphQL[Context, None]):
         self.response_cache = response_cache
         self.cache_max_age = cache_max_age
         self.documents: DocumentCache = schema.documents
+        # Started and stopped by the app's lifespan; until then operations run inline.
+        self.execution = ExecutionThread()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # no subscriptions: nothing to serve over WebSocket
@@ -406,8 +409,12 @@ class GraphQLView(GraphQL[Context, None]):
             await self._charge(request, context, request_data, self.budgets)
         try:
             async with asyncio.timeout(EXECUTION_DEADLINE_SECONDS):
-                result = await super().execute_single(
-                    request, request_adapter, sub_response, context, root_value, request_data
+                # On the execution thread's loop (`api.execution`): the result is built
+                # off the loop that serves HTTP.
+                result = await self.execution.run(
+                    super().execute_single(
+                        request, request_adapter, sub_response, context, root_value, request_data
+                    )
                 )
             # The schema's document cache holds a document once it has parsed and validated.
             validated = request_data.query in self.documents

@@ -13,9 +13,11 @@ Attacks, from the reports on the guarded issue:
 - distinct 2,000-token documents, and persisted queries that do not parse;
 - 500 repeats of `__typename`; `asOf: "9999-12-31"`;
 - the heaviest operations the limits admit (40 benchmarks against every cluster; four
-  aggregates).
+  aggregates; a day-by-day timeline and a monthly one per portfolio; distinct documents of
+  60 lists each, large answers that cost nothing);
+- with `--burst N`, N distinct uncached directory pages at once every 2 s.
 
-    python scripts/attack.py [--clients 4] [--seconds 10] [--url http://host:port]
+    python scripts/attack.py [--clients 4] [--seconds 10] [--burst N] [--url http://host:port]
 """
 
 from __future__ import annotations
@@ -77,6 +79,17 @@ def attacks() -> Iterator[tuple[str, dict[str, Any], dict[str, Any] | None]]:
         ('{ clusters(asOf: "9999-12-31") { totalCount } }', {}, None),
         (f"{{ clusters(first: 40) {{ nodes {{ {BENCHMARK_ALL} }} }} }}", {}, None),
         (
+            "{ labelTimeline(interval: DAY) { start awarded expiring clustersValidAtEnd } }",
+            {},
+            None,
+        ),
+        (
+            "{ labelTimeline(interval: MONTH, groupBy: [PORTFOLIO]) { "
+            "start awarded clustersValidAtEnd } }",
+            {},
+            None,
+        ),
+        (
             "{ portfolioStats { clusterCount } labelTimeline(interval: MONTH) { awarded } "
             "clustersAggregate(groupBy: [PORTFOLIO, EXPIRY_YEAR]) { count } "
             'indicatorStats(code: "participants", groupBy: PORTFOLIO) { median } }',
@@ -86,13 +99,30 @@ def attacks() -> Iterator[tuple[str, dict[str, Any], dict[str, Any] | None]]:
     ]
     for n in itertools.count():
         yield fixed[n % len(fixed)]
-        # A distinct ~2,000-token document, and a persisted query that does not parse.
+        # Distinct ~2,000-token documents (so never from a cache): one that asks little,
+        # one whose answer is large though it costs nothing (lists that are not pages).
         salt = random.randrange(1 << 30)
         fields = " ".join(f"f{salt}_{i}: __typename" for i in range(15))
         yield "{ " + fields + " " + "portfolios { slug } " * 10 + "}" + " " * (n % 7), {}, None
+        lists = " ".join(
+            f"p{salt}_{i}: portfolios {{ id slug name }} "
+            f"i{salt}_{i}: indicators {{ code name area unit }}"
+            for i in range(60)
+        )
+        yield "{ " + lists + " }", {}, None
         junk = f"{{ not graphql {salt}"
         digest = hashlib.sha256(junk.encode()).hexdigest()
         yield junk, {}, {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+
+
+def burst_queries(size: int) -> list[str]:
+    """`size` distinct directory pages (distinct texts, so none is answered from a cache)."""
+    salt = random.randrange(1 << 30)
+    return [
+        f"{{ b{salt}_{i}: clusters(first: 20) {{ totalCount nodes {{ slug name "
+        "portfolio { name } label { level validUntil status } } } }"
+        for i in range(size)
+    ]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -136,6 +166,33 @@ async def attacker(http: httpx.AsyncClient, until: float, seen: Counter[str]) ->
         seen[f"{response.status_code} {code}"] += 1
 
 
+def bursting(url: str, seconds: float, size: int) -> Counter[str]:
+    """Every 2 s, `size` distinct uncached queries sent at once, for `seconds`, in a
+    process of its own (see `phase`)."""
+
+    async def run() -> Counter[str]:
+        seen: Counter[str] = Counter()
+        until = time.monotonic() + seconds
+        limits = httpx.Limits(max_connections=size)
+        async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as http:
+
+            async def one(query: str) -> None:
+                try:
+                    response = await http.post("/graphql", json={"query": query})
+                except httpx.TimeoutException:
+                    seen["burst: client timeout"] += 1
+                    return
+                seen[f"burst: {response.status_code}"] += 1
+
+            while time.monotonic() < until:
+                started = time.monotonic()
+                await asyncio.gather(*(one(q) for q in burst_queries(size)))
+                await asyncio.sleep(max(0.0, 2 - (time.monotonic() - started)))
+        return seen
+
+    return asyncio.run(run())
+
+
 def prober(url: str, seconds: float) -> list[float]:
     """`/healthz` every 50 ms for `seconds`, in a process of its own (see `phase`)."""
     out: list[float] = []
@@ -163,19 +220,24 @@ def attacking(url: str, seconds: float) -> Counter[str]:
 
 
 async def phase(
-    url: str, clients: int, seconds: float, *, attack: bool
+    url: str, clients: int, seconds: float, *, attack: bool, burst: int = 0
 ) -> tuple[list[float], list[float], Counter[str]]:
-    """The ordinary clients in this process; the prober and the attacker each in a process
-    of its own, so that neither the attacker's large answers nor the clients' own work
-    delays what the others measure."""
+    """The ordinary clients in this process; the prober, the attacker and the bursts each
+    in a process of their own, so that neither the attacker's large answers nor the
+    clients' own work delays what the others measure."""
     latencies: list[float] = []
     failures: list[str] = []
     loop = asyncio.get_running_loop()
     spawn = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=2, mp_context=spawn) as pool:
+    with ProcessPoolExecutor(max_workers=3, mp_context=spawn) as pool:
         # Start the helpers first, then give them a moment to import before the clock.
         probing = loop.run_in_executor(pool, prober, url, seconds + 1)
         attacked = loop.run_in_executor(pool, attacking, url, seconds + 1) if attack else None
+        bursts = (
+            loop.run_in_executor(pool, bursting, url, seconds + 1, burst)
+            if attack and burst
+            else None
+        )
         await asyncio.sleep(1)
         limits = httpx.Limits(max_connections=clients)
         async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as http:
@@ -185,6 +247,8 @@ async def phase(
             )
         health = await probing
         seen = await attacked if attacked is not None else Counter[str]()
+        if bursts is not None:
+            seen.update(await bursts)
     if failures:
         seen["ordinary requests failed or timed out"] = len(failures)
     return latencies, health, seen
@@ -218,15 +282,16 @@ def local_server() -> Iterator[str]:
         server.wait(timeout=10)
 
 
-async def run(url: str, clients: int, seconds: float) -> None:
+async def run(url: str, clients: int, seconds: float, burst: int = 0) -> None:
     await phase(url, clients, 2, attack=False)  # warm-up: caches, imports
     quiet, quiet_health, quiet_seen = await phase(url, clients, seconds, attack=False)
-    loud, loud_health, seen = await phase(url, clients, seconds, attack=True)
+    loud, loud_health, seen = await phase(url, clients, seconds, attack=True, burst=burst)
 
     def ms(value: float) -> str:
         return f"{value * 1000:7.1f} ms"
 
-    print(f"{clients} ordinary clients, {seconds:g} s per phase")
+    bursts = f", bursts of {burst} distinct uncached queries every 2 s" if burst else ""
+    print(f"{clients} ordinary clients, {seconds:g} s per phase{bursts}")
     print(f"{'':24}{'requests':>9} {'p50':>10} {'p99':>10} {'max':>10}")
     for name, values in (
         ("ordinary, no attack", quiet),
@@ -250,12 +315,18 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4, help="ordinary clients (default 4)")
     parser.add_argument("--seconds", type=float, default=10, help="per phase (default 10)")
     parser.add_argument("--url", help="a running server (default: start one on the embedded store)")
+    parser.add_argument(
+        "--burst",
+        type=int,
+        default=0,
+        help="also send this many distinct uncached queries at once every 2 s (default 0)",
+    )
     args = parser.parse_args()
     if args.url:
-        asyncio.run(run(args.url, args.clients, args.seconds))
+        asyncio.run(run(args.url, args.clients, args.seconds, args.burst))
         return
     with local_server() as url:
-        asyncio.run(run(url, args.clients, args.seconds))
+        asyncio.run(run(url, args.clients, args.seconds, args.burst))
 
 
 if __name__ == "__main__":

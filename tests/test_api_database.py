@@ -46,3 +46,32 @@ async def test_aggregates_read_through_the_aggregate_handle_and_pages_do_not() -
             "/graphql", json={"query": "{ portfolioStats { portfolio { slug } clusterCount } }"}
         )
         assert sum(aggregate_calls.values()) >= 1
+
+
+def test_a_motor_client_serves_calls_from_any_event_loop() -> None:
+    """The API calls the database from the HTTP loop and from the execution thread's loop
+    (`api.execution`); Motor's own client binds itself to the first loop that uses it and
+    fails on the next ("Event loop is closed"). Here no server answers: each loop must get
+    the driver's own outage error."""
+    import asyncio
+    import threading
+
+    from pymongo.errors import ServerSelectionTimeoutError
+
+    connection = connect(Settings(mongodb_uri="mongodb://127.0.0.1:1/", db_timeout_ms=100))
+
+    async def find() -> str:
+        try:
+            await connection.db["clusters"].find_one({})
+        except Exception as exc:  # the kind of error is what is checked
+            return type(exc).__name__
+        return "answered"
+
+    try:
+        outcomes = [asyncio.run(find()), asyncio.run(find())]
+        thread = threading.Thread(target=lambda: outcomes.append(asyncio.run(find())))
+        thread.start()
+        thread.join()
+    finally:
+        connection.close()
+    assert outcomes == [ServerSelectionTimeoutError.__name__] * 3

@@ -1,0 +1,125 @@
+"""Operations run on the execution thread's loop, not on the loop that serves HTTP
+(`api.execution`): in the caller's context, cancelled with it, and inline when the thread
+is not running."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import dataclasses
+import threading
+from typing import Any, cast
+
+import pytest
+
+from api.database import Connection, connect
+from api.execution import ExecutionThread
+from api.settings import Settings
+from tests.support import serve
+
+pytestmark = pytest.mark.anyio
+
+_VAR: contextvars.ContextVar[str] = contextvars.ContextVar("test_var", default="unset")
+
+
+class _ThreadNoting:
+    """A database whose `clusters` collection notes the thread each `find` is called on."""
+
+    def __init__(self, inner: Any, threads: list[str]) -> None:
+        self._inner, self._threads = inner, threads
+
+    def __getitem__(self, name: str) -> Any:
+        collection = self._inner[name]
+        if name != "clusters":
+            return collection
+        threads = self._threads
+
+        class Noting:
+            def __getattr__(self, attribute: str) -> Any:
+                method = getattr(collection, attribute)
+                if attribute != "find":
+                    return method
+
+                def noted(*args: Any, **kwargs: Any) -> Any:
+                    threads.append(threading.current_thread().name)
+                    return method(*args, **kwargs)
+
+                return noted
+
+        return Noting()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+async def test_an_operation_runs_on_the_execution_thread_not_the_http_loop() -> None:
+    threads: list[str] = []
+
+    def noting(settings: Settings) -> Connection:
+        connection = connect(settings)
+        return dataclasses.replace(connection, db=cast(Any, _ThreadNoting(connection.db, threads)))
+
+    async with serve(Settings(response_cache_bytes=0), connect=noting) as api:
+        view = next(r for r in api.app.routes if getattr(r, "path", "") == "/graphql")
+        assert cast(Any, view).endpoint.execution.running
+        threads.clear()
+        data = await api.data("{ clusters(first: 2) { nodes { slug } } }")
+        assert len(data["clusters"]["nodes"]) == 2
+    http_thread = threading.current_thread().name
+    assert threads, "the page read no clusters"
+    assert set(threads) == {"graphql-execution"}
+    assert http_thread != "graphql-execution"
+
+
+async def test_the_operation_sees_the_callers_context() -> None:
+    execution = ExecutionThread(name="test-execution")
+    execution.start()
+    try:
+
+        async def read() -> tuple[str, str]:
+            return _VAR.get(), threading.current_thread().name
+
+        token = _VAR.set("request 1")
+        try:
+            assert await execution.run(read()) == ("request 1", "test-execution")
+        finally:
+            _VAR.reset(token)
+    finally:
+        execution.stop()
+
+
+async def test_cancelling_the_caller_cancels_the_operation_on_its_loop() -> None:
+    execution = ExecutionThread(name="test-execution")
+    execution.start()
+    started, cancelled = threading.Event(), threading.Event()
+
+    async def long() -> None:
+        started.set()
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    try:
+        task = asyncio.ensure_future(execution.run(long()))
+        assert await asyncio.to_thread(started.wait, 10)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert await asyncio.to_thread(cancelled.wait, 10)
+    finally:
+        execution.stop()
+
+
+async def test_without_the_thread_an_operation_runs_inline() -> None:
+    execution = ExecutionThread()
+
+    async def where() -> str:
+        return threading.current_thread().name
+
+    assert await execution.run(where()) == threading.current_thread().name
+    execution.start()
+    execution.stop()
+    assert not execution.running
+    assert await execution.run(where()) == threading.current_thread().name
