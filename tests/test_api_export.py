@@ -222,6 +222,11 @@ def test_spreadsheet_cell(value: str, cell: str) -> None:
         pytest.param(
             {"orderBy": '[{"field": "NAME"}, {"field": "NAME"}]'}, "orderBy", id="order-twice"
         ),
+        pytest.param(
+            {"orderBy": '[{"field": "NAME"}, {"field": "COUNTRY"}]'},
+            "orderBy [NAME, COUNTRY] is not supported: use one key, or PORTFOLIO then NAME",
+            id="order-unserved",
+        ),
         pytest.param({"where": '{"portfolio": ["nope"]}'}, "portfolio", id="unknown-slug"),
         pytest.param({"asOf": "2014-13-01"}, "asOf", id="as-of"),
         pytest.param({"search": "x" * 101}, "search", id="search-too-long"),

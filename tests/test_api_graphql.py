@@ -256,6 +256,75 @@ async def test_paging_forwards_and_backwards_covers_everything_once(
     assert backward == everything
 
 
+ACCEPTED = "use one key, or PORTFOLIO then NAME, or PORTFOLIO then VALID_UNTIL"
+
+
+@pytest.mark.parametrize(
+    ("order", "search"),
+    [
+        pytest.param([{"field": "NAME"}, {"field": "COUNTRY"}], None, id="pair"),
+        pytest.param([{"field": "NAME"}, {"field": "PORTFOLIO"}], None, id="pair-reversed"),
+        pytest.param(
+            [{"field": "PORTFOLIO"}, {"field": "NAME"}, {"field": "VALID_UNTIL"}],
+            None,
+            id="more-keys",
+        ),
+        pytest.param(
+            [{"field": "NAME"}, {"field": "NAME", "direction": "DESC"}], None, id="key-twice"
+        ),
+        pytest.param([{"field": "RELEVANCE"}, {"field": "NAME"}], "pole", id="relevance-then"),
+        pytest.param([{"field": "COUNTRY"}, {"field": "RELEVANCE"}], "pole", id="then-relevance"),
+    ],
+)
+@pytest.mark.parametrize("scope", ["root", "portfolio"])
+async def test_an_order_no_index_serves_is_refused_before_any_read(
+    api: Api, order: list[dict[str, str]], search: str | None, scope: str
+) -> None:
+    clusters = "clusters(first: 5, search: $s, orderBy: $o) { totalCount nodes { slug } }"
+    if scope == "portfolio":
+        clusters = f'portfolio(slug: "ict") {{ {clusters} }}'
+    query = f"query ($o: [ClusterOrder!], $s: String) {{ {clusters} }}"
+    api.calls.clear()
+    [error] = await api.errors(query, o=order, s=search)
+    keys = ", ".join(o["field"] for o in order)
+    assert error["message"] == f"orderBy [{keys}] is not supported: {ACCEPTED}"
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    # Nothing read but the portfolio `Portfolio.clusters` hangs from.
+    assert sum(api.calls.values()) == (0 if scope == "root" else api.calls["portfolios.find"])
+    assert not [call for call in api.calls if call.startswith("clusters.")]
+
+
+@pytest.mark.parametrize("second", ["NAME", "VALID_UNTIL"])
+@pytest.mark.parametrize(
+    "directions", [("ASC", "ASC"), ("ASC", "DESC"), ("DESC", "ASC"), ("DESC", "DESC")]
+)
+async def test_an_accepted_pair_sorts_each_key_its_own_way(
+    api: Api, second: str, directions: tuple[str, str]
+) -> None:
+    order = [
+        {"field": "PORTFOLIO", "direction": directions[0]},
+        {"field": second, "direction": directions[1]},
+    ]
+    data = await api.data(
+        "query ($o: [ClusterOrder!]) { clusters(first: 100, orderBy: $o) "
+        "{ nodes { name portfolio { name } label { validUntil } } } }",
+        o=order,
+    )
+    nodes = data["clusters"]["nodes"]
+    assert len(nodes) == 88
+    portfolios = [n["portfolio"]["name"] for n in nodes]
+    runs = [name for i, name in enumerate(portfolios) if i == 0 or portfolios[i - 1] != name]
+    assert len(runs) == len(set(runs)) == 14  # each portfolio in one run
+    assert runs == sorted(runs, key=str.casefold, reverse=directions[0] == "DESC")
+    for portfolio in runs:
+        values = [
+            search_key(n["name"]) if second == "NAME" else n["label"]["validUntil"]
+            for n in nodes
+            if n["portfolio"]["name"] == portfolio
+        ]
+        assert values == sorted(values, reverse=directions[1] == "DESC")
+
+
 async def test_search_orders_names_starting_with_the_text_first(api: Api) -> None:
     query = """query ($after: String, $n: Int) {
       clusters(search: "pole", first: $n, after: $after) {

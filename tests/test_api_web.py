@@ -82,6 +82,25 @@ async def test_every_query_of_the_page_runs_in_production(production: Api) -> No
         assert "errors" not in body, (name, body)
 
 
+def _sortable() -> list[str]:
+    """The column keys of the directory's sort control (`SORTABLE` in directory.js)."""
+    text = (WEB_ASSETS_DIR / "directory.js").read_text(encoding="utf-8")
+    block = re.search(r"const SORTABLE = \{(?P<body>[^}]*)\}", text)
+    assert block, "SORTABLE not found in directory.js"
+    return re.findall(r"^\s*(\w+):", block["body"], re.MULTILINE)
+
+
+async def test_every_order_the_sort_control_sends_is_accepted(api: Api) -> None:
+    # The directory sends one key, the column's, each way: an order `orderBy` accepts.
+    assert _sortable() == ["NAME", "PORTFOLIO", "COUNTRY", "LABEL_LEVEL", "VALID_UNTIL"]
+    query = next(q for q in _page_queries().values() if _operation(q) == "Directory")
+    for field in _sortable():
+        for direction in ("ASC", "DESC"):
+            variables = {"first": 20, "orderBy": [{"field": field, "direction": direction}]}
+            body = await api.post(query, **variables)
+            assert "errors" not in body, (field, direction, body)
+
+
 def test_web_files_are_packaged() -> None:
     pyproject = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text()
     assert '"static/web/**/*"' in pyproject

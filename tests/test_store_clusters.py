@@ -22,7 +22,9 @@ pytestmark = pytest.mark.anyio
 LEVEL_RANK = {"BRONZE": 1, "SILVER": 2, "GOLD": 3}
 
 
-def _cluster(name: str, country: str, level: Level, awarded: date) -> dict[str, Any]:
+def _cluster(
+    name: str, country: str, level: Level, awarded: date, portfolio: str = "ICT"
+) -> dict[str, Any]:
     slug = search_key(name).replace(" ", "-")
     label: LabelDoc = {
         "_id": f"{slug}/{level}",
@@ -40,8 +42,8 @@ def _cluster(name: str, country: str, level: Level, awarded: date) -> dict[str, 
         "nameKey": search_key(name),
         "compactKey": compact_key(name),
         "country": country,
-        "portfolio": "ict",
-        "portfolioName": "ICT",
+        "portfolio": search_key(portfolio),
+        "portfolioName": portfolio,
         "website": None,
         "warnings": [],
         "label": current,
@@ -50,10 +52,10 @@ def _cluster(name: str, country: str, level: Level, awarded: date) -> dict[str, 
 
 
 CLUSTERS_ON_FILE = [
-    _cluster("Pôle Mer", "FR", "BRONZE", date(2014, 1, 1)),
-    _cluster("Aéro Pôle", "FR", "GOLD", date(2013, 1, 1)),
+    _cluster("Pôle Mer", "FR", "BRONZE", date(2014, 1, 1), "Sea"),
+    _cluster("Aéro Pôle", "FR", "GOLD", date(2013, 1, 1), "Sea"),
     _cluster("Polaris", "DE", "SILVER", date(2015, 1, 1)),
-    _cluster("Le Pôle Image", "BE", "GOLD", date(2014, 1, 1)),
+    _cluster("Le Pôle Image", "BE", "GOLD", date(2014, 1, 1), "Sea"),
     _cluster("Nov@log", "FR", "BRONZE", date(2012, 6, 1)),
     _cluster("Pole Nucléaire", "ES", "SILVER", date(2013, 1, 1)),
     _cluster("Grand Pôle", "DE", "BRONZE", date(2016, 1, 1)),
@@ -72,6 +74,8 @@ def _expected(order: list[tuple[OrderKey, bool]], search: str | None) -> list[st
             continue
         value = {
             "NAME": lambda d: d["nameKey"],
+            "PORTFOLIO": lambda d: d["portfolioName"],
+            "VALID_UNTIL": lambda d: d["label"]["validUntil"],
             "COUNTRY": lambda d: d["country"],
             "LABEL_LEVEL": lambda d: LEVEL_RANK[d["label"]["level"]],
             "AWARDED_ON": lambda d: d["label"]["awardedOn"],
@@ -112,13 +116,15 @@ async def _walk(
 @pytest.mark.parametrize(
     ("order", "search"),
     [
-        pytest.param([("COUNTRY", False), ("NAME", False)], None, id="country"),
+        pytest.param([("COUNTRY", False)], None, id="country"),
         pytest.param([("LABEL_LEVEL", True)], None, id="level-desc"),
-        pytest.param([("LABEL_LEVEL", False), ("AWARDED_ON", True)], None, id="level-awarded"),
         pytest.param([("AWARDED_ON", False)], None, id="awarded-on"),
+        pytest.param([("PORTFOLIO", False), ("NAME", False)], None, id="portfolio-name"),
+        pytest.param([("PORTFOLIO", False), ("NAME", True)], None, id="portfolio-name-desc"),
+        pytest.param([("PORTFOLIO", True), ("VALID_UNTIL", False)], None, id="portfolio-desc"),
+        pytest.param([("PORTFOLIO", True), ("VALID_UNTIL", True)], "pole", id="both-desc"),
         pytest.param([("RELEVANCE", False)], "pole", id="relevance"),
         pytest.param([("RELEVANCE", True)], "pole", id="relevance-desc"),
-        pytest.param([("RELEVANCE", False), ("COUNTRY", False)], "pole", id="relevance-then"),
         pytest.param([("RELEVANCE", False)], None, id="relevance-without-search-is-name"),
     ],
 )
@@ -154,9 +160,16 @@ async def test_a_relevance_cursor_works_only_with_its_search(db: Database) -> No
         )
 
 
-def test_relevance_comes_first_or_not_at_all() -> None:
-    with pytest.raises(BadUserInput, match="RELEVANCE must be the first key"):
-        sort_plan([("NAME", False), ("RELEVANCE", False)], "pole")
+@pytest.mark.parametrize(
+    "order",
+    [
+        pytest.param([("NAME", False), ("RELEVANCE", False)], id="after"),
+        pytest.param([("RELEVANCE", False), ("COUNTRY", False)], id="before"),
+    ],
+)
+def test_relevance_comes_alone(order: list[tuple[OrderKey, bool]]) -> None:
+    with pytest.raises(BadUserInput, match=r"^orderBy \[\w+, \w+\] is not supported"):
+        sort_plan(order, "pole")
 
 
 def test_every_order_has_an_index_with_the_id_tie_breaker() -> None:

@@ -1,19 +1,17 @@
-"""Every directory query is served by a declared index in index order, but the orders
-listed in `KNOWN_UNSERVED`.
+"""Every directory query is served by a declared index in index order.
 
 The shapes are enumerated from what the store can emit: `ClusterFilter` fields (alone and
 in pairs, one value and several; label conditions are `$elemMatch` on the history),
-search, the portfolio scope of `Portfolio.clusters`, every order of one or two keys
-(`orderBy` takes a list; RELEVANCE only first) in every direction, forwards and backwards,
-with and without a cursor in every segment (RELEVANCE with a search reads two), and the
-`hasPreviousPage` probes. Each is held against `INDEXES` by the equality-sort-range rule:
-some index must be equality fields of the query, then exactly the sort (or the sort
-reversed), so MongoDB reads it in order, never sorting in memory. On a real server
-(`mongodb` marker) the served shapes go through `explain`.
+search, the portfolio scope of `Portfolio.clusters`, every order `orderBy` accepts (found
+by offering `sort_plan` every list of one to three keys, repeats included) in every
+direction, forwards and backwards, with and without a cursor in every segment (RELEVANCE
+with a search reads two), and the `hasPreviousPage` probes. Each is held against `INDEXES`
+by the equality-sort-range rule: some index must be equality fields of the query, then
+exactly the sort (or the sort reversed), so MongoDB reads it in order, never sorting in
+memory. On a real server (`mongodb` marker) the shapes go through `explain`.
 
-Orders of two keys other than `schema.store.clusters.ORDERS` are accepted but sorted in
-memory (an index for each would be dozens more): `KNOWN_UNSERVED` names each of them, and
-the test fails if one more order, or one fewer, goes without an index.
+The API accepts no other order (`schema.store.clusters.ORDERS`): the test fails if an
+accepted order, in any direction, with any filter, goes without an index.
 """
 
 from __future__ import annotations
@@ -26,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from schema.errors import BadUserInput
 from schema.store.clusters import ORDER_KEYS, ORDERS, OrderKey, sort_plan
 from schema.store.documents import CLUSTERS, Database
 from schema.store.filters import ClusterFilter, cluster_match
@@ -65,59 +64,25 @@ def _filters() -> Iterator[tuple[str, ClusterFilter | None]]:
         yield f"{a}+{b}", _combined(first, second)
 
 
-def _pairs() -> Iterator[tuple[OrderKey, ...]]:
-    """Every order of one or two distinct keys the API accepts (RELEVANCE only first)."""
-    keys = list(ORDER_KEYS)
-    yield from ((key,) for key in keys)
-    for first, second in itertools.permutations(keys, 2):
-        if second != "RELEVANCE":
-            yield first, second
+def _accepted(keys: tuple[OrderKey, ...]) -> bool:
+    try:
+        sort_plan([(key, False) for key in keys], "nov log")
+    except BadUserInput:
+        return False
+    return True
+
+
+# Every list of one to three keys, repeats included, offered to the store's check.
+CANDIDATES: list[tuple[OrderKey, ...]] = [
+    keys for length in (1, 2, 3) for keys in itertools.product(ORDER_KEYS, repeat=length)
+]
+# The orders `orderBy` accepts: the ones enumerated below.
+ACCEPTED = [keys for keys in CANDIDATES if _accepted(keys)]
 
 
 def _directions(order: tuple[OrderKey, ...]) -> Iterator[list[tuple[OrderKey, bool]]]:
     for directions in itertools.product((False, True), repeat=len(order)):
         yield list(zip(order, directions, strict=True))
-
-
-# Orders no index reads in order: sorted in memory by MongoDB, each way. Every pair of keys
-# but PORTFOLIO then NAME or VALID_UNTIL, and RELEVANCE then NAME (which is RELEVANCE).
-KNOWN_UNSERVED: frozenset[tuple[str, ...]] = frozenset(
-    {
-        ("NAME", "VALID_UNTIL"),
-        ("NAME", "PORTFOLIO"),
-        ("NAME", "AWARDED_ON"),
-        ("NAME", "COUNTRY"),
-        ("NAME", "LABEL_LEVEL"),
-        ("VALID_UNTIL", "NAME"),
-        ("VALID_UNTIL", "PORTFOLIO"),
-        ("VALID_UNTIL", "AWARDED_ON"),
-        ("VALID_UNTIL", "COUNTRY"),
-        ("VALID_UNTIL", "LABEL_LEVEL"),
-        ("PORTFOLIO", "AWARDED_ON"),
-        ("PORTFOLIO", "COUNTRY"),
-        ("PORTFOLIO", "LABEL_LEVEL"),
-        ("AWARDED_ON", "NAME"),
-        ("AWARDED_ON", "VALID_UNTIL"),
-        ("AWARDED_ON", "PORTFOLIO"),
-        ("AWARDED_ON", "COUNTRY"),
-        ("AWARDED_ON", "LABEL_LEVEL"),
-        ("COUNTRY", "NAME"),  # served when both keys go the same way (in_country_by_name)
-        ("COUNTRY", "VALID_UNTIL"),
-        ("COUNTRY", "PORTFOLIO"),
-        ("COUNTRY", "AWARDED_ON"),
-        ("COUNTRY", "LABEL_LEVEL"),
-        ("LABEL_LEVEL", "NAME"),
-        ("LABEL_LEVEL", "VALID_UNTIL"),
-        ("LABEL_LEVEL", "PORTFOLIO"),
-        ("LABEL_LEVEL", "AWARDED_ON"),
-        ("LABEL_LEVEL", "COUNTRY"),
-        ("RELEVANCE", "VALID_UNTIL"),
-        ("RELEVANCE", "PORTFOLIO"),
-        ("RELEVANCE", "AWARDED_ON"),
-        ("RELEVANCE", "COUNTRY"),
-        ("RELEVANCE", "LABEL_LEVEL"),
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -169,17 +134,9 @@ def shapes() -> Iterator[Shape]:
         _filters(), (None, "nov log"), (None, "ict")
     ):
         match = cluster_match(where, ON, search, portfolio=scope)
-        for keys in _pairs():
-            if keys not in ORDERS and keys not in KNOWN_UNSERVED and len(keys) > 1:
-                continue  # RELEVANCE then NAME: checked below with the unserved ones
-            if keys in KNOWN_UNSERVED and (fname, scope) != ("none", None):
-                continue  # unserved whatever the filter: one filter is enough to show it
+        for keys in ACCEPTED:
             for order in _directions(keys):
                 yield from _shapes_of(f"{fname}|{search}|{scope}", match, order, search)
-    for search in (None, "nov log"):
-        match = cluster_match(None, ON, search)
-        for order in _directions(("RELEVANCE", "NAME")):
-            yield from _shapes_of(f"none|{search}|None", match, order, search)
 
 
 def _clauses(query: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -223,34 +180,28 @@ def serving_indexes(shape: Shape) -> list[tuple[str, int]]:
 ALL_SHAPES = list(shapes())
 
 
-def test_the_enumeration_covers_the_store() -> None:
-    assert len(ALL_SHAPES) > 5000
-    orders = {shape.order for shape in ALL_SHAPES}
-    assert set(ORDERS) <= orders
-    assert orders >= KNOWN_UNSERVED
-    # Every key alone, and every pair in which RELEVANCE comes first if at all.
-    keys = len(ORDER_KEYS)
-    assert len(orders) == keys + keys * (keys - 1) - (keys - 1)
-
-
-def test_every_shape_is_read_in_index_order_but_the_known_exceptions() -> None:
-    unserved = {shape.order for shape in ALL_SHAPES if not serving_indexes(shape)}
-    assert unserved == KNOWN_UNSERVED
-    # ORDERS (and RELEVANCE then NAME) are served with every filter, search and cursor.
-    served = [shape for shape in ALL_SHAPES if shape.order not in KNOWN_UNSERVED]
-    assert [shape.name for shape in served if not serving_indexes(shape)] == []
-    # An unserved order is unserved in every direction and on every side of a cursor, but
-    # COUNTRY then NAME when both go the same way: `in_country_by_name` reads it.
-    partly = {
-        (shape.order, tuple(direction for _, direction in shape.sort))
-        for shape in ALL_SHAPES
-        if shape.order in KNOWN_UNSERVED and serving_indexes(shape)
+def test_the_api_accepts_exactly_the_declared_orders() -> None:
+    assert sorted(ACCEPTED) == sorted(ORDERS)
+    # Every key alone, and two pairs; no key twice, no three keys, RELEVANCE alone.
+    assert {keys for keys in ACCEPTED if len(keys) == 1} == {(key,) for key in ORDER_KEYS}
+    assert {keys for keys in ACCEPTED if len(keys) > 1} == {
+        ("PORTFOLIO", "NAME"),
+        ("PORTFOLIO", "VALID_UNTIL"),
     }
-    assert partly == {(("COUNTRY", "NAME"), (1, 1, 1)), (("COUNTRY", "NAME"), (-1, -1, -1))}
 
 
-def test_every_order_of_orders_is_offered_and_served() -> None:
-    assert not set(ORDERS) & KNOWN_UNSERVED
+def test_the_enumeration_covers_the_store() -> None:
+    assert len(ALL_SHAPES) > 10000
+    assert {shape.order for shape in ALL_SHAPES} == set(ORDERS)
+    # Both directions of each key: a pair in all four combinations.
+    sorts = {(shape.order, tuple(d for _, d in shape.sort[:-1])) for shape in ALL_SHAPES}
+    assert (("PORTFOLIO", "NAME"), (1, -1)) in sorts
+    assert (("PORTFOLIO", "NAME"), (-1, 1)) in sorts
+
+
+def test_every_accepted_order_is_read_in_index_order() -> None:
+    # With every filter, search, scope, direction and cursor: no exception.
+    assert [shape.name for shape in ALL_SHAPES if not serving_indexes(shape)] == []
 
 
 @pytest.mark.parametrize(
@@ -292,10 +243,24 @@ def test_the_tie_breaker_follows_the_last_key() -> None:
     assert backwards.sort == [("label.validUntil", 1), ("_id", 1)]
 
 
-def test_an_order_no_index_serves_is_still_accepted() -> None:
-    plan = sort_plan([("NAME", False), ("PORTFOLIO", False)])
-    assert [key.path for key in plan.keys] == ["nameKey", "portfolioName"]
-    assert ("NAME", "PORTFOLIO") in KNOWN_UNSERVED
+@pytest.mark.parametrize(
+    "order",
+    [
+        pytest.param([("NAME", False), ("COUNTRY", False)], id="pair"),
+        pytest.param([("NAME", False), ("PORTFOLIO", False)], id="pair-reversed"),
+        pytest.param([("PORTFOLIO", False), ("NAME", True), ("COUNTRY", False)], id="three"),
+        pytest.param([("NAME", False), ("NAME", True)], id="twice"),
+        pytest.param([("RELEVANCE", False), ("NAME", False)], id="relevance-then"),
+    ],
+)
+def test_an_order_no_index_serves_is_refused(order: list[tuple[OrderKey, bool]]) -> None:
+    keys = ", ".join(key for key, _ in order)
+    with pytest.raises(BadUserInput) as refused:
+        sort_plan(order, "pole")
+    assert refused.value.message == (
+        f"orderBy [{keys}] is not supported: use one key, or PORTFOLIO then NAME, "
+        "or PORTFOLIO then VALID_UNTIL"
+    )
 
 
 # --- on a real server ----------------------------------------------------------------------
@@ -319,8 +284,6 @@ async def test_explain_shows_an_index_scan_and_no_blocking_sort(mongodb: Databas
     # variants change only the residual filter.
     seen: set[str] = set()
     for shape in ALL_SHAPES:
-        if shape.order in KNOWN_UNSERVED:
-            continue  # sorted in memory, as listed
         key = shape.name.split("|")[0] + "|".join(shape.name.split("|")[3:])
         if key in seen:
             continue

@@ -13,12 +13,12 @@ RELEVANCE puts the names that start with the search text first, then the others,
 by name: two segments of one keyset order (see `schema.store.pages`), served by the name
 index.
 
-`ORDERS` lists the orders an index serves in index order (see `schema.store.indexes`):
-every key alone, and PORTFOLIO then NAME or VALID_UNTIL, each way. Any other combination of
-keys is still accepted (the API offers `orderBy` as a list), but no index reads it in
-order: MongoDB sorts the matching clusters in memory (`KNOWN_UNSERVED` in the index test
-lists them). Serving every pair of keys each way would take some 80 more indexes, each
-slowing every write.
+`ORDERS` lists the orders `orderBy` accepts: those an index serves in index order (see
+`schema.store.indexes`), every key alone and PORTFOLIO then NAME or VALID_UNTIL, each key
+ASC or DESC. `sort_plan` refuses any other (a pair outside the list, more keys, a key
+twice) with a `BadUserInput` before anything is read, so MongoDB never sorts clusters in
+memory. Serving every pair of keys each way would take some 80 more indexes, each slowing
+every write.
 """
 
 from __future__ import annotations
@@ -33,10 +33,12 @@ from schema.store.filters import search_prefix
 from schema.store.pages import Page, PageArgs, SortKey, fetch_page
 
 __all__ = [
+    "ACCEPTED_ORDERS",
     "ORDERS",
     "ORDER_KEYS",
     "OrderKey",
     "SortPlan",
+    "check_order",
     "count_clusters",
     "fetch_clusters",
     "list_portfolios",
@@ -57,8 +59,11 @@ ORDER_KEYS: dict[OrderKey, tuple[str, Literal["str", "date", "int"]]] = {
     # Within each segment (see `sort_plan`), by name.
     "RELEVANCE": ("nameKey", "str"),
 }
-# The orders (keys, most significant first) that an index serves, in either direction:
-# every key alone (RELEVANCE by the name index), and the two pairs a directory lists by.
+# The orders (keys, most significant first) that an index serves, and so the only ones
+# `orderBy` accepts: every key alone (RELEVANCE by the name index), and the two pairs a
+# directory lists by. Each key takes either direction: a pair has an index for each
+# direction of its second key relative to its first (read backwards for the other two),
+# and `_id` breaks ties in the direction of the last key (see `schema.store.pages`).
 ORDERS: tuple[tuple[OrderKey, ...], ...] = (
     ("NAME",),
     ("VALID_UNTIL",),
@@ -70,6 +75,24 @@ ORDERS: tuple[tuple[OrderKey, ...], ...] = (
     ("PORTFOLIO", "NAME"),
     ("PORTFOLIO", "VALID_UNTIL"),
 )
+
+
+def _accepted(orders: Sequence[tuple[OrderKey, ...]]) -> str:
+    """`orders` in words: "one key" when every key alone is one of them."""
+    singles = [order for order in orders if len(order) == 1]
+    words = (
+        ["one key"]
+        if {key for (key,) in singles} == set(ORDER_KEYS)
+        else [key for (key,) in singles]
+    )
+    words += [" then ".join(order) for order in orders if len(order) > 1]
+    return ", or ".join(words)
+
+
+# "one key, or PORTFOLIO then NAME, or PORTFOLIO then VALID_UNTIL": in the error and in the
+# schema's description of `orderBy`.
+ACCEPTED_ORDERS = _accepted(ORDERS)
+
 # Everything `Cluster` reads, plus the sort keys cursors are made of: no `source`.
 _PROJECTION = {
     f: 1
@@ -96,29 +119,31 @@ class SortPlan:
     segments: list[dict[str, Any]] = field(default_factory=lambda: [{}])
 
 
-def sort_plan(order: Sequence[tuple[OrderKey, bool]], search: str | None = None) -> SortPlan:
-    """The stored sort of `(key, descending)` pairs, most significant first.
+def check_order(keys: Sequence[OrderKey]) -> None:
+    """Refuses an order no index serves (not one of `ORDERS`), naming it."""
+    if tuple(keys) not in ORDERS:
+        raise BadUserInput(f"orderBy [{', '.join(keys)}] is not supported: use {ACCEPTED_ORDERS}")
 
-    RELEVANCE, which must come first, splits the clusters into those whose name starts with
-    `search` and the others (reversed when descending), each sorted by name; without search
-    text it is NAME.
+
+def sort_plan(order: Sequence[tuple[OrderKey, bool]], search: str | None = None) -> SortPlan:
+    """The stored sort of `(key, descending)` pairs, most significant first; `BadUserInput`
+    unless the keys are one of `ORDERS`.
+
+    RELEVANCE (alone) splits the clusters into those whose name starts with `search` and
+    the others (reversed when descending), each sorted by name; without search text it is
+    NAME.
     """
+    check_order([key for key, _ in order])
     keys = []
     segments: list[dict[str, Any]] = [{}]
-    paths: set[str] = set()
-    for position, (key, descending) in enumerate(order):
+    for key, descending in order:
         path, kind = ORDER_KEYS[key]
         if key == "RELEVANCE":
-            if position:
-                raise BadUserInput("orderBy RELEVANCE must be the first key")
             prefix = search_prefix(search)
             if prefix is not None:
                 segments = [prefix, {"$nor": [prefix]}]
                 if descending:
                     segments.reverse()
-        if path in paths:  # RELEVANCE then NAME: the name is already a key
-            continue
-        paths.add(path)
         keys.append(
             SortKey(path=path, descending=descending, is_date=kind == "date", is_int=kind == "int")
         )

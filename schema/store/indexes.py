@@ -1,12 +1,11 @@
 """Indexes of every collection: unique ones on natural keys, and the ones the API's queries
 use; no other (an index every write maintains and no read uses is pure cost).
 
-Every directory page in one of the orders of `schema.store.clusters.ORDERS` is served by
-one of them in index order (equality, then sort, then range: MongoDB's ESR rule);
-`tests/test_store_indexes.py` enumerates every query shape the store can emit and holds it
-against this list, and, on a real server, checks that `explain` shows an index scan and no
-blocking sort. Orders of several keys outside `ORDERS` are the known exception: they are
-sorted in memory, and the test lists them by name.
+Every directory page is served by one of them in index order (equality, then sort, then
+range: MongoDB's ESR rule): `orderBy` accepts only the orders of
+`schema.store.clusters.ORDERS`, and `tests/test_store_indexes.py` enumerates every query
+shape the store can emit in each of them and holds it against this list, and, on a real
+server, checks that `explain` shows an index scan and no blocking sort.
 
 `ensure_indexes` is idempotent (MongoDB ignores an identical index that already exists),
 so the seed loader calls it on every load.

@@ -24,7 +24,7 @@ from schema.rules.limits import (
     MAX_SEARCH_LENGTH,
     TOTAL_COUNT_COST,
 )
-from schema.store.clusters import count_clusters
+from schema.store.clusters import ACCEPTED_ORDERS, count_clusters
 from schema.types.context import Info
 from schema.types.enums import LabelLevel, LabelStatus
 from schema.types.inputs import ClusterOrder, ClusterWhere
@@ -215,9 +215,10 @@ WhereArg = Annotated[
 OrderByArg = Annotated[
     list[ClusterOrder] | None,
     strawberry.argument(
-        description="Sort keys, most significant first (default: RELEVANCE ASC with "
-        "`search`, else NAME ASC). A cursor only works with the orderBy (and, for RELEVANCE, "
-        "the search) it came from."
+        description=f"Sort keys, most significant first: {ACCEPTED_ORDERS}, each key ASC or "
+        "DESC. These are the orders an index reads in order; any other list is a "
+        "BAD_USER_INPUT error. Default: RELEVANCE ASC with `search`, else NAME ASC. A cursor "
+        "only works with the orderBy (and, for RELEVANCE, the search) it came from."
     ),
 ]
 AsOfArg = Annotated[

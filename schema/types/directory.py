@@ -216,7 +216,8 @@ async def cluster_selection(
     """The `$match`, the checked filter and the sort of a `clusters` query on the day `on`,
     in `portfolio` when given; shared with the CSV export, so both apply the same rules.
     Raises `BadUserInput` for input the types let through (unknown slugs or countries,
-    search length, nesting, orderBy)."""
+    search length, nesting, an orderBy no index serves), the order first: before any
+    database read."""
     plan = sort_plan(_order(order_by, search), search)
     condition = await check_filter(context, where)
     match = cluster_match(condition, on, search, portfolio=portfolio)
@@ -225,15 +226,10 @@ async def cluster_selection(
 
 def _order(order_by: list[ClusterOrder] | None, search: str | None) -> list[tuple[OrderKey, bool]]:
     default = ClusterOrderField.RELEVANCE if search_prefix(search) else ClusterOrderField.NAME
-    orders = order_by or [ClusterOrder(field=default)]
-    seen: set[ClusterOrderField] = set()
-    keys: list[tuple[OrderKey, bool]] = []
-    for order in orders:
-        if order.field in seen:
-            raise BadUserInput(f"orderBy lists {order.field.value} more than once")
-        seen.add(order.field)
-        keys.append((cast(OrderKey, order.field.name), order.direction is OrderDirection.DESC))
-    return keys
+    return [
+        (cast(OrderKey, order.field.name), order.direction is OrderDirection.DESC)
+        for order in order_by or [ClusterOrder(field=default)]
+    ]
 
 
 @strawberry.type(description="A cluster excellence label held by a cluster, current or past.")

@@ -125,7 +125,7 @@ class ClusterOrderField(Enum):
         "RELEVANCE",
         description="With `search`: names that start with the text first, then the others, "
         "each part by name (DESC reverses both). The default order when `search` is given; "
-        "without search text, the same as NAME. Only as the first key.",
+        "without search text, the same as NAME. Only alone.",
     )
 
 
