@@ -14,7 +14,7 @@ Attacks, from the reports on the guarded issue:
 - 500 repeats of `__typename`; `asOf: "9999-12-31"`;
 - the heaviest operations the limits admit (40 benchmarks against every cluster; four
   aggregates; a day-by-day timeline and a monthly one per portfolio; distinct documents of
-  60 lists each, large answers that cost nothing);
+  15 lists each, large answers that cost nothing);
 - with `--burst N`, N distinct uncached directory pages at once every 2 s.
 
     python scripts/attack.py [--clients 4] [--seconds 10] [--burst N] [--url http://host:port]
@@ -105,9 +105,9 @@ def attacks() -> Iterator[tuple[str, dict[str, Any], dict[str, Any] | None]]:
         fields = " ".join(f"f{salt}_{i}: __typename" for i in range(15))
         yield "{ " + fields + " " + "portfolios { slug } " * 10 + "}" + " " * (n % 7), {}, None
         lists = " ".join(
-            f"p{salt}_{i}: portfolios {{ id slug name }} "
-            f"i{salt}_{i}: indicators {{ code name area unit }}"
-            for i in range(60)
+            f"i{salt}_{i}: indicators {{ id code number name description area areaName "
+            "unit catalogueVersion }"
+            for i in range(15)
         )
         yield "{ " + lists + " }", {}, None
         junk = f"{{ not graphql {salt}"
