@@ -292,8 +292,10 @@ def _cluster(number: int, rng: random.Random) -> Cluster:
 
 CLUSTERS = sorted((_cluster(n, _RNG) for n in range(1, 89)), key=lambda c: c.name)
 
+# Factories, as Strawberry asks: the caches themselves are shared by every request.
 memory_schema = strawberry.Schema(
-    query=MemoryQuery, extensions=[ParserCache(maxsize=100), ValidationCache(maxsize=100)]
+    query=MemoryQuery,
+    extensions=[lambda: ParserCache(maxsize=100), lambda: ValidationCache(maxsize=100)],
 )
 memory_app = GraphQL(memory_schema)
 
