@@ -20,8 +20,9 @@ measures only these, without starting `ecei serve`.
 
 `hits` is the share of answers the response cache served; `err` counts answers that
 were not a 200 without errors, or did not come within 30 s; `kB` is the size of one
-answer's body. A query whose second request alone (the first warms the caches) takes
-longer than `--max-seconds` is reported with that time and not loaded.
+answer's body. The last row of each table is the floor's own, over the rounds that
+alternated with that table's rows. A query whose second request alone (the first warms
+the caches) takes longer than `--max-seconds` is reported with that time and not loaded.
 """
 
 from __future__ import annotations
@@ -257,6 +258,10 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f}"
 
 
+def _percentiles(latencies: list[float]) -> list[float]:
+    return statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
+
+
 HEADER = (
     "| query | req/s | p50 ms | p99 ms | × floor | hits | err | kB |\n"
     "|---|---|---|---|---|---|---|---|"
@@ -270,6 +275,8 @@ async def _measure(
     slug: str,
     args: argparse.Namespace,
 ) -> None:
+    floor_rates: list[float] = []
+    floor_latencies: list[float] = []
     for name, document in queries.items():
         query = document.replace("SLUG", slug)
         first, size = await _once(port, query)  # warms the caches: a miss when cached
@@ -287,15 +294,25 @@ async def _measure(
             floor = await _load(floor_port, TYPENAME, args.seconds, args.connections)
             measured = await _load(port, query, args.seconds, args.connections)
             ratios.append(measured.rate / floor.rate)
+            floor_rates.append(floor.rate)
+            floor_latencies.extend(floor.latencies)
             rates.append(measured.rate)
             latencies.extend(measured.latencies)
             hits, errors = hits + measured.hits, errors + measured.errors
             total += measured.requests
-        quantiles = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0] * 99
+        quantiles = _percentiles(latencies)
         print(
             f"| {name} | {statistics.median(rates):.0f} | {_ms(quantiles[49])} | "
             f"{_ms(quantiles[98])} | **{statistics.median(ratios):.2f}** | "
             f"{hits / total:.0%} | {errors} | {size / 1000:.1f} |",
+            flush=True,
+        )
+    if floor_rates:
+        quantiles = _percentiles(floor_latencies)
+        print(
+            f"| the floor's own rounds in this table (bare Strawberry, `{TYPENAME}`) | "
+            f"{statistics.median(floor_rates):.0f} | {_ms(quantiles[49])} | "
+            f"{_ms(quantiles[98])} | 1 | | | |",
             flush=True,
         )
 
