@@ -9,13 +9,20 @@ ratio to the floor (the median of the rounds' ratios), so that a busy machine sl
 alike. The load is N keep-alive connections sending the same POST for a bounded time
 (a small HTTP/1.1 client on asyncio streams, lighter than the server it measures).
 
+Before the sizes, the same documents as the "directory page" and "nested page" are
+measured the same way against a bare Strawberry schema that answers them from objects in
+memory, with parser and validation caches (`bench_floor.py --from-memory`): the ratio
+Strawberry itself reaches for those shapes, whatever the store. `--queries from-memory`
+measures only these, without starting `ecei serve`.
+
     python scripts/bench.py [--sizes 88,1000,10000] [--seconds 1.5] [--rounds 3]
-                            [--connections 10] [--queries NAME,...]
+                            [--connections 10] [--queries NAME,...|from-memory]
 
 `hits` is the share of answers the response cache served; `err` counts answers that
-were not a 200 without errors, or did not come within 30 s. A query whose second request
-alone (the first warms the caches) takes longer than `--max-seconds` is reported with that
-time and not loaded.
+were not a 200 without errors, or did not come within 30 s; `kB` is the size of one
+answer's body. The last row of each table is the floor's own, over the rounds that
+alternated with that table's rows. A query whose second request alone (the first warms
+the caches) takes longer than `--max-seconds` is reported with that time and not loaded.
 """
 
 from __future__ import annotations
@@ -68,6 +75,31 @@ QUERIES: dict[str, str] = {
         peerClusters indicators { indicator { code } value peerMedian percentileRank rating }
         areas { area green yellow red } overall { green yellow red } } } }""",
 }
+
+# The same documents, answered by a bare Strawberry schema from memory (`bench_floor.py
+# --from-memory`), whatever the listing's size.
+FROM_MEMORY: dict[str, str] = {
+    "directory page: bare Strawberry from memory": QUERIES["directory page"],
+    "nested page: bare Strawberry from memory": QUERIES["nested page"],
+}
+GROUPS: dict[str, list[str]] = {"from-memory": list(FROM_MEMORY)}
+
+
+def query_names(selected: str) -> list[str]:
+    """The names `--queries` selects (all when empty), a group's expanded; ValueError on a
+    name that is neither a query nor a group."""
+    if not selected:
+        return [*FROM_MEMORY, *QUERIES]
+    names: list[str] = []
+    for name in (n.strip() for n in selected.split(",")):
+        if name in GROUPS:
+            names.extend(GROUPS[name])
+        elif name in QUERIES or name in FROM_MEMORY:
+            names.append(name)
+        else:
+            known = ", ".join([*QUERIES, *FROM_MEMORY, *GROUPS])
+            raise ValueError(f"unknown query {name!r}; known: {known}")
+    return list(dict.fromkeys(names))
 
 
 # --- a made-up listing of any size: never real data ------------------------------------
@@ -173,12 +205,13 @@ async def _load(port: int, query: str, seconds: float, connections: int) -> Roun
     return result
 
 
-async def _once(port: int, query: str) -> Round:
+async def _once(port: int, query: str) -> tuple[Round, int]:
+    """One request on a connection of its own; the round and the answer's size in bytes."""
     reader, writer = await asyncio.open_connection(HOST, port)
     writer.write(_request(port, query))
     status, body = await _answer(reader)
     writer.close()
-    return Round(requests=1, errors=int(status != 200 or b'"errors"' in body))
+    return Round(requests=1, errors=int(status != 200 or b'"errors"' in body)), len(body)
 
 
 def _free_port() -> int:
@@ -225,43 +258,72 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f}"
 
 
+def _percentiles(latencies: list[float]) -> list[float]:
+    return statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
+
+
+HEADER = (
+    "| query | req/s | p50 ms | p99 ms | × floor | hits | err | kB |\n"
+    "|---|---|---|---|---|---|---|---|"
+)
+
+
 async def _measure(
-    port: int, floor_port: int, names: Sequence[str], slug: str, args: argparse.Namespace
+    port: int,
+    floor_port: int,
+    queries: dict[str, str],
+    slug: str,
+    args: argparse.Namespace,
 ) -> None:
-    for name in names:
-        query = QUERIES[name].replace("SLUG", slug)
-        first = await _once(port, query)  # warms the caches: a miss when cached
+    floor_rates: list[float] = []
+    floor_latencies: list[float] = []
+    for name, document in queries.items():
+        query = document.replace("SLUG", slug)
+        first, size = await _once(port, query)  # warms the caches: a miss when cached
         started = time.perf_counter()
         await _once(port, query)
         alone = time.perf_counter() - started
         if first.errors:
-            print(f"| {name} | error on the first request | | | | | |", flush=True)
+            print(f"| {name} | error on the first request | | | | | | |", flush=True)
             continue
         if alone > args.max_seconds:
-            print(f"| {name} | one request alone: {alone:.1f} s, not loaded | | | | | |")
+            print(f"| {name} | one request alone: {alone:.1f} s, not loaded | | | | | | |")
             continue
         ratios, rates, latencies, hits, errors, total = [], [], [], 0, 0, 0
         for _ in range(args.rounds):
             floor = await _load(floor_port, TYPENAME, args.seconds, args.connections)
             measured = await _load(port, query, args.seconds, args.connections)
             ratios.append(measured.rate / floor.rate)
+            floor_rates.append(floor.rate)
+            floor_latencies.extend(floor.latencies)
             rates.append(measured.rate)
             latencies.extend(measured.latencies)
             hits, errors = hits + measured.hits, errors + measured.errors
             total += measured.requests
-        quantiles = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0] * 99
+        quantiles = _percentiles(latencies)
         print(
             f"| {name} | {statistics.median(rates):.0f} | {_ms(quantiles[49])} | "
             f"{_ms(quantiles[98])} | **{statistics.median(ratios):.2f}** | "
-            f"{hits / total:.0%} | {errors} |",
+            f"{hits / total:.0%} | {errors} | {size / 1000:.1f} |",
+            flush=True,
+        )
+    if floor_rates:
+        quantiles = _percentiles(floor_latencies)
+        print(
+            f"| the floor's own rounds in this table (bare Strawberry, `{TYPENAME}`) | "
+            f"{statistics.median(floor_rates):.0f} | {_ms(quantiles[49])} | "
+            f"{_ms(quantiles[98])} | 1 | | | |",
             flush=True,
         )
 
 
 async def main(args: argparse.Namespace) -> None:
-    names = args.queries.split(",") if args.queries else list(QUERIES)
-    floor_port = _free_port()
+    names = query_names(args.queries)
+    from_memory = {name: FROM_MEMORY[name] for name in names if name in FROM_MEMORY}
+    served = {name: QUERIES[name] for name in names if name in QUERIES}
+    floor_port, memory_port = _free_port(), _free_port()
     floor = [str(BIN / "python"), str(SCRIPTS / "bench_floor.py"), str(floor_port)]
+    memory = [str(BIN / "python"), str(SCRIPTS / "bench_floor.py"), str(memory_port)]
     print(
         f"{args.connections} connections, {args.rounds} rounds of {args.seconds} s per query, "
         f"alternating with the floor (bare Strawberry, `{{ __typename }}`); "
@@ -269,7 +331,14 @@ async def main(args: argparse.Namespace) -> None:
     )
     with _server(floor, {}), tempfile.TemporaryDirectory() as tmp:
         await _ready(floor_port, "/graphql?query=%7B__typename%7D", 60)
-        for size in (int(s) for s in args.sizes.split(",")):
+        if from_memory:
+            with _server([*memory, "--from-memory"], {}):
+                await _ready(memory_port, "/graphql?query=%7B__typename%7D", 60)
+                print("### bare Strawberry from memory (no store; parser and validation caches)\n")
+                print(HEADER)
+                await _measure(memory_port, floor_port, from_memory, "", args)
+                print()
+        for size in (int(s) for s in args.sizes.split(",")) if served else ():
             env: dict[str, str] = {}
             slug = "nov-log"
             if size != SHIPPED_SIZE:
@@ -284,9 +353,8 @@ async def main(args: argparse.Namespace) -> None:
                     await _ready(port, "/readyz", args.start_timeout)
                     loaded = time.perf_counter() - started
                     print(f"### {size} clusters, {mode} (server ready in {loaded:.0f} s)\n")
-                    print("| query | req/s | p50 ms | p99 ms | × floor | hits | err |")
-                    print("|---|---|---|---|---|---|---|")
-                    await _measure(port, floor_port, names, slug, args)
+                    print(HEADER)
+                    await _measure(port, floor_port, served, slug, args)
                     print()
 
 
@@ -296,7 +364,11 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=1.5)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=10)
-    parser.add_argument("--queries", default="", help="comma-separated names (default: all)")
+    parser.add_argument(
+        "--queries",
+        default="",
+        help="comma-separated names, or `from-memory` for the bare-Strawberry rows (default: all)",
+    )
     parser.add_argument("--start-timeout", type=float, default=900.0)
     parser.add_argument(
         "--max-seconds",
@@ -304,6 +376,11 @@ if __name__ == "__main__":
         default=2.0,
         help="a query whose single request takes longer is reported, not loaded",
     )
+    arguments = parser.parse_args()
+    try:
+        query_names(arguments.queries)
+    except ValueError as error:
+        parser.error(str(error))
     # Stopped with SIGTERM, still stop the servers it started (the `finally` of `_server`).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    asyncio.run(main(parser.parse_args()))
+    asyncio.run(main(arguments))
