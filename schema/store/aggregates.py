@@ -1,16 +1,16 @@
 """Grouped counts over the clusters on a date: one pipeline each (`labelTimeline`, over the
 label history, is in `schema.store.timeline`).
 
-Every function takes the `$match` stage built from a `ClusterWhere` (see `schema.store.filters`),
-runs exactly one aggregation, and folds the rows in Python. On the embedded store
-(`db.in_process`), `portfolio_stats` and `cluster_groups` instead read the few fields they
-need with one projected `find` and compute the same groups in Python (see
-`_in_force`), since mongomock interprets every expression of a pipeline for every
-document; a stored value that path does not read sends the request to the pipeline. Pipelines stay inside the
-operators that MongoDB and mongomock both implement (`$match`, `$addFields`, `$filter`,
-`$arrayElemAt`, `$size`, `$facet`, `$group` with `$sum`, `$min`, `$max`, `$first`,
-`$switch`, `$cond`, `$year`, `$project`), so the embedded store and a real server give
-identical answers.
+Every function takes the `$match` stage built from a `ClusterWhere` (see
+`schema.store.filters`), runs exactly one aggregation, and folds the rows in Python. On the
+embedded store (`db.in_process`), `portfolio_stats` and `cluster_groups` instead read the
+few fields they need with one projected `find` and compute the same groups in Python (see
+`_in_force`), since mongomock interprets every expression of a pipeline for every document;
+a stored value that path does not read sends the request to the pipeline. Pipelines stay
+inside the operators that MongoDB and mongomock both implement (`$match`, `$addFields`,
+`$filter`, `$arrayElemAt`, `$size`, `$facet`, `$group` with `$sum`, `$min`, `$max`,
+`$first`, `$switch`, `$cond`, `$year`, `$project`), so the embedded store and a real server
+give identical answers.
 
 Everything is about the label in force on `asOf` (see `schema.rules.labels`): `in_force_stages`
 picks it from the embedded `history` with the condition the filters use
