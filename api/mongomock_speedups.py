@@ -1,4 +1,4 @@
-"""Seven of mongomock's costs removed, so that the embedded store grows linearly and pages
+"""Eight of mongomock's costs removed, so that the embedded store grows linearly and pages
 stay cheap at tens of thousands of clusters. Same answers, in the same order.
 
 mongomock (4.x) answers `find(...).sort(...).limit(n)` by deep-copying every matching
@@ -7,7 +7,8 @@ document before it applies the limit; sorts with a Python comparison object per 
 every document a cursor yields (quadratic in the result: an aggregate over 10,000 clusters
 copied 10,000 lists of up to 10,000 entries); runs an aggregate's leading `$match` over
 copies of every document; `$group` sorts every document by its group key with those
-comparison objects; copies every returned value with a `copy.copy` call per field; and
+comparison objects; copies every returned value with a `copy.copy` call per field, and
+parses a projection again for every document; and
 tests a `$in` value against every item of the list, with a type check of each item, per
 document. `install()` replaces:
 
@@ -27,6 +28,9 @@ document. `install()` replaces:
   groups are sorted (mongomock's output order) instead of every document;
 - `collection._copy_field`: strings, numbers, booleans, null and naive datetimes, all
   immutable, are returned as they are, dictionaries and lists rebuilt as mongomock does;
+- `Collection._copy_only_fields`: a projection that only includes top-level fields (and
+  `_id`, and `$elemMatch` or `$slice` of top-level fields) copies them in one pass over the
+  document, where mongomock re-parses the projection into a nested spec per document;
 - the `$in` and `$nin` query operators: a string tested against a list of strings only is
   looked up in the list's set, built once while the list is unchanged.
 
@@ -63,6 +67,7 @@ ORIGINALS: dict[str, Callable[..., Any]] = {
     "bson_compare": _filtering.bson_compare,
     "$group": _aggregate_module._PIPELINE_HANDLERS["$group"],
     "_copy_field": _collection_module._copy_field,
+    "_copy_only_fields": mongomock_collection.Collection._copy_only_fields,
     "$in": _filtering._filterer_inst._operator_map["$in"],
     "$nin": _filtering._filterer_inst._operator_map["$nin"],
 }
@@ -83,6 +88,7 @@ def install() -> bool:
     _filtering.bson_compare = _bson_compare
     _aggregate_module._PIPELINE_HANDLERS["$group"] = _group_stage
     _collection_module._copy_field = _copy_field
+    setattr(mongomock_collection.Collection, "_copy_only_fields", _copy_only_fields)  # noqa: B010
     _filtering._filterer_inst._operator_map["$in"] = _in_op
     _filtering._filterer_inst._operator_map["$nin"] = _nin_op
     return True
@@ -276,3 +282,48 @@ def _in_op(doc_val: Any, search_val: Any) -> Any:
 
 def _nin_op(doc_val: Any, search_val: Any) -> Any:
     return not _in_op(doc_val, search_val)
+
+
+def _inclusion(fields: Any) -> tuple[frozenset[str], Any, dict[str, Any]] | None:
+    """`(fields included, the _id setting, projection operators)` of a projection that
+    includes top-level fields only (1 or True), or None for any other projection."""
+    if type(fields) is not dict or not fields:
+        return None
+    included, operators, modes = set(), {}, set()
+    id_value: Any = 1
+    for key, value in fields.items():
+        if key == "_id":
+            id_value = value
+        elif type(key) is not str or "." in key or key.startswith("$"):
+            return None
+        elif type(value) is dict:
+            if not value or not set(value) <= {"$elemMatch", "$slice"}:
+                return None
+            operators[key] = value
+        else:
+            included.add(key)
+            modes.add(value)
+    if len(modes) != 1 or type(value := modes.pop()) not in (int, bool) or value != 1:
+        return None
+    return frozenset(included), id_value, operators
+
+
+def _copy_only_fields(self: Any, doc: Any, fields: Any, container: Any) -> Any:
+    """mongomock's projection of `doc` (the same fields, in the same order, copied the
+    same way) for a projection `_inclusion` reads; mongomock's own for any other."""
+    plan = _inclusion(fields)
+    if plan is None:
+        return ORIGINALS["_copy_only_fields"](self, doc, fields, container)
+    included, id_value, operators = plan
+    copy_field = _collection_module._copy_field
+    doc_copy = container()
+    for key, value in doc.items():
+        if key in included:
+            doc_copy[key] = copy_field(value, container)
+    if id_value == 0:
+        doc_copy.pop("_id", None)
+    elif "_id" in doc:
+        doc_copy["_id"] = doc["_id"]
+    if operators:
+        self._apply_projection_operators(operators, doc, doc_copy)
+    return doc_copy

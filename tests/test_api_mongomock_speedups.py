@@ -77,6 +77,9 @@ def _own(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(mongomock_filtering, "bson_compare", originals["bson_compare"])
     monkeypatch.setitem(mongomock_aggregate._PIPELINE_HANDLERS, "$group", originals["$group"])
     monkeypatch.setattr(mongomock_collection, "_copy_field", originals["_copy_field"])
+    monkeypatch.setattr(
+        mongomock_collection.Collection, "_copy_only_fields", originals["_copy_only_fields"]
+    )
     operators: Any = cast(Any, mongomock_filtering)._filterer_inst._operator_map
     monkeypatch.setitem(operators, "$in", originals["$in"])
     monkeypatch.setitem(operators, "$nin", originals["$nin"])
@@ -277,20 +280,40 @@ def test_a_returned_document_is_a_copy_at_every_depth() -> None:
 
 @pytest.mark.parametrize("mixed", [False, True], ids=["stored-types", "mixed-types"])
 def test_a_projection_is_the_same(monkeypatch: pytest.MonkeyPatch, mixed: bool) -> None:
+    def one(collection: Any, projection: Any) -> Any:
+        try:
+            return list(collection.find({}, projection))
+        except Exception as error:
+            return ("raised", type(error).__name__)
+
     def read(collection: Any) -> list[Any]:
         return [
-            list(collection.find({}, projection))
+            one(collection, projection)
             for projection in (
                 None,
+                {},
                 {"a": 1, "label": 1},
+                {"label": True, "a": 1, "missing": 1},
                 {"label.end": 1},
                 {"a": 0},
                 {"_id": 0, "b": 1},
+                {"_id": False, "b": 0},
+                {"a": 1, "b": 0},
+                {"b": 1, "_id": 1},
                 {"label": {"$elemMatch": {"end": {"$gte": 1}}}},
+                {"a": 1, "h": {"$elemMatch": {"x": {"$gte": 1}}}, "_id": 0},
+                {"h": {"$slice": 1}, "b": 1},
+                {"a": 1, "h": {"$elemMatch": {"x": 2}, "$slice": 1}},
+                {"a": 2},
+                {"a": "yes"},
             )
         ]
 
-    fast, own = _both(monkeypatch, _documents(19, mixed), read)
+    documents = _documents(19, mixed)
+    rng = random.Random(19)
+    for document in documents[::3]:
+        document["h"] = [{"x": rng.randrange(3)} for _ in range(rng.randrange(4))]
+    fast, own = _both(monkeypatch, documents, read)
     assert fast == own
     # The same values: in the same order, of the same types.
     assert repr(fast) == repr(own)
