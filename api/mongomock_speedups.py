@@ -1,4 +1,4 @@
-"""Five of mongomock's costs removed, so that the embedded store grows linearly and pages
+"""Eight of mongomock's costs removed, so that the embedded store grows linearly and pages
 stay cheap at tens of thousands of clusters. Same answers, in the same order.
 
 mongomock (4.x) answers `find(...).sort(...).limit(n)` by deep-copying every matching
@@ -6,8 +6,11 @@ document before it applies the limit; sorts with a Python comparison object per 
 (`filtering.BsonComparable`, about 10 µs a comparison); re-slices its whole result list for
 every document a cursor yields (quadratic in the result: an aggregate over 10,000 clusters
 copied 10,000 lists of up to 10,000 entries); runs an aggregate's leading `$match` over
-copies of every document; and `$group` sorts every document by its group key with those
-comparison objects. `install()` replaces:
+copies of every document; `$group` sorts every document by its group key with those
+comparison objects; copies every returned value with a `copy.copy` call per field, and
+parses a projection again for every document; and
+tests a `$in` value against every item of the list, with a type check of each item, per
+document. `install()` replaces:
 
 - `Cursor._compute_results`: a cursor with a limit copies only the documents of its page
   (skip, then limit), and a cursor without skip or limit returns its list as it is;
@@ -22,7 +25,14 @@ comparison objects. `install()` replaces:
   datetime) are compared by the operator at once, where mongomock reaches the same
   comparison after classifying both;
 - the `$group` stage: documents go to their group by a hash of the key, and only the
-  groups are sorted (mongomock's output order) instead of every document.
+  groups are sorted (mongomock's output order) instead of every document;
+- `collection._copy_field`: strings, numbers, booleans, null and naive datetimes, all
+  immutable, are returned as they are, dictionaries and lists rebuilt as mongomock does;
+- `Collection._copy_only_fields`: a projection that only includes top-level fields (and
+  `_id`, and `$elemMatch` or `$slice` of top-level fields) copies them in one pass over the
+  document, where mongomock re-parses the projection into a nested spec per document;
+- the `$in` and `$nin` query operators: a string tested against a list of strings only is
+  looked up in the list's set, built once while the list is unchanged.
 
 It checks the version it was written against and changes nothing on another; the tests
 compare every replaced path with mongomock's own on generated documents of mixed types
@@ -45,6 +55,7 @@ from mongomock import filtering as mongomock_filtering
 # mongomock has no type hints: its functions are called through these.
 _filtering: Any = mongomock_filtering
 _aggregate_module: Any = mongomock_aggregate
+_collection_module: Any = mongomock_collection
 
 __all__ = ["ORIGINALS", "install"]
 
@@ -55,6 +66,10 @@ ORIGINALS: dict[str, Callable[..., Any]] = {
     "aggregate": mongomock_collection.Collection.aggregate,
     "bson_compare": _filtering.bson_compare,
     "$group": _aggregate_module._PIPELINE_HANDLERS["$group"],
+    "_copy_field": _collection_module._copy_field,
+    "_copy_only_fields": mongomock_collection.Collection._copy_only_fields,
+    "$in": _filtering._filterer_inst._operator_map["$in"],
+    "$nin": _filtering._filterer_inst._operator_map["$nin"],
 }
 # Types whose values `bson_compare` compares with the operator itself when both sides
 # are of the one type (its own code reaches the same `op(a, b)` after a type dispatch).
@@ -72,6 +87,10 @@ def install() -> bool:
     setattr(mongomock_collection.Collection, "aggregate", _aggregate)  # noqa: B010
     _filtering.bson_compare = _bson_compare
     _aggregate_module._PIPELINE_HANDLERS["$group"] = _group_stage
+    _collection_module._copy_field = _copy_field
+    setattr(mongomock_collection.Collection, "_copy_only_fields", _copy_only_fields)  # noqa: B010
+    _filtering._filterer_inst._operator_map["$in"] = _in_op
+    _filtering._filterer_inst._operator_map["$nin"] = _nin_op
     return True
 
 
@@ -208,3 +227,103 @@ def _group_stage(in_collection: list[Any], database: Any, options: dict[str, Any
         accumulated["_id"] = key
         out.append(accumulated)
     return out
+
+
+# Values `_copy_field` returns as they are: immutable, so a copy is the same value (mongomock
+# calls `copy.copy` on each, which returns the object itself for all but `datetime`).
+_IMMUTABLE_TYPES = frozenset({str, int, float, bool, type(None), datetime})
+
+
+def _copy_field(obj: Any, container: Any) -> Any:
+    """mongomock's copy of a stored value (every document a query returns is one), without
+    a `copy.copy` call per immutable scalar; other types go to mongomock's own."""
+    kind = type(obj)
+    if kind in _IMMUTABLE_TYPES:
+        return obj
+    if kind is dict:
+        new = container()
+        for key, value in obj.items():
+            new[key] = _copy_field(value, container)
+        return new
+    if kind is list:
+        return [_copy_field(item, container) for item in obj]
+    return ORIGINALS["_copy_field"](obj, container)
+
+
+# The sets of the `$in` lists seen last, by id: (the list, its items then, their set).
+_IN_SETS: dict[int, tuple[list[Any], list[Any], frozenset[str]]] = {}
+_IN_SETS_MAX = 16
+
+
+def _string_set(values: list[Any]) -> frozenset[str] | None:
+    """The set of `values` when every one is a `str`, else None; kept while the list is
+    unchanged, so that a filter applied to every document builds it once."""
+    entry = _IN_SETS.get(id(values))
+    if entry is not None and entry[0] is values and entry[1] == values:
+        return entry[2]
+    if not all(type(value) is str for value in values):
+        return None
+    if len(_IN_SETS) >= _IN_SETS_MAX:
+        _IN_SETS.clear()
+    members = frozenset(values)
+    _IN_SETS[id(values)] = (values, list(values), members)
+    return members
+
+
+def _in_op(doc_val: Any, search_val: Any) -> Any:
+    """`$in` of a string in a list of strings by a set lookup; mongomock's own tests the
+    string against every item (and every item for a regular expression) per document."""
+    if type(doc_val) is str and type(search_val) is list:
+        members = _string_set(search_val)
+        if members is not None:
+            return doc_val in members
+    return ORIGINALS["$in"](doc_val, search_val)
+
+
+def _nin_op(doc_val: Any, search_val: Any) -> Any:
+    return not _in_op(doc_val, search_val)
+
+
+def _inclusion(fields: Any) -> tuple[frozenset[str], Any, dict[str, Any]] | None:
+    """`(fields included, the _id setting, projection operators)` of a projection that
+    includes top-level fields only (1 or True), or None for any other projection."""
+    if type(fields) is not dict or not fields:
+        return None
+    included, operators, modes = set(), {}, set()
+    id_value: Any = 1
+    for key, value in fields.items():
+        if key == "_id":
+            id_value = value
+        elif type(key) is not str or "." in key or key.startswith("$"):
+            return None
+        elif type(value) is dict:
+            if not value or not set(value) <= {"$elemMatch", "$slice"}:
+                return None
+            operators[key] = value
+        else:
+            included.add(key)
+            modes.add(value)
+    if len(modes) != 1 or type(value := modes.pop()) not in (int, bool) or value != 1:
+        return None
+    return frozenset(included), id_value, operators
+
+
+def _copy_only_fields(self: Any, doc: Any, fields: Any, container: Any) -> Any:
+    """mongomock's projection of `doc` (the same fields, in the same order, copied the
+    same way) for a projection `_inclusion` reads; mongomock's own for any other."""
+    plan = _inclusion(fields)
+    if plan is None:
+        return ORIGINALS["_copy_only_fields"](self, doc, fields, container)
+    included, id_value, operators = plan
+    copy_field = _collection_module._copy_field
+    doc_copy = container()
+    for key, value in doc.items():
+        if key in included:
+            doc_copy[key] = copy_field(value, container)
+    if id_value == 0:
+        doc_copy.pop("_id", None)
+    elif "_id" in doc:
+        doc_copy["_id"] = doc["_id"]
+    if operators:
+        self._apply_projection_operators(operators, doc, doc_copy)
+    return doc_copy

@@ -1,15 +1,16 @@
 """mongomock's faster paths (`api.mongomock_speedups`) answer what mongomock's own answer,
 in the same order: sorts on generated documents of mixed types (missing, null, numbers,
 strings, booleans, datetimes, arrays, documents), pages with skip and limit, aggregates
-that start with `$match`."""
+that start with `$match`, `$in` and `$nin` filters, copies of what a query returns."""
 
 from __future__ import annotations
 
 import operator
 import random
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import mongomock
 import pytest
@@ -75,6 +76,13 @@ def _own(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(mongomock_collection.Collection, "aggregate", originals["aggregate"])
     monkeypatch.setattr(mongomock_filtering, "bson_compare", originals["bson_compare"])
     monkeypatch.setitem(mongomock_aggregate._PIPELINE_HANDLERS, "$group", originals["$group"])
+    monkeypatch.setattr(mongomock_collection, "_copy_field", originals["_copy_field"])
+    monkeypatch.setattr(
+        mongomock_collection.Collection, "_copy_only_fields", originals["_copy_only_fields"]
+    )
+    operators: Any = cast(Any, mongomock_filtering)._filterer_inst._operator_map
+    monkeypatch.setitem(operators, "$in", originals["$in"])
+    monkeypatch.setitem(operators, "$nin", originals["$nin"])
 
 
 def _both(
@@ -204,3 +212,108 @@ def test_bson_comparison_is_the_same() -> None:
             for b in values:
                 expected = own(op, a, b)
                 assert fast(op, a, b) == expected, (op, a, b)
+
+
+IN_FILTERS: list[dict[str, Any]] = [
+    {"portfolio": {"$in": ["p1", "p3"]}},
+    {"portfolio": {"$nin": ["p1", "p3"]}},
+    {"a": {"$in": ["Zeta", "", "10"]}},
+    {"a": {"$nin": ["Zeta", "", "10"]}},
+    {"a": {"$in": ["Zeta", None]}},
+    {"a": {"$in": ["Zeta", 2, True]}},
+    {"a": {"$in": ["zeta", re.compile("^Z")]}},
+    {"a": {"$in": []}},
+    {"missing": {"$in": ["p1"]}},
+    {"missing": {"$nin": ["p1"]}},
+    {"label.end": {"$in": ["p1"]}},
+    {"$or": [{"a": {"$in": ["Zeta"]}}, {"portfolio": {"$in": ["p0", "p2"]}}]},
+    {"_id": {"$in": [f"c{i:03d}" for i in range(0, 200, 3)]}, "a": {"$nin": ["ß"]}},
+]
+
+
+@pytest.mark.parametrize("mixed", [False, True], ids=["stored-types", "mixed-types"])
+@pytest.mark.parametrize("query", IN_FILTERS, ids=range(len(IN_FILTERS)))
+def test_an_in_filter_is_the_same(
+    monkeypatch: pytest.MonkeyPatch, query: dict[str, Any], mixed: bool
+) -> None:
+    def read(collection: Any) -> tuple[list[Any], list[Any]]:
+        found = list(collection.find(query))
+        aggregated = list(collection.aggregate([{"$match": query}, {"$project": {"a": 1}}]))
+        return found, aggregated
+
+    fast, own = _both(monkeypatch, _documents(13, mixed), read)
+    assert fast == own
+
+
+def test_an_in_list_changed_between_queries_is_read_again() -> None:
+    collection: Any = mongomock.MongoClient(tz_aware=False).db.c
+    collection.insert_many(_documents(17, False))
+    wanted: list[Any] = ["p1"]
+    first = {d["_id"] for d in collection.find({"portfolio": {"$in": wanted}})}
+    wanted[0] = "p2"
+    second = {d["_id"] for d in collection.find({"portfolio": {"$in": wanted}})}
+    wanted.append(1)
+    third = {d["_id"] for d in collection.find({"portfolio": {"$in": wanted}})}
+    assert first
+    assert second
+    assert first.isdisjoint(second)
+    assert second == third == {d["_id"] for d in collection.find({"portfolio": "p2"})}
+
+
+def test_a_returned_document_is_a_copy_at_every_depth() -> None:
+    collection: Any = mongomock.MongoClient(tz_aware=False).db.c
+    stored = {"_id": 1, "h": [{"d": datetime(2020, 1, 1), "n": [1, 2]}], "m": {"k": "v"}}
+    collection.insert_one(stored)
+    reads: list[Callable[[], Any]] = [
+        lambda: collection.find_one({}),
+        lambda: collection.find_one({}, {"h": 1, "m": 1}),
+        lambda: next(collection.aggregate([{"$match": {}}])),
+    ]
+    for read in reads:
+        found = read()
+        assert found == stored
+        found["h"][0]["n"].append(3)
+        found["h"][0]["d"] = None
+        found["m"]["k"] = "changed"
+        assert collection.find_one({}) == stored
+
+
+@pytest.mark.parametrize("mixed", [False, True], ids=["stored-types", "mixed-types"])
+def test_a_projection_is_the_same(monkeypatch: pytest.MonkeyPatch, mixed: bool) -> None:
+    def one(collection: Any, projection: Any) -> Any:
+        try:
+            return list(collection.find({}, projection))
+        except Exception as error:
+            return ("raised", type(error).__name__)
+
+    def read(collection: Any) -> list[Any]:
+        return [
+            one(collection, projection)
+            for projection in (
+                None,
+                {},
+                {"a": 1, "label": 1},
+                {"label": True, "a": 1, "missing": 1},
+                {"label.end": 1},
+                {"a": 0},
+                {"_id": 0, "b": 1},
+                {"_id": False, "b": 0},
+                {"a": 1, "b": 0},
+                {"b": 1, "_id": 1},
+                {"label": {"$elemMatch": {"end": {"$gte": 1}}}},
+                {"a": 1, "h": {"$elemMatch": {"x": {"$gte": 1}}}, "_id": 0},
+                {"h": {"$slice": 1}, "b": 1},
+                {"a": 1, "h": {"$elemMatch": {"x": 2}, "$slice": 1}},
+                {"a": 2},
+                {"a": "yes"},
+            )
+        ]
+
+    documents = _documents(19, mixed)
+    rng = random.Random(19)
+    for document in documents[::3]:
+        document["h"] = [{"x": rng.randrange(3)} for _ in range(rng.randrange(4))]
+    fast, own = _both(monkeypatch, documents, read)
+    assert fast == own
+    # The same values: in the same order, of the same types.
+    assert repr(fast) == repr(own)

@@ -1,12 +1,16 @@
 """Grouped counts over the clusters on a date: one pipeline each (`labelTimeline`, over the
 label history, is in `schema.store.timeline`).
 
-Every function takes the `$match` stage built from a `ClusterWhere` (see `schema.store.filters`),
-runs exactly one aggregation, and folds the rows in Python. Pipelines stay inside the
-operators that MongoDB and mongomock both implement (`$match`, `$addFields`, `$filter`,
-`$arrayElemAt`, `$size`, `$facet`, `$group` with `$sum`, `$min`, `$max`, `$first`,
-`$switch`, `$cond`, `$year`, `$project`), so the embedded store and a real server give
-identical answers.
+Every function takes the `$match` stage built from a `ClusterWhere` (see
+`schema.store.filters`), runs exactly one aggregation, and folds the rows in Python. On the
+embedded store (`db.in_process`), `portfolio_stats` and `cluster_groups` instead read the
+few fields they need with one projected `find` and compute the same groups in Python (see
+`_in_force`), since mongomock interprets every expression of a pipeline for every document;
+a stored value that path does not read sends the request to the pipeline. Pipelines stay
+inside the operators that MongoDB and mongomock both implement (`$match`, `$addFields`,
+`$filter`, `$arrayElemAt`, `$size`, `$facet`, `$group` with `$sum`, `$min`, `$max`,
+`$first`, `$switch`, `$cond`, `$year`, `$project`), so the embedded store and a real server
+give identical answers.
 
 Everything is about the label in force on `asOf` (see `schema.rules.labels`): `in_force_stages`
 picks it from the embedded `history` with the condition the filters use
@@ -24,7 +28,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any, Literal, cast
 
@@ -102,16 +106,89 @@ def status_expression(valid_until: str, as_of: date, labelled: str | None = None
     branches: list[dict[str, Any]] = []
     if labelled is not None:
         branches.append({"case": {"$eq": [labelled, False]}, "then": "NOT_YET_LABELLED"})
+    for status, below in _status_thresholds(as_of):
+        branches.append({"case": {"$lt": [valid_until, below]}, "then": status})
+    return {"$switch": {"branches": branches, "default": "VALID"}}
+
+
+def _status_thresholds(as_of: date) -> list[tuple[Status, datetime]]:
+    """`(status, end)` from the oldest status to the newest: a validUntil before `end` (and
+    not before an earlier entry's) has `status` on `as_of`; a later one is VALID."""
+    thresholds: list[tuple[Status, datetime]] = []
     for status in ("EXPIRED", "RENEWABLE", "EXPIRING_SOON"):
         _, highest = status_bounds(status, as_of)
         assert highest is not None  # only VALID is open-ended above
-        branches.append(
-            {
-                "case": {"$lt": [valid_until, to_stored(highest + timedelta(days=1))]},
-                "then": status,
-            }
-        )
-    return {"$switch": {"branches": branches, "default": "VALID"}}
+        thresholds.append((status, to_stored(highest + timedelta(days=1))))
+    return thresholds
+
+
+# --- the same, in Python, for the in-process store -------------------------------------------
+#
+# The embedded store (`db.in_process`) interprets a pipeline expression by expression for
+# every document and copies each whole document into it; there, the aggregates read the
+# few fields they need with a projected `find` and compute the same groups in Python with
+# the rules the stages above express. A document these functions do not know how to read
+# the way the pipeline would (a history that is not a list of entries with dates, a label
+# field of another type) raises `_Unsupported`, and the pipeline answers instead.
+
+# The fields of a cluster the aggregates read.
+_PROJECTION = {"portfolio": 1, "portfolioName": 1, "country": 1, "history": 1}
+# A field absent from a document: grouped apart from null, as `$group` does.
+_MISSING: Any = object()
+
+
+class _Unsupported(Exception):
+    """A stored value the in-process path does not read: the pipeline answers instead."""
+
+
+@dataclass(frozen=True)
+class _InForce:
+    """What the stages of `in_force_stages` and `status_expression` give for one cluster."""
+
+    labelled: bool
+    level: str | None = None
+    valid_until: datetime | None = None
+    status: str = "NOT_YET_LABELLED"
+
+
+def _in_force(doc: Mapping[str, Any], day: datetime, thresholds: Sequence[Any]) -> _InForce:
+    """The first history entry with `awardedOn <= day <= inForceUntil` (the `$filter` and
+    `$arrayElemAt` of `in_force_stages`) and its status (`status_expression`)."""
+    history = doc.get("history")
+    if history is None:  # `$ifNull`: no history, no label in force
+        return _InForce(labelled=False)
+    if type(history) is not list:
+        raise _Unsupported
+    for entry in history:
+        if type(entry) is not dict:
+            raise _Unsupported
+        awarded, until = entry.get("awardedOn"), entry.get("inForceUntil")
+        if type(awarded) is not datetime or type(until) is not datetime:
+            raise _Unsupported
+        if awarded <= day <= until:
+            level, valid_until = entry.get("level"), entry.get("validUntil")
+            if type(level) is not str or type(valid_until) is not datetime:
+                raise _Unsupported
+            status = "VALID"
+            for name, below in thresholds:
+                if valid_until < below:
+                    status = name
+                    break
+            return _InForce(True, level, valid_until, status)
+    return _InForce(labelled=False)
+
+
+def _plain(doc: Mapping[str, Any], key: str) -> Any:
+    """A top-level string field as `$group` tells it apart: missing (`_MISSING`), null or a
+    string; another type raises `_Unsupported`."""
+    value = doc.get(key, _MISSING)
+    if value is _MISSING or value is None or type(value) is str:
+        return value
+    raise _Unsupported
+
+
+async def _projected_clusters(db: Database, match: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return await db[CLUSTERS].find(dict(match), _PROJECTION).to_list(None)
 
 
 # --- portfolioStats ------------------------------------------------------------------------
@@ -169,6 +246,13 @@ async def portfolio_stats(
     ]
     if portfolios is None:
         portfolios = cast(list[PortfolioDoc], await db[PORTFOLIOS].find({}).to_list(None))
+    if getattr(db, "in_process", False):
+        try:
+            return _portfolio_rows_in_process(
+                portfolios, await _projected_clusters(db, match), as_of, window_start, window_end
+            )
+        except _Unsupported:
+            pass  # the pipeline reads what the projection did not: a further round trip
     rows = {doc["_id"]: PortfolioRow(portfolio=doc) for doc in portfolios}
     for group in await db[CLUSTERS].aggregate(pipeline).to_list(None):
         key = group["_id"]
@@ -187,7 +271,41 @@ async def portfolio_stats(
             current = getattr(row, attr)
             if value is not None:
                 setattr(row, attr, value if current is None else pick(current, value))
+    return _by_name(rows)
+
+
+def _by_name(rows: Mapping[Any, PortfolioRow]) -> list[PortfolioRow]:
     return sorted(rows.values(), key=lambda r: (r.portfolio["name"], r.portfolio["_id"]))
+
+
+def _portfolio_rows_in_process(
+    portfolios: Sequence[PortfolioDoc],
+    clusters: Sequence[Mapping[str, Any]],
+    as_of: date,
+    window_start: datetime,
+    window_end: datetime,
+) -> list[PortfolioRow]:
+    """`portfolio_stats`'s rows from the projected clusters, computed in Python."""
+    day, thresholds = to_stored(as_of), _status_thresholds(as_of)
+    rows = {doc["_id"]: PortfolioRow(portfolio=doc) for doc in portfolios}
+    ends: dict[str, list[datetime]] = {}
+    for doc in clusters:
+        portfolio = _plain(doc, "portfolio")
+        label = _in_force(doc, day, thresholds)
+        row = rows.get(portfolio) if type(portfolio) is str else None
+        if row is None:  # a cluster whose portfolio document is missing: not listed
+            continue
+        row.cluster_count += 1
+        row.by_status[label.status] += 1
+        if label.labelled and label.level is not None and label.valid_until is not None:
+            row.by_level[label.level] += 1
+            ends.setdefault(portfolio, []).append(label.valid_until)
+            if window_start <= label.valid_until < window_end:
+                row.expiring_within_window += 1
+    for portfolio, found in ends.items():
+        rows[portfolio].earliest_valid_until = min(found).date()
+        rows[portfolio].latest_valid_until = max(found).date()
+    return _by_name(rows)
 
 
 # --- clustersAggregate ---------------------------------------------------------------------
@@ -243,7 +361,21 @@ def _sort_key(row: ClusterGroupRow, keys: Sequence[GroupKey]) -> tuple[Any, ...]
         "EXPIRY_YEAR": row.expiry_year,
         "COUNTRY": row.country,
     }
-    return tuple(group_order(key, values[key]) for key in keys)
+    # Then every field, so that groups the keys' order ties (two portfolios of one name,
+    # missing and null values, unknown levels) come in one order whatever the engine's.
+    ties = (
+        row.portfolio,
+        row.label_level,
+        row.label_status,
+        row.expiry_year,
+        row.country,
+        row.portfolio_name,
+    )
+    return (
+        *(group_order(key, values[key]) for key in keys),
+        *((value is None, str(value) if value is not None else "") for value in ties),
+        row.count,
+    )
 
 
 async def cluster_groups(
@@ -255,6 +387,12 @@ async def cluster_groups(
     Groups are sorted by the keys in the order given (see `group_order`).
     """
     keys = list(dict.fromkeys(keys))
+    if getattr(db, "in_process", False):
+        try:
+            rows = _cluster_groups_in_process(await _projected_clusters(db, match), as_of, keys)
+            return _ordered_groups(rows, keys)
+        except _Unsupported:
+            pass  # the pipeline reads what the projection did not: a further round trip
     group_id = {key: _group_key_expression(key, as_of) for key in keys}
     pipeline: list[dict[str, Any]] = [{"$match": dict(match)}]
     if any(key in group_id for key in ("LABEL_LEVEL", "LABEL_STATUS", "EXPIRY_YEAR")):
@@ -285,12 +423,65 @@ async def cluster_groups(
                 country=key.get("COUNTRY"),
             )
         )
+    return _ordered_groups(rows, keys)
+
+
+def _ordered_groups(rows: list[ClusterGroupRow], keys: Sequence[GroupKey]) -> list[ClusterGroupRow]:
     # mongomock returns a zero-count group for a constant key over no documents; MongoDB
     # returns nothing. Both become: no empty groups, and always one total without keys.
     rows = [row for row in rows if row.count > 0]
     if not keys and not rows:
         rows = [ClusterGroupRow(count=0)]
     return sorted(rows, key=lambda row: _sort_key(row, keys))
+
+
+def _cluster_groups_in_process(
+    clusters: Sequence[Mapping[str, Any]], as_of: date, keys: Sequence[GroupKey]
+) -> list[ClusterGroupRow]:
+    """`cluster_groups`'s groups from the projected clusters, computed in Python: the same
+    key values as `_group_key_expression`, a missing field grouped apart from null."""
+    day, thresholds = to_stored(as_of), _status_thresholds(as_of)
+    labels = any(key in keys for key in ("LABEL_LEVEL", "LABEL_STATUS", "EXPIRY_YEAR"))
+    groups: dict[tuple[Any, ...], list[Any]] = {}  # key -> [count, first portfolioName]
+    for doc in clusters:
+        label = _in_force(doc, day, thresholds) if labels else None
+        values = []
+        for key in keys:
+            if key == "PORTFOLIO":
+                values.append(_plain(doc, "portfolio"))
+            elif key == "COUNTRY":
+                values.append(_plain(doc, "country"))
+            elif label is None:
+                raise AssertionError(key)  # `labels` is true for the other keys
+            elif key == "LABEL_LEVEL":
+                values.append(label.level)
+            elif key == "LABEL_STATUS":
+                values.append(label.status)
+            else:
+                values.append(label.valid_until.year if label.valid_until else None)
+        group = groups.get(tuple(values))
+        if group is None:
+            groups[tuple(values)] = [1, doc.get("portfolioName")]
+        else:
+            group[0] += 1
+    rows = []
+    for group_values, (count, name) in groups.items():
+        found = {
+            key: (None if value is _MISSING else value)
+            for key, value in zip(keys, group_values, strict=True)
+        }
+        rows.append(
+            ClusterGroupRow(
+                count=count,
+                portfolio=found.get("PORTFOLIO"),
+                portfolio_name=name if "PORTFOLIO" in keys else None,
+                label_level=found.get("LABEL_LEVEL"),
+                label_status=found.get("LABEL_STATUS"),
+                expiry_year=found.get("EXPIRY_YEAR"),
+                country=found.get("COUNTRY"),
+            )
+        )
+    return rows
 
 
 # --- facets of the cluster connection ------------------------------------------------------

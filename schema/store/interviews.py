@@ -69,7 +69,8 @@ async def latest_interviews(
     `$last`), joined in Python. With `code`, only that indicator's result is carried back.
     """
     projection = {"portfolio": 1, "portfolioName": 1}
-    clusters = {doc["_id"]: doc async for doc in db[CLUSTERS].find(dict(match), projection)}
+    found_clusters = await db[CLUSTERS].find(dict(match), projection).to_list(None)
+    clusters = {doc["_id"]: doc for doc in found_clusters}
     if not clusters:
         return []
     stage: dict[str, Any] = {} if include_sample else {"isSample": False}
@@ -131,7 +132,7 @@ async def _latest_by_find(
     projection = {"cluster": 1, "conductedOn": 1, "catalogueVersion": 1, "isSample": 1}
     cursor = db[INTERVIEWS].find(stage, {**projection, "results": results})
     latest: dict[str, dict[str, Any]] = {}
-    async for doc in cursor.sort([("cluster", 1), ("conductedOn", 1)]):
+    for doc in await cursor.sort([("cluster", 1), ("conductedOn", 1)]).to_list(None):
         latest[doc["cluster"]] = doc  # ascending: the last one seen is the latest
     for cluster, doc in latest.items():
         yield {
