@@ -1,7 +1,8 @@
 """mongomock's faster paths (`api.mongomock_speedups`) answer what mongomock's own answer,
 in the same order: sorts on generated documents of mixed types (missing, null, numbers,
 strings, booleans, datetimes, arrays, documents), pages with skip and limit, aggregates
-that start with `$match`, `$in` and `$nin` filters, copies of what a query returns."""
+that start with `$match`, `$in` and `$nin` filters, filters compiled once per query,
+copies of what a query returns."""
 
 from __future__ import annotations
 
@@ -83,6 +84,9 @@ def _own(monkeypatch: pytest.MonkeyPatch) -> None:
     operators: Any = cast(Any, mongomock_filtering)._filterer_inst._operator_map
     monkeypatch.setitem(operators, "$in", originals["$in"])
     monkeypatch.setitem(operators, "$nin", originals["$nin"])
+    monkeypatch.setattr(
+        mongomock_collection.Collection, "_iter_documents", originals["_iter_documents"]
+    )
 
 
 def _both(
@@ -317,3 +321,120 @@ def test_a_projection_is_the_same(monkeypatch: pytest.MonkeyPatch, mixed: bool) 
     assert fast == own
     # The same values: in the same order, of the same types.
     assert repr(fast) == repr(own)
+
+
+# --- filters compiled once per query -----------------------------------------------------
+
+_OPERANDS: list[Any] = [
+    "Zeta",
+    "",
+    "10",
+    1,
+    2.0,
+    0.5,
+    -3,
+    True,
+    None,
+    float("nan"),
+    datetime(2014, 3, 1),
+    [1, 2],
+    {"x": 1},
+]
+
+
+def _field_search(rng: random.Random) -> Any:
+    kind = rng.randrange(9)
+    operand = rng.choice(_OPERANDS)
+    if kind == 0:
+        return operand
+    if kind == 1:
+        return {"$in": rng.sample(NAMES, rng.randrange(1, 4))}
+    if kind == 2:
+        return {"$in": [rng.choice(NAMES), rng.choice(_OPERANDS)]}
+    if kind == 3:
+        return {"$type": rng.choice(["string", "number", "date"])}
+    if kind == 4:
+        return {"$exists": rng.choice([True, False])}
+    if kind == 5:
+        low, high = rng.choice(_OPERANDS), rng.choice(_OPERANDS)
+        return {rng.choice(["$gt", "$gte"]): low, rng.choice(["$lt", "$lte"]): high}
+    if kind == 6:
+        return {rng.choice(["$gt", "$gte", "$lt", "$lte", "$eq"]): operand}
+    if kind == 7:
+        return {"$ne": operand}
+    return {"$type": "string", "$in": rng.sample(NAMES, 2)}
+
+
+def _filter(rng: random.Random, depth: int = 0) -> dict[str, Any]:
+    if depth < 2 and rng.random() < 0.3:
+        clauses = [_filter(rng, depth + 1) for _ in range(rng.randrange(1, 4))]
+        return {rng.choice(["$and", "$or", "$nor"]): clauses}
+    fields = rng.sample(["a", "b", "label.end", "label", "portfolio", "_id", "missing.x"], 2)
+    return {field: _field_search(rng) for field in fields[: rng.randrange(1, 3)]}
+
+
+def _odd_documents() -> list[dict[str, Any]]:
+    """Values the compiled tests leave to mongomock: NaN, arrays on the path, nulls."""
+    return [
+        {"_id": "n1", "a": float("nan"), "b": float("nan")},
+        {"_id": "n2", "a": ["Zeta", "10"], "label": [{"end": 1}, {"end": "Zeta"}]},
+        {"_id": "n3", "a": None, "label": None},
+        {"_id": "n4", "label": "Zeta", "b": [True, 2.0]},
+        {"_id": "n5", "a": {"x": 1}, "b": datetime(2014, 3, 1)},
+    ]
+
+
+@pytest.mark.parametrize("mixed", [False, True], ids=["stored-types", "mixed-types"])
+@pytest.mark.parametrize("seed", range(8))
+def test_a_compiled_filter_matches_what_mongomock_matches(
+    monkeypatch: pytest.MonkeyPatch, seed: int, mixed: bool
+) -> None:
+    rng = random.Random(seed)
+    queries = [_filter(rng) for _ in range(60)]
+    documents = _documents(seed, mixed) + _odd_documents()
+
+    def read(collection: Any) -> list[Any]:
+        out: list[Any] = []
+        for query in queries:
+            try:
+                out.append(([d["_id"] for d in collection.find(query)], query))
+                out.append(collection.count_documents(query))
+            except Exception as error:
+                out.append(("raised", type(error).__name__, repr(query)))
+        return out
+
+    fast, own = _both(monkeypatch, documents, read)
+    assert fast == own
+
+
+def test_the_compiled_filter_decides_the_common_forms_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The directory's filters are decided without mongomock's interpreter on the types
+    the API stores (so the faster path is the one taken), and an array, a null or a value
+    of another type than the operand's goes to it."""
+    calls: list[Any] = []
+    own: Callable[[Any, Any], Any] = cast(Any, mongomock_filtering).filter_applies
+
+    def counted(spec: Any, document: Any) -> Any:
+        calls.append(document.get("_id"))
+        return own(spec, document)
+
+    monkeypatch.setattr(mongomock_filtering, "filter_applies", counted)
+    collection: Any = mongomock.MongoClient(tz_aware=False).db.c
+    collection.insert_many(_documents(3, False))
+    query = {
+        "$and": [{"a": {"$type": "string"}}, {"_id": {"$type": "string"}}],
+        "portfolio": {"$in": ["p1", "p2"]},
+        "label.end": {"$gte": datetime(2014, 1, 3), "$lt": datetime(2014, 1, 7)},
+    }
+    found = list(collection.find(query))
+    assert found
+    assert calls == []
+    collection.insert_many(_odd_documents())
+    calls.clear()
+    list(collection.find({"a": {"$type": "string"}}))
+    assert sorted(calls) == ["n2", "n3", "n5"]  # an array, a null, a document
+    calls.clear()
+    list(collection.find({"a": {"$gte": "Zeta"}}))
+    assert sorted(calls) == ["n1", "n2", "n3", "n5"]  # NaN: not of the operand's type
