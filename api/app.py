@@ -105,6 +105,7 @@ def create_app(
         budgets=BudgetLimits(settings.budget_per_hour, settings.anonymous_budget_per_hour),
         response_cache=response_cache,
         cache_max_age=settings.cache_max_age,
+        max_operations=settings.max_operations,
     )
     # Outermost first. The request id, log line and metrics cover every answer below;
     # SafeHeaders only adds headers; CORS is outside everything that answers (errors, the

@@ -128,6 +128,10 @@ class Generation:
         return value
 
 
+def _text_key(query: str) -> str:
+    return hashlib.sha256(query.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 @dataclass(frozen=True, slots=True)
 class _Normal:
     """A query text's normal form, and whether answers to it may be stored."""
@@ -296,10 +300,14 @@ class ResponseCache:
         self._entries.clear()
         self.size = 0
 
+    def knows(self, query: str) -> bool:
+        """Whether `query`'s normal form is at hand (no parse needed to key it)."""
+        return _text_key(query) in self._normal
+
     async def _normal_of(
         self, query: str, parsed: DocumentNode | GraphQLError | None
     ) -> _Normal | None:
-        text_key = hashlib.sha256(query.encode("utf-8", "surrogatepass")).hexdigest()
+        text_key = _text_key(query)
         if text_key in self._normal:
             self._normal.move_to_end(text_key)
             return self._normal[text_key]

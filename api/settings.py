@@ -41,6 +41,10 @@ is written in the class and nowhere else.
 - `ECEI_KEEP_ALIVE_SECONDS`: an idle keep-alive connection is closed after this long.
 - `ECEI_MAX_CONNECTIONS`: connections (and requests) one process serves at once; more get
   503.
+- `ECEI_MAX_OPERATIONS`: GraphQL requests one process works on at once (parsing,
+  validating, executing, encoding) when the response cache cannot answer them; the others
+  wait their turn, and one that waited `EXECUTION_DEADLINE_SECONDS` gets 503 (see
+  `api.view`). Answers from the response cache never wait.
 - `ECEI_READ_PREFERENCE`: where aggregate reads go on a replica set (`primary`,
   `primaryPreferred`, `secondary`, `secondaryPreferred`, `nearest`).
 - `ECEI_METRICS`: serve Prometheus metrics on `/metrics`; `ECEI_METRICS_TOKEN`
@@ -120,6 +124,7 @@ class Settings:
     body_timeout_seconds: int = 20
     keep_alive_seconds: int = 5
     max_connections: int = 1000
+    max_operations: int = 8
     read_preference: str = "primary"
     metrics: bool = False
     metrics_token: str | None = field(default=None, repr=False)
@@ -232,6 +237,7 @@ class Settings:
                 env, "ECEI_KEEP_ALIVE_SECONDS", default.keep_alive_seconds, 1, 600
             ),
             max_connections=_int(env, "ECEI_MAX_CONNECTIONS", default.max_connections, 1, 100_000),
+            max_operations=_int(env, "ECEI_MAX_OPERATIONS", default.max_operations, 1, 10_000),
             read_preference=read_preference,
             metrics=metrics,
             metrics_token=metrics_token,

@@ -166,6 +166,7 @@ class GraphQLView(GraphQL[Context, None]):
         response_cache: ResponseCache,
         budgets: BudgetLimits | None = None,
         cache_max_age: int = 60,
+        max_operations: int = 8,
     ) -> None:
         super().__init__(
             schema,
@@ -183,24 +184,30 @@ class GraphQLView(GraphQL[Context, None]):
         self.documents: DocumentCache = schema.documents
         # Started and stopped by the app's lifespan; until then operations run inline.
         self.execution = ExecutionThread()
+        # Requests worked on at once (see `_admit`).
+        self.max_operations = max_operations
+        self._operations = asyncio.Semaphore(max_operations)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # no subscriptions: nothing to serve over WebSocket
             await WebSocket(scope, receive=receive, send=send).close(code=1008)
             return
         request = Request(scope, receive=receive)
-        response = await self._cached(request) if self.response_cache.enabled else None
-        if response is None:
-            try:
+        try:
+            response = await self._cached(request) if self.response_cache.enabled else None
+            if response is None:
+                await self._admit(request)
                 response = await self.run(request)
-            except HTTPException as exc:
-                headers = getattr(exc, "headers", None)  # WWW-Authenticate, Retry-After
-                if exc.status_code == 405:  # over GET, only a mutation is refused
-                    headers = {"Allow": "POST" if request.method == "GET" else "GET, POST"}
-                response = json_error(exc.status_code, exc.reason, headers=headers)
-            finally:
-                if getattr(request.state, "response_cache_runs", False):
-                    self.response_cache.finish(request.state.response_cache_key)
+        except HTTPException as exc:
+            headers = getattr(exc, "headers", None)  # WWW-Authenticate, Retry-After
+            if exc.status_code == 405:  # over GET, only a mutation is refused
+                headers = {"Allow": "POST" if request.method == "GET" else "GET, POST"}
+            response = json_error(exc.status_code, exc.reason, headers=headers)
+        finally:
+            if getattr(request.state, "response_cache_runs", False):
+                self.response_cache.finish(request.state.response_cache_key)
+            if getattr(request.state, "admitted", False):
+                self._operations.release()  # before sending: a slow reader holds no turn
         response = self._cache_headers(request, response)
         response.headers["Vary"] = VARY
         await response(scope, receive, send)
@@ -289,6 +296,10 @@ class GraphQLView(GraphQL[Context, None]):
         ):
             return None
         db: Database = request.app.state.connection.db
+        if self.documents.peek(query) is None and not self.response_cache.knows(query):
+            # A text not seen (validated) before: parsing it, and running it if the cache
+            # does not hold its answer, is work that waits its turn (`_admit`).
+            await self._admit(request)
         parsed = await self._parsed(request, query)
         try:
             key = await self.response_cache.key(db, query, variables, operation_name, parsed=parsed)
@@ -309,6 +320,29 @@ class GraphQLView(GraphQL[Context, None]):
         if _accepts_graphql_response(request.headers.get("accept", "")):
             media_type = GRAPHQL_RESPONSE_JSON
         return Response(body, media_type=media_type)
+
+    async def _admit(self, request: Request) -> None:
+        """Wait for a turn among the `max_operations` requests this process works on at once
+        (once per request).
+
+        Parsing, validating, executing and encoding a request the response cache cannot
+        answer all take the CPU, part of it on the loop that serves HTTP. A burst of
+        distinct queries would otherwise all be parsed and checked on that loop at once,
+        and `/healthz` and every cached answer would wait behind them: now the burst waits
+        its turn, in order, at no cost, and the loop stays free. A request that waited
+        `EXECUTION_DEADLINE_SECONDS` gets 503 with `Retry-After`."""
+        if getattr(request.state, "admitted", False):
+            return
+        try:
+            async with asyncio.timeout(EXECUTION_DEADLINE_SECONDS):
+                await self._operations.acquire()
+        except TimeoutError:
+            raise HTTPError(
+                503,
+                "The server is busy with other operations; try again later.",
+                {"Retry-After": str(RETRY_AFTER_SECONDS)},
+            ) from None
+        request.state.admitted = True
 
     async def _parsed(self, request: Request, query: str) -> DocumentNode | GraphQLError:
         """`query` parsed once for the whole request (the response cache's key, the budget

@@ -34,7 +34,8 @@ from collections import defaultdict
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx  # readiness checks only; the load itself uses _Connection
+import httpx  # readiness checks only; the load itself uses lean_http.Connection
+from lean_http import Connection, post
 
 MIX: dict[str, tuple[int, str]] = {
     # kind: (weight, query)
@@ -123,85 +124,20 @@ def _start_server(workers: int) -> tuple[subprocess.Popen[bytes], str]:
     sys.exit("load: the server did not become ready within 120 s")
 
 
-class _Connection:
-    """One keep-alive HTTP/1.1 connection speaking just enough of the protocol for the
-    test: a request written from prepared bytes, a response read by its Content-Length
-    (or chunks). A general-purpose client such as httpx costs more CPU a request than
-    the server's cached answers, which on a small machine shared with the server caps the
-    throughput at the client's; this one spends a fraction of a millisecond."""
-
-    def __init__(self, host: str, port: int) -> None:
-        self.host, self.port = host, port
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def request(self, payload: bytes, timeout: float) -> tuple[int, bytes]:
-        if self.writer is None or self.writer.is_closing():
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        assert self.reader is not None
-        try:
-            self.writer.write(payload)
-            status, body, keep_alive = await asyncio.wait_for(self._response(self.reader), timeout)
-        except BaseException:
-            self.close()
-            raise
-        if not keep_alive:  # the server said `Connection: close` (it is shutting down, say)
-            self.close()
-        return status, body
-
-    @staticmethod
-    async def _response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
-        head = await reader.readuntil(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        status = int(lines[0].split(" ", 2)[1])
-        headers = {}
-        for line in lines[1:]:
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-        keep_alive = headers.get("connection", "").lower() != "close"
-        if "content-length" in headers:
-            length = int(headers["content-length"])
-            return status, await reader.readexactly(length), keep_alive
-        if headers.get("transfer-encoding", "").lower() == "chunked":
-            body = bytearray()
-            while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
-                body += await reader.readexactly(size)
-                await reader.readexactly(2)
-            await reader.readuntil(b"\r\n")
-            return status, bytes(body), keep_alive
-        raise ConnectionError(f"a response without a length: {lines[0]}")
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-        self.reader = self.writer = None
-
-
-def _post(url: str, query: str) -> bytes:
-    """The bytes of a POST /graphql carrying `query`."""
-    parts = urlsplit(url)
-    body = json.dumps({"query": query}).encode()
-    return (
-        f"POST {parts.path.rstrip('/')}/graphql HTTP/1.1\r\nHost: {parts.netloc}\r\n"
-        f"Content-Type: application/json\r\nAccept: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
-    ).encode() + body
-
-
 async def _run(url: str, clients: int, duration: float, max_requests: int) -> dict[str, Any]:
     latencies: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
     kinds = list(MIX)
     weights = [MIX[k][0] for k in kinds]
-    payloads = {kind: _post(url, MIX[kind][1]) for kind in kinds}
+    payloads = {kind: post(url, MIX[kind][1]) for kind in kinds}
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     budget = max_requests
-    connections = [_Connection(host, port) for _ in range(clients)]
+    connections = [Connection(host, port) for _ in range(clients)]
 
     # Warm the caches before measuring: each query once on every connection, so that with
     # several workers each one has answered each query.
-    async def warm(connection: _Connection) -> None:
+    async def warm(connection: Connection) -> None:
         for kind in kinds:
             await connection.request(payloads[kind], 30.0)
 
@@ -210,7 +146,7 @@ async def _run(url: str, clients: int, duration: float, max_requests: int) -> di
     client_cpu = time.process_time()
     stop_at = started + duration
 
-    async def client(seed: int, connection: _Connection) -> None:
+    async def client(seed: int, connection: Connection) -> None:
         nonlocal budget
         rng = random.Random(seed)
         while time.perf_counter() < stop_at and budget > 0:

@@ -123,3 +123,72 @@ async def test_without_the_thread_an_operation_runs_inline() -> None:
     execution.stop()
     assert not execution.running
     assert await execution.run(where()) == threading.current_thread().name
+
+
+# --- a turn for each request the response cache cannot answer (`GraphQLView._admit`) ---
+
+
+async def test_requests_beyond_max_operations_wait_their_turn_and_cached_ones_do_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from schema.types import connection as connection_module
+
+    counted = cast(Any, connection_module).count_clusters
+    started = threading.Event()
+    release = threading.Event()
+    calls: list[str] = []
+
+    async def held(*args: Any, **kwargs: Any) -> int:
+        calls.append("count")
+        if len(calls) == 1:  # the first operation holds its turn until released
+            started.set()
+            await asyncio.to_thread(release.wait, 30)
+        count: int = await counted(*args, **kwargs)
+        return count
+
+    async with serve(Settings(max_operations=1)) as api:
+        cached = "{ portfolios { slug } }"
+        assert (await api.post(cached))["data"]["portfolios"]
+        monkeypatch.setattr(connection_module, "count_clusters", held)
+        first = asyncio.ensure_future(
+            api.http.post("/graphql", json={"query": "{ clusters { totalCount } }"})
+        )
+        assert await asyncio.to_thread(started.wait, 10)
+        second = asyncio.ensure_future(
+            api.http.post("/graphql", json={"query": "{ a: clusters { totalCount } }"})
+        )
+        await asyncio.sleep(0.3)
+        # The second, a text never seen, waits for a turn: not parsed, not run.
+        assert calls == ["count"]
+        assert not second.done()
+        # A cached answer and /healthz do not wait.
+        hit = await api.http.post("/graphql", json={"query": cached})
+        assert hit.json()["extensions"]["cache"] == "HIT"
+        assert (await api.http.get("/healthz")).status_code == 200
+        release.set()
+        answers = await asyncio.gather(first, second)
+    assert [a.status_code for a in answers] == [200, 200]
+    assert calls == ["count", "count"]
+    assert answers[1].json()["data"]["a"]["totalCount"] == 88
+
+
+async def test_a_request_that_waits_past_the_deadline_for_a_turn_gets_503(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from api import view
+
+    async with serve(Settings(max_operations=1, response_cache_bytes=0)) as api:
+        route = next(r for r in api.app.routes if getattr(r, "path", "") == "/graphql")
+        endpoint: Any = cast(Any, route).endpoint
+        monkeypatch.setattr(view, "EXECUTION_DEADLINE_SECONDS", 0.2)
+        await endpoint._operations.acquire()  # every turn taken
+        try:
+            response = await api.http.post("/graphql", json={"query": "{ __typename }"})
+        finally:
+            endpoint._operations.release()
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == "5"
+        assert response.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+        # The turn it never got is not given back: the next request still gets one.
+        assert (await api.post("{ __typename }"))["data"] == {"__typename": "Query"}
+        assert endpoint._operations._value == 1
