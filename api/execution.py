@@ -18,6 +18,9 @@ HTTP loop keeps answering while an operation computes.
 - Database handles are used from both loops: the embedded store queues every call on its
   own worker thread (`api.embedded`) and Motor is built so that each call uses the loop it
   is made on (`api.database`).
+- The thread runs at a lower scheduling priority than the HTTP loop's
+  (`EXECUTION_NICENESS`), so that when the CPU is contended the kernel runs the HTTP
+  loop first.
 - Without `start()` (or after `stop()`), `run` awaits the operation on the caller's loop.
 """
 
@@ -26,6 +29,8 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import os
+import sys
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -36,6 +41,23 @@ T = TypeVar("T")
 
 # How long a cancelled caller waits for its operation to stop (it stops at its next await).
 STOP_WAIT_SECONDS = 2.0
+# How much lower the execution thread's scheduling priority is than the process's (Linux
+# niceness, per thread). When the CPU is contended, the kernel then runs the HTTP loop's
+# thread first: in `scripts/attack.py` on a 2-core machine, ordinary requests' p99 under
+# attack fell from about 15 to about 9 ms. The thread still gets its share of an idle
+# machine, so an operation alone is not slower.
+EXECUTION_NICENESS = 10
+
+
+def _lower_priority() -> None:
+    """Lower the calling thread's priority by `EXECUTION_NICENESS` (Linux only; elsewhere
+    `setpriority` would take the whole process)."""
+    if sys.platform != "linux":
+        return
+    thread = threading.get_native_id()
+    with contextlib.suppress(OSError):  # lowering a priority is always allowed; be safe
+        niceness = os.getpriority(os.PRIO_PROCESS, thread)
+        os.setpriority(os.PRIO_PROCESS, thread, min(19, niceness + EXECUTION_NICENESS))
 
 
 class ExecutionThread:
@@ -57,6 +79,7 @@ class ExecutionThread:
         ready = threading.Event()
 
         def run() -> None:
+            _lower_priority()
             asyncio.set_event_loop(loop)
             loop.call_soon(ready.set)
             loop.run_forever()

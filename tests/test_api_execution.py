@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import dataclasses
+import os
+import sys
 import threading
 from typing import Any, cast
 
@@ -192,3 +194,21 @@ async def test_a_request_that_waits_past_the_deadline_for_a_turn_gets_503(
         # The turn it never got is not given back: the next request still gets one.
         assert (await api.post("{ __typename }"))["data"] == {"__typename": "Query"}
         assert endpoint._operations._value == 1
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="per-thread niceness is Linux's")
+async def test_the_execution_thread_runs_at_a_lower_priority() -> None:
+    from api.execution import EXECUTION_NICENESS
+
+    def niceness() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    async def read() -> int:
+        return niceness()
+
+    execution = ExecutionThread(name="test-execution")
+    execution.start()
+    try:
+        assert await execution.run(read()) == min(19, niceness() + EXECUTION_NICENESS)
+    finally:
+        execution.stop()
