@@ -101,8 +101,12 @@ class ExecutionThread:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await loop.shutdown_default_executor()  # the threads of `asyncio.to_thread`
 
-        asyncio.run_coroutine_threadsafe(cancel_all(), loop).result(timeout=5)
+        # An operation computing between two awaits stops at its next one; past the wait,
+        # the daemon thread is left to the end of the process.
+        with contextlib.suppress(concurrent.futures.TimeoutError):
+            asyncio.run_coroutine_threadsafe(cancel_all(), loop).result(timeout=STOP_WAIT_SECONDS)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=5)
         if not thread.is_alive():
