@@ -59,6 +59,8 @@ class Connection:
     embedded: bool
     # The handle aggregates read through; None: `db` itself.
     aggregate_db: Database | None = None
+    # Whether that handle may read a secondary, which can lag behind the last write.
+    aggregates_may_lag: bool = False
 
     async def ping(self) -> None:
         """Raise if the server cannot be reached; instant for the embedded store."""
@@ -104,7 +106,13 @@ def connect(settings: Settings) -> Connection:
     )
     db = client[settings.db_name]
     aggregate_db = db.with_options(read_preference=read_preference(settings.read_preference))
-    return Connection(client=client, db=db, embedded=False, aggregate_db=aggregate_db)
+    return Connection(
+        client=client,
+        db=db,
+        embedded=False,
+        aggregate_db=aggregate_db,
+        aggregates_may_lag=settings.read_preference != "primary",
+    )
 
 
 def _any_loop_client() -> type[Any]:

@@ -401,6 +401,7 @@ class GraphQLView(GraphQL[Context, None]):
         context = Context.create(
             db,
             aggregate_db=connection.aggregate_db,
+            aggregates_may_lag=connection.aggregates_may_lag,
             min_group_size=self.min_group_size,
             publish_results=self.publish_results,
             principal=principal,
@@ -501,7 +502,9 @@ class GraphQLView(GraphQL[Context, None]):
         if key is not None:
             context = getattr(request.state, "context", None)
             per_client = isinstance(context, Context) and context.per_client
-            if not errors and result.data is not None and not per_client:
+            # An answer read from a secondary may be behind the data: not kept.
+            lagging = isinstance(context, Context) and context.read_may_lag
+            if not errors and result.data is not None and not per_client and not lagging:
                 stored = self.response_cache.put(key, result.data, response.get("extensions") or {})
         # MISS: stored, the next identical request hits; BYPASS: never stored (a HIT is
         # answered by `_cached` and does not come here).

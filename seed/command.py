@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from bson.errors import InvalidDocument
 from pymongo.errors import PyMongoError
 
 from schema.store.documents import Database
@@ -69,6 +70,12 @@ async def run_seed(options: SeedOptions, db: Database | None) -> ExitCode:
         if progress is not None:
             print(file=sys.stderr)
         print(f"ecei seed: {exc}", file=sys.stderr)
+        return ExitCode.DATABASE_UNAVAILABLE
+    except InvalidDocument as exc:
+        # Every document is bounded by the input rules; this is the last line behind them.
+        if progress is not None:
+            print(file=sys.stderr)
+        print(f"ecei seed: the database refused a document: {exc}", file=sys.stderr)
         return ExitCode.DATABASE_UNAVAILABLE
     except PyMongoError as exc:
         if progress is not None:

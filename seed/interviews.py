@@ -33,6 +33,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, cast
 
+from schema.rules.editing import MAX_RECOMMENDATIONS
 from schema.rules.results import CEILINGS, EARLIEST_YEAR, ResultProblem, check_results
 from schema.rules.vocabulary import Light
 from schema.store.documents import IndicatorDoc, IndicatorResultDoc, InterviewDoc
@@ -131,6 +132,14 @@ def _interview(
     ):
         raise RowError(
             file, line, "recommendations", str(recommendations), "must be a list of strings"
+        )
+    if len(recommendations) > MAX_RECOMMENDATIONS:  # as `recordInterview` refuses
+        raise RowError(
+            file,
+            line,
+            "recommendations",
+            f"{len(recommendations)} recommendations",
+            f"at most {MAX_RECOMMENDATIONS} per interview",
         )
     for text in recommendations:
         check_text(text, file, line, "recommendations", limit=MAX_TEXT_CHARS)

@@ -85,6 +85,9 @@ __all__ = ["MAX_ROUNDS", "LoadInput", "Progress", "load"]
 
 # Plan-and-write rounds before a load gives up on a database that keeps changing under it.
 MAX_ROUNDS = 5
+# Labels one cluster may hold (a label lasts two or three years): a cluster's document
+# embeds its history, and this keeps every document far under MongoDB's 16 MiB.
+MAX_LABELS_PER_CLUSTER = 1000
 # Called after each written batch with (documents written so far, documents to write).
 Progress = Callable[[int, int], None]
 
@@ -223,6 +226,25 @@ async def _plan(
                     "awardedOnInferred": True,
                     "source": {"file": row.file, "line": row.line},
                 }
+    # A cluster's document embeds its whole label history: bounded, so that no document
+    # nears MongoDB's 16 MiB limit whatever the input.
+    for key, rows in list(groups.items()):
+        cluster = ids[key]
+        if len(history[cluster]) > MAX_LABELS_PER_CLUSTER:
+            row = rows[-1]
+            errors.append(
+                RowError(
+                    row.file,
+                    row.line,
+                    "name",
+                    row.name,
+                    f"{len(history[cluster])} labels for this cluster (the listing's and the "
+                    f"database's); at most {MAX_LABELS_PER_CLUSTER}",
+                )
+            )
+            input_label_ids.difference_update(history.pop(cluster))
+            del groups[key]
+
     labels: dict[str, LabelDoc] = {}
     for docs in history.values():
         for doc in infer_awards(docs.values()):

@@ -55,3 +55,26 @@ def test_serve_prints_the_line_and_lets_long_query_strings_reach_the_app(
     # h11's own default would refuse a request head over 16 KiB with a bare 400.
     assert config.h11_max_incomplete_event_size > 65536
     assert "http://127.0.0.1:8123/graphql" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["x", "0"])
+def test_a_bad_motor_max_workers_is_one_line_not_a_traceback(value: str) -> None:
+    """Motor reads MOTOR_MAX_WORKERS when it is imported, and fails with a traceback on a
+    bad value: the command line checks it before anything imports Motor."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "MONGODB_URI"} | {"MOTOR_MAX_WORKERS": value}
+    command = [sys.executable, "-m", "api"]
+    version = subprocess.run(
+        [*command, "--version"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert version.returncode == 0, version.stderr
+    serve = subprocess.run(
+        [*command, "serve", "--port", "1"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert serve.returncode == 2
+    assert serve.stderr.count("\n") == 1
+    assert serve.stderr.startswith("ecei: MOTOR_MAX_WORKERS must be")
+    assert "Traceback" not in serve.stderr

@@ -395,3 +395,30 @@ async def test_malformed_extensions_are_refused_even_for_a_stored_answer(
     assert (await cached.http.get("/graphql", params=params)).json()["extensions"]["cache"] == "HIT"
     response = await cached.http.get("/graphql", params={**params, "extensions": extensions})
     assert response.status_code == 400
+
+
+async def test_answers_read_from_a_secondary_are_not_kept() -> None:
+    """With `ECEI_READ_PREFERENCE` other than `primary`, aggregates may read a secondary
+    that lags behind the last write; kept, such an answer would be served until the next
+    write. It is answered BYPASS; an answer that read only the primary is kept."""
+    import dataclasses
+
+    from api.database import connect
+
+    def lagging(settings: Settings) -> Connection:
+        return dataclasses.replace(connect(settings), aggregates_may_lag=True)
+
+    async with serve(Settings(), connect=lagging) as api:
+        stats = "{ portfolioStats { clusterCount } }"
+        page = "{ clusters(first: 2) { nodes { slug } } }"
+        assert [(await api.post(stats))["extensions"]["cache"] for _ in range(2)] == [
+            "BYPASS",
+            "BYPASS",
+        ]
+        assert [(await api.post(page))["extensions"]["cache"] for _ in range(2)] == ["MISS", "HIT"]
+
+    async with serve(Settings()) as api:
+        assert [(await api.post(stats))["extensions"]["cache"] for _ in range(2)] == [
+            "MISS",
+            "HIT",
+        ]

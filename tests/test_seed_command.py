@@ -277,3 +277,25 @@ async def test_hostile_inputs_exit_2_with_one_line_each_and_write_nothing(
     assert max(len(line) for line in err.splitlines()) < 300
     for collection in COLLECTIONS:
         assert await db[collection].count_documents({}) == 0, collection
+
+
+@pytest.mark.anyio
+async def test_a_document_the_database_refuses_exits_3_in_one_line(
+    db: Database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The input rules keep every document far under 16 MiB; should one still be refused
+    ("document too large"), the command says so in one line, not a traceback."""
+    from pymongo.errors import DocumentTooLarge
+
+    import seed.command
+
+    async def refusing(*_args: Any, **_kwargs: Any) -> Any:
+        raise DocumentTooLarge("a document of 18,008,155 bytes is over the 16 MiB BSON limit")
+
+    monkeypatch.setattr(seed.command, "load", refusing)
+    assert await run_seed(args(), db) == 3
+    err = capsys.readouterr().err
+    assert err == (
+        "ecei seed: the database refused a document: a document of 18,008,155 bytes is over "
+        "the 16 MiB BSON limit\n"
+    )

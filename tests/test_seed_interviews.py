@@ -294,3 +294,23 @@ def test_a_repeated_key_in_a_result_rejects_the_interview(tmp_path: Path) -> Non
     assert [str(error) for error in errors] == [
         "interviews.json:2: value 'Infinity': key given twice in one object"
     ]
+
+
+@pytest.mark.parametrize(("count", "refused"), [(20, False), (21, True)])
+def test_an_interview_holds_at_most_twenty_recommendations(
+    tmp_path: Path, count: int, refused: bool
+) -> None:
+    """As `recordInterview` refuses; nine thousand of 2,000 characters made one document
+    over MongoDB's 16 MiB limit, which the write failed on."""
+    item = interview({"code": "participants", "value": 10}) | {
+        "recommendations": [f"Recommendation {i}" for i in range(count)]
+    }
+    found, errors = parse_interviews(write(tmp_path, [item]), CATALOGUE)
+    if not refused:
+        assert errors == []
+        assert len(found[0].recommendations) == 20
+        return
+    assert found == []
+    [error] = errors
+    assert (error.field, error.reason) == ("recommendations", "at most 20 per interview")
+    assert str(error).startswith("interviews.json:")

@@ -299,3 +299,45 @@ async def test_writes_wait_for_a_majority_on_a_replica_set(
 @pytest.mark.anyio
 async def test_the_embedded_store_has_no_write_concern(db: Database) -> None:
     assert await _write_concern(db) is None
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("skip_invalid", [False, True])
+async def test_a_cluster_with_too_many_labels_is_refused(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, skip_invalid: bool
+) -> None:
+    """A cluster's document embeds its label history: the count is bounded so that no
+    document nears MongoDB's 16 MiB limit (`MAX_LABELS_PER_CLUSTER`, 1,000; 3 here)."""
+    import seed.loader
+
+    monkeypatch.setattr(seed.loader, "MAX_LABELS_PER_CLUSTER", 3)
+    rows = "".join(f"Busy,ICT,,BRONZE,20{10 + i}-01-01,FR\n" for i in range(4))
+    data = csv_input(tmp_path, "Calm,ICT,,BRONZE,2016-01-01,FR\n" + rows)
+    if not skip_invalid:
+        with pytest.raises(ValidationFailed) as caught:
+            await load(db, data)
+        [error] = caught.value.errors
+        assert str(error) == (
+            "listing.csv:6: name 'Busy': 4 labels for this cluster (the listing's and the "
+            "database's); at most 3"
+        )
+        for name in COLLECTIONS:
+            assert await db[name].count_documents({}) == 0, name
+        return
+    report = await load(db, data, skip_invalid=True)
+    assert [(e.line, e.field) for e in report.rejected] == [(6, "name")]
+    assert await db[CLUSTERS].distinct("_id") == ["calm"]
+    assert await db[LABELS].distinct("cluster") == ["calm"]
+    assert report.labels == 1
+
+
+@pytest.mark.anyio
+async def test_a_cluster_at_the_label_limit_is_loaded(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import seed.loader
+
+    monkeypatch.setattr(seed.loader, "MAX_LABELS_PER_CLUSTER", 3)
+    rows = "".join(f"Busy,ICT,,BRONZE,20{10 + i}-01-01,FR\n" for i in range(3))
+    await load(db, csv_input(tmp_path, rows))
+    assert await db[LABELS].count_documents({"cluster": "busy"}) == 3

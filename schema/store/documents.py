@@ -26,9 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time
-from typing import Any, NotRequired, TypeAlias, TypedDict
-
-from motor.motor_asyncio import AsyncIOMotorDatabase
+from typing import TYPE_CHECKING, Any, NotRequired, TypeAlias, TypedDict
 
 from schema.rules.labels import LEVEL_RANK, Award, in_force_order, in_force_until
 from schema.rules.vocabulary import EvidenceLevel, Level, Light, Unit
@@ -58,7 +56,12 @@ __all__ = [
 # The database handle every read and write goes through. Motor today (mongomock-motor's
 # database masquerades as it); switching to PyMongo's AsyncMongoClient changes this alias and
 # `api.database.connect`, nothing else.
-Database: TypeAlias = AsyncIOMotorDatabase[dict[str, Any]]
+# Motor is imported for type checking only: it reads `MOTOR_MAX_WORKERS` when imported,
+# which the command line validates first (`api.settings`), so that a bad value is a
+# one-line error rather than a traceback from inside Motor.
+if TYPE_CHECKING:
+    from motor.motor_asyncio import AsyncIOMotorDatabase
+Database: TypeAlias = "AsyncIOMotorDatabase[dict[str, Any]]"
 
 PORTFOLIOS = "portfolios"
 CLUSTERS = "clusters"

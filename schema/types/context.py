@@ -34,9 +34,9 @@ class Context:
 
     db: Database
     loaders: Loaders
-    # The handle aggregates read through: `db` with the configured read preference, so
-    # that on a replica set they can be served by secondaries.
-    aggregate_db: Database
+    # The handle aggregates read through (`aggregate_db`): `db` with the configured read
+    # preference, so that on a replica set they can be served by secondaries.
+    _aggregate_db: Database
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE
     # Serve the individual results of real interviews (see `Interview.results`).
     publish_results: bool = False
@@ -52,6 +52,12 @@ class Context:
     # The request's document as the HTTP layer parsed it (its text, and the document or
     # the syntax error), so that the schema's document check does not parse it again.
     parsed_document: tuple[str, DocumentNode | GraphQLError] | None = None
+    # The aggregate handle may read a secondary, which can lag behind the last write
+    # (`ECEI_READ_PREFERENCE` other than `primary`)...
+    aggregates_may_lag: bool = False
+    # ...and this operation read through it: its answer is not kept by the response cache,
+    # which would serve it until the next write (`api.view`).
+    read_may_lag: bool = False
     _portfolios: asyncio.Task[list[PortfolioDoc]] | None = field(default=None, repr=False)
 
     @classmethod
@@ -64,16 +70,25 @@ class Context:
         publish_results: bool = False,
         principal: Principal | None = None,
         today: date | None = None,
+        aggregates_may_lag: bool = False,
     ) -> Context:
         return cls(
             db=db,
             loaders=Loaders.for_request(db),
-            aggregate_db=db if aggregate_db is None else aggregate_db,
+            _aggregate_db=db if aggregate_db is None else aggregate_db,
+            aggregates_may_lag=aggregates_may_lag,
             min_group_size=min_group_size,
             publish_results=publish_results,
             principal=principal,
             today=today if today is not None else today_utc(),
         )
+
+    @property
+    def aggregate_db(self) -> Database:
+        """The handle aggregates read through; noted when it may lag (`read_may_lag`)."""
+        if self.aggregates_may_lag:
+            self.read_may_lag = True
+        return self._aggregate_db
 
     def may(self, scope: Scope) -> bool:
         return self.principal is not None and self.principal.may(scope)
