@@ -1,10 +1,12 @@
-"""Two loads at once: upserts, compare-and-set and planning again leave what one load of
-everything leaves. The interleaving is forced: each read and each bulk write of either
-load first yields to the event loop, and batches are cut small."""
+"""Two loads at once: upserts, compare-and-set and planning again leave what the two loads
+leave one after the other. The interleaving is forced: each read and each bulk write of
+either load first yields to the event loop (or, in the randomised test, sleeps a random
+0 to 2 ms), and batches are cut small."""
 
 from __future__ import annotations
 
 import asyncio
+import random
 from collections import Counter
 from typing import Any, cast
 
@@ -21,44 +23,55 @@ pytestmark = pytest.mark.anyio
 COLLECTIONS = (PORTFOLIOS, INDICATORS, CLUSTERS, LABELS, INTERVIEWS)
 
 
+class _Pause:
+    """What each read and bulk write waits first: a yield, or a random 0 to 2 ms."""
+
+    def __init__(self, rng: random.Random | None = None) -> None:
+        self.rng = rng
+
+    async def __call__(self) -> None:
+        await asyncio.sleep(0 if self.rng is None else self.rng.uniform(0, 0.002))
+
+
 class _Cursor:
-    def __init__(self, inner: Any) -> None:
-        self._inner = inner
+    def __init__(self, inner: Any, pause: _Pause) -> None:
+        self._inner, self._pause = inner, pause
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self._inner, name)
         if name in ("sort", "limit"):
-            return lambda *args, **kwargs: _Cursor(attribute(*args, **kwargs))
+            return lambda *args, **kwargs: _Cursor(attribute(*args, **kwargs), self._pause)
         return attribute
 
     async def to_list(self, length: int | None = None) -> list[Any]:
-        await asyncio.sleep(0)
+        await self._pause()
         return list(await self._inner.to_list(length))
 
 
 class _Collection:
-    def __init__(self, inner: Any) -> None:
-        self._inner = inner
+    def __init__(self, inner: Any, pause: _Pause) -> None:
+        self._inner, self._pause = inner, pause
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
     def find(self, *args: Any, **kwargs: Any) -> _Cursor:
-        return _Cursor(self._inner.find(*args, **kwargs))
+        return _Cursor(self._inner.find(*args, **kwargs), self._pause)
 
     async def bulk_write(self, *args: Any, **kwargs: Any) -> Any:
-        await asyncio.sleep(0)
+        await self._pause()
         return await self._inner.bulk_write(*args, **kwargs)
 
 
 class Yielding:
-    """A database on which every read and bulk write lets the other load run first."""
+    """A database on which every read and bulk write lets the other load run first (or,
+    given `rng`, waits a random 0 to 2 ms)."""
 
-    def __init__(self, inner: Any) -> None:
-        self._inner = inner
+    def __init__(self, inner: Any, rng: random.Random | None = None) -> None:
+        self._inner, self._pause = inner, _Pause(rng)
 
     def __getitem__(self, name: str) -> _Collection:
-        return _Collection(self._inner[name])
+        return _Collection(self._inner[name], self._pause)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
@@ -100,6 +113,46 @@ async def test_two_identical_loads_at_once_equal_one_load() -> None:
     # Both loads report the whole input; between them, each document was inserted once.
     assert first.clusters == second.clusters == 40
     assert first.writes[CLUSTERS].inserted + second.writes[CLUSTERS].inserted >= 40
+
+
+def _split(rows: list[Any]) -> tuple[list[Any], list[Any]]:
+    """Every cluster's first row and all of the first 20 clusters; then every other row
+    (the renewals of the rest), and again the first 20 clusters."""
+    seen: set[tuple[str, str]] = set()
+    a, b = [], []
+    for index, row in enumerate(rows):
+        key = (row.name, row.country)
+        overlap = index < 23
+        if key not in seen or overlap:
+            a.append(row)
+        if key in seen or overlap:
+            b.append(row)
+        seen.add(key)
+    return a, b
+
+
+@pytest.mark.parametrize("seed", range(8))
+async def test_two_loads_at_random_times_equal_the_two_one_after_the_other(seed: int) -> None:
+    """With random pauses, which load creates a cluster first (and so which of two
+    clusters of one name in two countries gets which slug) varies: the result is the one
+    of the two loads run in one order or the other, never a mix, a partial load or a lost
+    label."""
+    rows = generate_rows(60)
+    catalogue = generated_input(0).catalogue
+    a, b = _split(rows)
+    orders = []
+    for first, second in ((a, b), (b, a)):
+        serial = _database("serial")
+        await load(serial, LoadInput(rows=first, catalogue=catalogue))
+        await load(serial, LoadInput(rows=second, catalogue=catalogue))
+        orders.append(await _dump(serial))
+    shared = _database("shared")
+    both: Database = cast(Database, Yielding(shared, random.Random(seed)))
+    await asyncio.gather(
+        load(both, LoadInput(rows=a, catalogue=catalogue)),
+        load(both, LoadInput(rows=b, catalogue=catalogue)),
+    )
+    assert await _dump(shared) in orders
 
 
 async def test_two_overlapping_loads_at_once_equal_one_load_of_both() -> None:
