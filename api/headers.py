@@ -5,7 +5,10 @@ whoever produced it (a route, an error handler, the body-size limit, CORS's pref
   declared, so a JSON error that echoes input cannot be run as a script or a page;
 - `Cache-Control`: a response that sets none gets the default, `no-store` (health checks,
   errors, the index, anything new), so nothing is kept by a cache unless its route says so:
-  `/graphql` decides per response (`api.caching`), static files use `cached_as`.
+  `/graphql` decides per response (`api.caching`), static files use `cached_as`;
+- `Vary`: `Accept` on every response, and `Authorization` too on every answer of
+  `/graphql` (the errors of the body-size limit and of CORS included), merged with what the
+  response varies on already (`Origin`, from CORS).
 
 It only adds headers and never answers a request itself, so it may sit outside CORS.
 """
@@ -18,6 +21,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 __all__ = ["NO_STORE", "SafeHeaders", "cached_as"]
 
 NO_STORE = "no-store"
+# What every answer of `/graphql` varies on (as `api.caching.VARY`).
+GRAPHQL_VARY = ("Accept", "Authorization")
 
 
 class SafeHeaders:
@@ -29,7 +34,8 @@ class SafeHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        await self.app(scope, receive, _with_defaults(send, self.cache_control))
+        vary = GRAPHQL_VARY if scope.get("path") == "/graphql" else ("Accept",)
+        await self.app(scope, receive, _with_defaults(send, self.cache_control, vary=vary))
 
 
 def cached_as(app: ASGIApp, cache_control: str) -> ASGIApp:
@@ -41,13 +47,20 @@ def cached_as(app: ASGIApp, cache_control: str) -> ASGIApp:
     return wrapped
 
 
-def _with_defaults(send: Send, cache_control: str, *, nosniff: bool = True) -> Send:
+def _with_defaults(
+    send: Send, cache_control: str, *, nosniff: bool = True, vary: tuple[str, ...] = ()
+) -> Send:
     async def sending(message: Message) -> None:
         if message["type"] == "http.response.start":
             headers = MutableHeaders(scope=message)
             if nosniff:
                 headers["x-content-type-options"] = "nosniff"
             headers.setdefault("cache-control", cache_control)
+            if vary:
+                present = [v.strip() for v in headers.get("vary", "").split(",") if v.strip()]
+                known = {v.lower() for v in present}
+                merged = present + [v for v in vary if v.lower() not in known]
+                headers["vary"] = ", ".join(merged)
         await send(message)
 
     return sending

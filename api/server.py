@@ -39,6 +39,7 @@ from typing import Any
 import h11
 import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.protocols.http import h11_impl
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.supervisors import Multiprocess
 
@@ -185,10 +186,70 @@ class HeaderTimeoutProtocol(H11Protocol):
         self.transport.close()
 
 
+async def _at_capacity(scope: Scope, receive: Receive, send: Send) -> None:
+    """What a request gets while the process serves `ECEI_MAX_CONNECTIONS` already: a JSON
+    503 with a code and the headers every answer carries, where uvicorn sends plain text."""
+    body = json.dumps(
+        {
+            "errors": [
+                {
+                    "message": "The server is at its connection limit; try again later.",
+                    "extensions": {"code": "SERVICE_UNAVAILABLE"},
+                }
+            ]
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 503,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"x-content-type-options", b"nosniff"),
+                (b"cache-control", b"no-store"),
+                (b"retry-after", b"5"),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+class _AtCapacityLog(logging.Filter):
+    """uvicorn logs a warning for every request refused at the connection limit (one per
+    request of a flood): at most one every `interval` seconds passes, saying how many were
+    left out."""
+
+    MESSAGE = "Exceeded concurrency limit."
+
+    def __init__(self, interval: float = 10.0) -> None:
+        super().__init__()
+        self.interval = interval
+        self.last: float | None = None
+        self.left_out = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.getMessage() != self.MESSAGE:
+            return True
+        now = time.monotonic()
+        if self.last is not None and now - self.last < self.interval:
+            self.left_out += 1
+            return False
+        more = f" ({self.left_out} more since the last report)" if self.left_out else ""
+        record.msg, record.args = f"at the connection limit (ECEI_MAX_CONNECTIONS): 503{more}", ()
+        self.last, self.left_out = now, 0
+        return True
+
+
 def create_app_from_env() -> ASGIApp:
     """The app for the settings in the environment: uvicorn's factory in every worker."""
     settings = Settings.from_env()
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
+    setattr(h11_impl, "service_unavailable", _at_capacity)  # noqa: B010 (looked up at each refusal)
+    uvicorn_log = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _AtCapacityLog) for f in uvicorn_log.filters):
+        uvicorn_log.addFilter(_AtCapacityLog())
     tracing.start(os.environ)
     return _DrainOnSignal(create_app(settings), float(settings.shutdown_grace_seconds))
 

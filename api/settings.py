@@ -276,11 +276,22 @@ def _check_uri(uri: str) -> None:
     """Refuse a connection string the driver would refuse, at start-up, in one line."""
     # A mongodb+srv:// host is checked as a plain host: nothing is looked up in DNS here.
     plain = "mongodb://" + uri.removeprefix("mongodb+srv://").removeprefix("mongodb://")
-    if any(ch.isspace() for ch in uri):  # the driver takes `bad uri` as a host name
+    if any(ch.isspace() or not ch.isprintable() for ch in uri):
+        # The driver takes `bad uri` (or a control character) as part of a host name.
         raise SettingsError(
-            "MONGODB_URI is not a valid connection string: it holds a blank "
-            "(the value is not shown: it may hold a password)"
+            "MONGODB_URI is not a valid connection string: it holds a blank or a control "
+            "character (the value is not shown: it may hold a password)"
         )
+    if uri.startswith("mongodb+srv://"):
+        # What the driver checks of an SRV string only when it resolves it, at the first
+        # operation: one host name, without a port.
+        hosts = uri.removeprefix("mongodb+srv://").partition("/")[0].rpartition("@")[2]
+        if "," in hosts or ":" in hosts.rpartition("]")[2]:
+            raise SettingsError(
+                "MONGODB_URI is not a valid connection string: a mongodb+srv:// string "
+                "names one host, without a port (the value is not shown: it may hold a "
+                "password)"
+            )
     try:
         parse_uri(plain)
     except (ValueError, PyMongoError) as exc:  # InvalidURI, ConfigurationError, bad values

@@ -39,6 +39,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+from collections.abc import Callable
 from typing import Any, cast
 
 import orjson
@@ -46,7 +48,7 @@ import orjson
 # Strawberry's views raise cross-web's HTTPException and pass cross-web's request adapter;
 # Strawberry does not re-export either, so cross-web is a declared dependency.
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from graphql import DocumentNode, GraphQLError, get_operation_ast, parse
+from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, get_operation_ast, parse
 from pymongo.errors import PyMongoError
 from starlette.requests import Request
 from starlette.responses import Response
@@ -85,6 +87,8 @@ GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 APPLICATION_JSON = "application/json"
 # A whole operation, database calls included, is abandoned after this long (503).
 EXECUTION_DEADLINE_SECONDS = 10.0
+# A longer `operationName` is refused without being echoed in the error.
+MAX_OPERATION_NAME_CHARS = 256
 # What a 503 for an unreachable database asks the client to wait, in seconds.
 RETRY_AFTER_SECONDS = 5
 
@@ -130,6 +134,24 @@ def _unavailable(exc: BaseException) -> HTTPError:
     kind = type(exc).__name__
     outage_log.warning(kind, f"database unavailable: {kind}: {str(exc)[:200]}")
     return HTTPError(503, SERVICE_UNAVAILABLE_MESSAGE, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+class OutageWindow:
+    """Fail fast: once a request found the database unreachable, the requests of the next
+    `seconds` are answered 503 at once instead of each waiting a server-selection timeout
+    (5 s by default); the first request after the window tries the database again."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self.clock = clock
+        self.until = 0.0
+
+    def open(self) -> None:
+        self.until = self.clock() + self.seconds
+
+    @property
+    def active(self) -> bool:
+        return self.clock() < self.until
 
 
 def _operation_name(parsed: DocumentNode | GraphQLError, name: str | None) -> str | None:
@@ -184,6 +206,8 @@ class GraphQLView(GraphQL[Context, None]):
         self.documents: DocumentCache = schema.documents
         # Started and stopped by the app's lifespan; until then operations run inline.
         self.execution = ExecutionThread()
+        # After an outage, requests are answered 503 at once for a while (fail fast).
+        self.outages = OutageWindow(RETRY_AFTER_SECONDS)
         # Requests worked on at once (see `_admit`).
         self.max_operations = max_operations
         self._operations = asyncio.Semaphore(max_operations)
@@ -194,6 +218,10 @@ class GraphQLView(GraphQL[Context, None]):
             return
         request = Request(scope, receive=receive)
         try:
+            if self.outages.active:
+                raise HTTPError(
+                    503, SERVICE_UNAVAILABLE_MESSAGE, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+                )
             response = await self._cached(request) if self.response_cache.enabled else None
             if response is None:
                 await self._admit(request)
@@ -203,6 +231,8 @@ class GraphQLView(GraphQL[Context, None]):
             if exc.status_code == 405:  # over GET, only a mutation is refused
                 headers = {"Allow": "POST" if request.method == "GET" else "GET, POST"}
             response = json_error(exc.status_code, exc.reason, headers=headers)
+            if exc.reason == SERVICE_UNAVAILABLE_MESSAGE:
+                self.outages.open()
         finally:
             if getattr(request.state, "response_cache_runs", False):
                 self.response_cache.finish(request.state.response_cache_key)
@@ -305,6 +335,7 @@ class GraphQLView(GraphQL[Context, None]):
             key = await self.response_cache.key(db, query, variables, operation_name, parsed=parsed)
         except OUTAGES as exc:
             refusal = _unavailable(exc)
+            self.outages.open()
             return json_error(refusal.status_code, refusal.reason, refusal.headers)
         except PyMongoError:  # the operation will meet the same failure and report it
             return None
@@ -437,9 +468,21 @@ class GraphQLView(GraphQL[Context, None]):
                 sub_response.persisted_query_not_found = True
             error = GraphQLError("PersistedQueryNotFound", extensions={"code": NOT_FOUND})
             return ExecutionResult(data=None, errors=[error])
+        name = request_data.operation_name
+        if name is not None and len(name) > MAX_OPERATION_NAME_CHARS:
+            message = f"operationName is {len(name)} characters; at most {MAX_OPERATION_NAME_CHARS}"
+            return ExecutionResult(data=None, errors=[GraphQLError(message)])
         if request_data.query:  # parsed once, for the budget and the schema alike
             parsed = await self._parsed(request, request_data.query)
             context.parsed_document = (request_data.query, parsed)
+            operations = (
+                sum(isinstance(d, OperationDefinitionNode) for d in parsed.definitions)
+                if isinstance(parsed, DocumentNode)
+                else 0
+            )
+            if name is None and operations > 1:  # graphql-core's rule; Strawberry ran the first
+                message = "Must provide operation name if query contains multiple operations."
+                return ExecutionResult(data=None, errors=[GraphQLError(message)])
         if self.budgets is not None:  # HTTP 429 when over budget
             await self._charge(request, context, request_data, self.budgets)
         try:
@@ -532,6 +575,7 @@ class GraphQLView(GraphQL[Context, None]):
             response.pop("data", None)
         if any((e.extensions or {}).get("code") == SERVICE_UNAVAILABLE for e in errors):
             sub.service_unavailable = True
+            self.outages.open()
         return response
 
     def create_response(

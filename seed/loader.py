@@ -128,6 +128,13 @@ async def load(
     `skip_invalid`; `LoadConflict` when other writers kept changing the documents of this
     load for `MAX_ROUNDS` rounds; database errors propagate as PyMongo exceptions.
     """
+    if not skip_invalid:
+        # What is wrong with the input alone is reported before the database is asked
+        # anything: a bad row, not an unreachable server, is what the user must fix first.
+        found = list(data.errors)
+        _group(data.rows, found)
+        if found:
+            raise ValidationFailed(found)
     plan = await _plan(db, data, skip_invalid=skip_invalid, sample_seed=sample_seed)
     report = plan.report
     if db is None:

@@ -179,8 +179,11 @@ async def test_label_timeline_by_month_follows_the_filter(api: Api) -> None:
 
 # --- indicatorStats against the statistics module ------------------------------------------
 
+# Pages of 50: each interview's results count 36 in the query cost.
 INTERVIEWS = """
-{ clusters(first: 100) { nodes {
+query ($after: String) { clusters(first: 50, after: $after) {
+  pageInfo { hasNextPage endCursor }
+  nodes {
     slug portfolio { slug }
     label { validUntil }
     latestInterview { isSample results { code value flag text } }
@@ -189,7 +192,14 @@ INTERVIEWS = """
 
 async def _values(api: Api) -> list[dict[str, Any]]:
     """Per cluster: slug, portfolio, validUntil and {code: value}, read through the API."""
-    nodes = (await api.data(INTERVIEWS))["clusters"]["nodes"]
+    nodes: list[dict[str, Any]] = []
+    after = None
+    while True:
+        page = (await api.data(INTERVIEWS, after=after))["clusters"]
+        nodes += page["nodes"]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
     assert len(nodes) == 88
     out = []
     for node in nodes:

@@ -54,6 +54,19 @@ async def test_every_answer_has_nosniff_and_a_cache_control(cors: Api) -> None:
         assert response.headers.get("cache-control"), name
 
 
+async def test_every_answer_varies_on_accept_and_graphql_on_authorization(cors: Api) -> None:
+    """Every answer of `/graphql` (the body-size limit's 413 and the preflight included)
+    varies on Accept and Authorization, each once, beside CORS's Origin; every other
+    answer on Accept."""
+    for name, response in (await _answers(cors)).items():
+        vary = [v.strip() for v in response.headers.get("vary", "").split(",")]
+        assert len(vary) == len({v.lower() for v in vary}), (name, vary)
+        wanted = {"Accept", "Authorization"} if name.startswith("graph") else {"Accept"}
+        if name in ("too-large", "preflight"):
+            wanted = {"Accept", "Authorization"}
+        assert wanted <= set(vary), (name, vary)
+
+
 async def test_what_is_not_cacheable_says_no_store(cors: Api) -> None:
     answers = await _answers(cors)
     for name in ("healthz", "readyz", "graphql-post", "graphql-error", "not-found", "method"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import socket
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from pymongo.synchronous.topology import Topology
@@ -110,6 +110,9 @@ def test_an_srv_uri_is_read_without_a_dns_lookup() -> None:
         pytest.param("mongodb://h/?serverSelectionTimeoutMS=soon", id="bad-option-value"),
         pytest.param("mongodb://h/?nosuchoption=1", id="unknown-option"),
         pytest.param("mongodb://bad uri", id="blank-in-host"),
+        pytest.param("mongodb://h\x01/", id="control-character"),
+        pytest.param("mongodb+srv://a,b.example.com/", id="srv-two-hosts"),
+        pytest.param("mongodb+srv://u:p@a.b.example.com:27017/", id="srv-port"),
     ],
 )
 def test_a_malformed_uri_is_one_line_at_start_up(
@@ -153,3 +156,38 @@ async def test_an_unreachable_database_is_waited_for_once_per_request(
     assert response.headers["retry-after"] == "5"
     assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["SERVICE_UNAVAILABLE"]
     assert len(selections) == 1
+
+
+@pytest.mark.anyio
+async def test_after_an_outage_requests_fail_fast_for_a_while(
+    closed_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once a request found the database unreachable, the next ones are answered 503 at
+    once (no server selection) until the window closes; then the database is tried again."""
+    selections = []
+    select = Topology._select_servers_loop
+
+    def counted(self: Topology, *args: Any, **kwargs: Any) -> Any:
+        selections.append(1)
+        return select(self, *args, **kwargs)
+
+    monkeypatch.setattr(Topology, "_select_servers_loop", counted)
+    async with serve(_unreachable(closed_port)) as api:
+        route = next(r for r in api.app.routes if getattr(r, "path", "") == "/graphql")
+        window = cast(Any, route).endpoint.outages
+        now = [1000.0]
+        window.clock = lambda: now[0]
+        selections.clear()
+        answers = [
+            await api.http.post("/graphql", json={"query": q})
+            for q in ("{ clusters { totalCount } }", "{ portfolios { slug } }", "{")
+        ]
+        assert [a.status_code for a in answers] == [503, 503, 503]
+        assert {a.json()["errors"][0]["extensions"]["code"] for a in answers} == {
+            "SERVICE_UNAVAILABLE"
+        }
+        assert all(a.headers["retry-after"] == "5" for a in answers)
+        assert len(selections) == 1  # only the first request asked the database
+        now[0] += window.seconds
+        await api.http.post("/graphql", json={"query": "{ portfolios { slug } }"})
+        assert len(selections) == 2  # the window closed: the database is tried again

@@ -285,3 +285,27 @@ def test_the_served_app_shortens_the_gil_switch_interval(monkeypatch: pytest.Mon
         assert server.SWITCH_INTERVAL_SECONDS < 0.005
     finally:
         sys.setswitchinterval(before)
+
+
+def test_at_the_connection_limit_the_refusal_is_a_coded_json_503() -> None:
+    with running(ECEI_MAX_CONNECTIONS="2") as (process, base):
+        idle = [_connect(base), _connect(base)]  # connected, sending nothing
+        try:
+            time.sleep(0.3)
+            response = httpx.get(f"{base}/healthz", timeout=5)
+            second = httpx.get(f"{base}/healthz", timeout=5)
+        finally:
+            for sock in idle:
+                sock.close()
+        process.terminate()
+        log = process.communicate(timeout=30)[1].decode()
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["retry-after"] == "5"
+    assert response.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+    assert second.status_code == 503
+    # Two refusals, one log line.
+    assert log.count("at the connection limit (ECEI_MAX_CONNECTIONS): 503") == 1
+    assert "Exceeded concurrency limit" not in log

@@ -283,3 +283,25 @@ async def test_an_operation_past_the_deadline_is_a_503_and_its_work_cancelled(
     assert response.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
     assert started.is_set()
     assert cancelled.is_set()
+
+
+async def test_several_operations_without_an_operation_name_are_refused(api: Api) -> None:
+    body = await api.post("query A { __typename } query B { portfolios { slug } }")
+    assert "data" not in body
+    assert body["errors"][0]["message"] == (
+        "Must provide operation name if query contains multiple operations."
+    )
+    named = await api.http.post(
+        "/graphql",
+        json={"query": "query A { __typename } query B { __typename }", "operationName": "B"},
+    )
+    assert named.json()["data"] == {"__typename": "Query"}
+
+
+async def test_a_long_operation_name_is_refused_without_being_echoed(api: Api) -> None:
+    response = await api.http.post(
+        "/graphql", json={"query": "query A { __typename }", "operationName": "x" * 50_000}
+    )
+    assert len(response.content) < 500
+    [error] = response.json()["errors"]
+    assert error["message"] == "operationName is 50000 characters; at most 256"

@@ -299,3 +299,27 @@ async def test_a_document_the_database_refuses_exits_3_in_one_line(
         "ecei seed: the database refused a document: a document of 18,008,155 bytes is over "
         "the 16 MiB BSON limit\n"
     )
+
+
+@pytest.mark.anyio
+async def test_a_bad_row_is_reported_before_an_unreachable_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The row to fix is named (exit 2), not "the database could not be reached" (exit 3):
+    nothing is asked of the database while the input itself is wrong."""
+    path = tmp_path / "year1.csv"
+    path.write_text(
+        "name,portfolio,website,label_level,valid_until,country\n"
+        "Good,ICT,,BRONZE,2016-01-01,FR\n"
+        "Y1 Cluster,Biotechnology,,BRONZE,0001-01-01,FR\n",
+        encoding="utf-8",
+    )
+    uri = "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=200"
+    client: AsyncIOMotorClient[dict[str, Any]] = AsyncIOMotorClient(uri, tz_aware=False)
+    try:
+        assert await run_seed(args(path), client["ecei"]) == 2
+    finally:
+        client.close()
+    err = capsys.readouterr().err
+    assert "year1.csv:3: valid_until '0001-01-01'" in err
+    assert "could not be reached" not in err

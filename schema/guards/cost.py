@@ -12,7 +12,8 @@ is the same number however it is written):
   `LIST_ESTIMATE` items (`nodes(ids:)` as its number of IDs, `labelTimeline` as the
   periods of a 20-year history, `TIMELINE_PERIODS`, for each portfolio when grouped);
 - a field doing more than one object's work counts its weight each time it resolves
-  (`benchmark`, every aggregate root field, `totalCount`, `facets`: `schema.rules.limits`);
+  (`benchmark`, an interview's `results`, every aggregate root field, `totalCount`,
+  `facets`: `schema.rules.limits`);
   `labelTimeline` by its interval and grouping (`TIMELINE_COST`), since its number of
   periods is known only once the labels are read;
 - every item of a list argument or of a list inside an input (filter clauses, `ids`,
@@ -59,6 +60,7 @@ from schema.rules.limits import (
     MAX_INPUT_LIST_LENGTH,
     MAX_INPUT_NESTING,
     MAX_REQUESTED_NODES,
+    RESULTS_COST,
     TIMELINE_COST,
     TIMELINE_GROUPED_FACTOR,
     TIMELINE_PERIODS,
@@ -70,6 +72,7 @@ __all__ = ["FIELD_WEIGHTS", "QueryCost", "field_weight", "requested_nodes"]
 # "Type.field": the cost of one resolution of a field that does more than one object's work.
 FIELD_WEIGHTS: Mapping[str, int] = {
     "Cluster.benchmark": BENCHMARK_COST,
+    "Interview.results": RESULTS_COST,
     "ClusterConnection.totalCount": TOTAL_COUNT_COST,
     "ClusterConnection.facets": FACETS_COST,
     "Query.portfolioStats": AGGREGATE_COST,

@@ -36,6 +36,7 @@ __all__ = [
     "MAX_WHERE_DEPTH",
     "MAX_WINDOW_DAYS",
     "MIN_DATE",
+    "RESULTS_COST",
     "TIMELINE_COST",
     "TIMELINE_GROUPED_FACTOR",
     "TIMELINE_PERIODS",
@@ -107,6 +108,10 @@ LIST_ESTIMATE = 20
 #   the cluster with every peer, so it counts as 50: a page of 40 benchmarks is allowed, a
 #   page of 100 (5,100) is refused;
 BENCHMARK_COST = 50
+# - `Interview.results` returns one result (with its indicator) for each of the 36
+#   indicators of the catalogue, so it counts as 36: a page of 50 clusters with their
+#   latest interview's results costs 1,850, a page of 100 (3,700) is refused;
+RESULTS_COST = 36
 # - each aggregate root field (`portfolioStats`, `clustersAggregate`, `labelTimeline`,
 #   `indicatorStats`) runs one pipeline over every matching cluster;
 AGGREGATE_COST = 100

@@ -15,7 +15,7 @@ import strawberry
 
 from schema.errors import BadUserInput
 from schema.rules.labels import as_date, days_remaining, label_in_force, label_status
-from schema.rules.limits import MAX_CODES
+from schema.rules.limits import MAX_CODES, RESULTS_COST
 from schema.rules.text import search_key
 from schema.store.aggregates import GroupKey, cluster_facets
 from schema.store.clusters import OrderKey, SortPlan, fetch_clusters, sort_plan
@@ -528,7 +528,8 @@ class Interview(Node):
     @resolver(
         description="Indicator results, in catalogue order; null when withheld (see "
         "`resultsWithheld`): a real interview's individual results are confidential unless "
-        "the server publishes them."
+        f"the server publishes them. Counts {RESULTS_COST} in the query cost (one per "
+        "indicator of the catalogue)."
     )
     async def results(
         self,
