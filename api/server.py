@@ -188,7 +188,12 @@ class HeaderTimeoutProtocol(H11Protocol):
 
 async def _at_capacity(scope: Scope, receive: Receive, send: Send) -> None:
     """What a request gets while the process serves `ECEI_MAX_CONNECTIONS` already: a JSON
-    503 with a code and the headers every answer carries, where uvicorn sends plain text."""
+    503 with a code and the headers every answer carries, where uvicorn sends plain text.
+    `/healthz` is still answered 200: the process is alive, and a supervisor that took a
+    503 for a dead process would restart it for whoever fills its connections."""
+    if scope.get("path") == "/healthz":
+        await _send_json(send, 200, b'{"status":"ok"}', retry=False)
+        return
     body = json.dumps(
         {
             "errors": [
@@ -199,20 +204,21 @@ async def _at_capacity(scope: Scope, receive: Receive, send: Send) -> None:
             ]
         }
     ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 503,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"x-content-type-options", b"nosniff"),
-                (b"cache-control", b"no-store"),
-                (b"retry-after", b"5"),
-                (b"connection", b"close"),
-            ],
-        }
-    )
+    await _send_json(send, 503, body, retry=True)
+
+
+async def _send_json(send: Send, status: int, body: bytes, *, retry: bool) -> None:
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"cache-control", b"no-store"),
+        (b"vary", b"Accept"),
+        (b"connection", b"close"),
+    ]
+    if retry:
+        headers.append((b"retry-after", b"5"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
 

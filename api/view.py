@@ -217,8 +217,9 @@ class GraphQLView(GraphQL[Context, None]):
             await WebSocket(scope, receive=receive, send=send).close(code=1008)
             return
         request = Request(scope, receive=receive)
+        failing_fast = self.outages.active
         try:
-            if self.outages.active:
+            if failing_fast:  # not a new sign of the outage: the window is not extended
                 raise HTTPError(
                     503, SERVICE_UNAVAILABLE_MESSAGE, {"Retry-After": str(RETRY_AFTER_SECONDS)}
                 )
@@ -231,7 +232,7 @@ class GraphQLView(GraphQL[Context, None]):
             if exc.status_code == 405:  # over GET, only a mutation is refused
                 headers = {"Allow": "POST" if request.method == "GET" else "GET, POST"}
             response = json_error(exc.status_code, exc.reason, headers=headers)
-            if exc.reason == SERVICE_UNAVAILABLE_MESSAGE:
+            if exc.reason == SERVICE_UNAVAILABLE_MESSAGE and not failing_fast:
                 self.outages.open()
         finally:
             if getattr(request.state, "response_cache_runs", False):

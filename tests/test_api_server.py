@@ -292,8 +292,9 @@ def test_at_the_connection_limit_the_refusal_is_a_coded_json_503() -> None:
         idle = [_connect(base), _connect(base)]  # connected, sending nothing
         try:
             time.sleep(0.3)
-            response = httpx.get(f"{base}/healthz", timeout=5)
-            second = httpx.get(f"{base}/healthz", timeout=5)
+            response = httpx.post(f"{base}/graphql", json={"query": "{ __typename }"}, timeout=5)
+            second = httpx.get(f"{base}/readyz", timeout=5)
+            alive = httpx.get(f"{base}/healthz", timeout=5)
         finally:
             for sock in idle:
                 sock.close()
@@ -306,6 +307,8 @@ def test_at_the_connection_limit_the_refusal_is_a_coded_json_503() -> None:
     assert response.headers["retry-after"] == "5"
     assert response.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
     assert second.status_code == 503
+    # Liveness still answers: a supervisor must not restart a process for its load.
+    assert (alive.status_code, alive.json()) == (200, {"status": "ok"})
     # Two refusals, one log line.
     assert log.count("at the connection limit (ECEI_MAX_CONNECTIONS): 503") == 1
     assert "Exceeded concurrency limit" not in log
