@@ -27,6 +27,20 @@ def closed_port() -> int:
     return port
 
 
+@pytest.fixture
+def selections(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One item per server selection the driver starts."""
+    found: list[int] = []
+    select = Topology._select_servers_loop
+
+    def counted(self: Topology, *args: Any, **kwargs: Any) -> Any:
+        found.append(1)
+        return select(self, *args, **kwargs)
+
+    monkeypatch.setattr(Topology, "_select_servers_loop", counted)
+    return found
+
+
 def _unreachable(port: int) -> Settings:
     return Settings(mongodb_uri=f"mongodb://127.0.0.1:{port}/?serverSelectionTimeoutMS=50")
 
@@ -136,19 +150,11 @@ def test_a_malformed_uri_is_one_line_at_start_up(
     ],
 )
 async def test_an_unreachable_database_is_waited_for_once_per_request(
-    closed_port: int, query: str, monkeypatch: pytest.MonkeyPatch
+    closed_port: int, query: str, selections: list[int]
 ) -> None:
     """The response cache's generation check, the budget and the operation each need the
     database: the first that cannot reach it answers 503, so a request waits for one
     server selection, not one per step."""
-    selections = []
-    select = Topology._select_servers_loop
-
-    def counted(self: Topology, *args: Any, **kwargs: Any) -> Any:
-        selections.append(1)
-        return select(self, *args, **kwargs)
-
-    monkeypatch.setattr(Topology, "_select_servers_loop", counted)
     async with serve(_unreachable(closed_port)) as api:
         selections.clear()  # whatever start-up tried
         response = await api.http.post("/graphql", json={"query": query})
@@ -160,18 +166,10 @@ async def test_an_unreachable_database_is_waited_for_once_per_request(
 
 @pytest.mark.anyio
 async def test_after_an_outage_requests_fail_fast_for_a_while(
-    closed_port: int, monkeypatch: pytest.MonkeyPatch
+    closed_port: int, selections: list[int]
 ) -> None:
     """Once a request found the database unreachable, the next ones are answered 503 at
     once (no server selection) until the window closes; then the database is tried again."""
-    selections = []
-    select = Topology._select_servers_loop
-
-    def counted(self: Topology, *args: Any, **kwargs: Any) -> Any:
-        selections.append(1)
-        return select(self, *args, **kwargs)
-
-    monkeypatch.setattr(Topology, "_select_servers_loop", counted)
     async with serve(_unreachable(closed_port)) as api:
         route = next(r for r in api.app.routes if getattr(r, "path", "") == "/graphql")
         window = cast(Any, route).endpoint.outages

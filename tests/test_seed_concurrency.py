@@ -161,18 +161,7 @@ async def test_two_overlapping_loads_at_once_equal_one_load_of_both() -> None:
     rows = generate_rows(60)
     catalogue = generated_input(0).catalogue
     assert Counter((r.name, r.country) for r in rows).most_common(1)[0][1] > 1  # renewals
-    # First load: every cluster's first row, and all of the first 20 clusters; second
-    # load: every other row (the renewals of the rest), and again the first 20 clusters.
-    seen: set[tuple[str, str]] = set()
-    a, b = [], []
-    for index, row in enumerate(rows):
-        key = (row.name, row.country)
-        overlap = index < 23
-        if key not in seen or overlap:
-            a.append(row)
-        if key in seen or overlap:
-            b.append(row)
-        seen.add(key)
+    a, b = _split(rows)
     assert len(b) > 23  # some renewals arrive with the second load only
     once = _database("once")
     await load(once, LoadInput(rows=rows, catalogue=catalogue))
