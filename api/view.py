@@ -470,7 +470,7 @@ class GraphQLView(GraphQL[Context, None]):
             error = GraphQLError("PersistedQueryNotFound", extensions={"code": NOT_FOUND})
             return ExecutionResult(data=None, errors=[error])
         name = request_data.operation_name
-        if name is not None and len(name) > MAX_OPERATION_NAME_CHARS:
+        if isinstance(name, str) and len(name) > MAX_OPERATION_NAME_CHARS:
             message = f"operationName is {len(name)} characters; at most {MAX_OPERATION_NAME_CHARS}"
             return ExecutionResult(data=None, errors=[GraphQLError(message)])
         if request_data.query:  # parsed once, for the budget and the schema alike

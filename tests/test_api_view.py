@@ -305,3 +305,14 @@ async def test_a_long_operation_name_is_refused_without_being_echoed(api: Api) -
     assert len(response.content) < 500
     [error] = response.json()["errors"]
     assert error["message"] == "operationName is 50000 characters; at most 256"
+
+
+@pytest.mark.parametrize("name", [123, True])
+async def test_an_operation_name_that_is_not_a_string_is_a_400(api: Api, name: object) -> None:
+    response = await api.http.post(
+        "/graphql",
+        json={"query": "{ __typename }", "operationName": name},
+        headers={"accept": "application/graphql-response+json"},
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
