@@ -500,7 +500,11 @@ class GraphQLView(GraphQL[Context, None]):
             self.persisted_queries.confirm(sent, validated=validated)
             return result
         except TimeoutError:
-            raise HTTPException(503, "The operation took too long and was abandoned.") from None
+            raise HTTPError(
+                503,
+                "The operation took too long and was abandoned.",
+                {"Retry-After": str(RETRY_AFTER_SECONDS)},
+            ) from None
         except HTTPException as exc:
             if isinstance(exc.__cause__, InvalidOperationTypeError) and request.method == "GET":
                 raise HTTPException(405, f"{exc.reason}; send them with POST") from exc

@@ -280,6 +280,7 @@ async def test_an_operation_past_the_deadline_is_a_503_and_its_work_cancelled(
     monkeypatch.setattr(view, "EXECUTION_DEADLINE_SECONDS", 1.0)
     response = await api.http.post("/graphql", json={"query": "{ clusters { totalCount } }"})
     assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
     assert response.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
     assert started.is_set()
     assert cancelled.is_set()

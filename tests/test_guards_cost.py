@@ -164,6 +164,25 @@ def test_weighted_fields_and_inputs(query: str, expected: int) -> None:
     assert cost(query) == expected
 
 
+@pytest.mark.parametrize(
+    ("fields", "each"),
+    [
+        pytest.param("latestInterview { results { code } }", 36, id="results"),
+        pytest.param("labels { level }", 5, id="labels"),
+        pytest.param("interviews { conductedOn }", 5, id="interviews"),
+        pytest.param("labels { level } interviews { conductedOn }", 10, id="both"),
+    ],
+)
+def test_a_clusters_history_and_results_count_what_they_return(fields: str, each: int) -> None:
+    """A page of 100 costs 100 plus its clusters' results (36 each: one per indicator)
+    and histories (5 each); fifteen such pages of histories were admitted at 1,500 and
+    took seconds together."""
+    page = f"clusters(first: 100) {{ nodes {{ name {fields} }} }}"
+    assert cost(f"{{ {page} }}") == 100 * (1 + each)
+    aliases = " ".join(f"a{i}: {page}" for i in range(15))
+    assert cost(f"{{ {aliases} }}") == 15 * 100 * (1 + each) > MAX_REQUESTED_NODES
+
+
 def test_the_timeline_interval_from_a_variable_is_weighted() -> None:
     query = "query($i: TimelineInterval!) { labelTimeline(interval: $i) { year } }"
     assert cost(query, {"i": "DAY"}) == TIMELINE_COST["DAY"]

@@ -12,8 +12,8 @@ is the same number however it is written):
   `LIST_ESTIMATE` items (`nodes(ids:)` as its number of IDs, `labelTimeline` as the
   periods of a 20-year history, `TIMELINE_PERIODS`, for each portfolio when grouped);
 - a field doing more than one object's work counts its weight each time it resolves
-  (`benchmark`, an interview's `results`, every aggregate root field, `totalCount`,
-  `facets`: `schema.rules.limits`);
+  (`benchmark`, an interview's `results`, a cluster's `labels` and `interviews`, every
+  aggregate root field, `totalCount`, `facets`: `schema.rules.limits`);
   `labelTimeline` by its interval and grouping (`TIMELINE_COST`), since its number of
   periods is known only once the labels are read;
 - every item of a list argument or of a list inside an input (filter clauses, `ids`,
@@ -56,6 +56,7 @@ from schema.rules.limits import (
     BENCHMARK_COST,
     DEFAULT_PAGE_SIZE,
     FACETS_COST,
+    HISTORY_COST,
     LIST_ESTIMATE,
     MAX_INPUT_LIST_LENGTH,
     MAX_INPUT_NESTING,
@@ -73,6 +74,8 @@ __all__ = ["FIELD_WEIGHTS", "QueryCost", "field_weight", "requested_nodes"]
 FIELD_WEIGHTS: Mapping[str, int] = {
     "Cluster.benchmark": BENCHMARK_COST,
     "Interview.results": RESULTS_COST,
+    "Cluster.labels": HISTORY_COST,
+    "Cluster.interviews": HISTORY_COST,
     "ClusterConnection.totalCount": TOTAL_COUNT_COST,
     "ClusterConnection.facets": FACETS_COST,
     "Query.portfolioStats": AGGREGATE_COST,

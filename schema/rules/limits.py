@@ -16,6 +16,7 @@ __all__ = [
     "DEFAULT_PAGE_SIZE",
     "DOCUMENT_CACHE_BYTES",
     "FACETS_COST",
+    "HISTORY_COST",
     "LIST_ESTIMATE",
     "MAX_ALIASES",
     "MAX_CLIENT_MUTATION_ID_CHARS",
@@ -112,6 +113,11 @@ BENCHMARK_COST = 50
 #   indicators of the catalogue, so it counts as 36: a page of 50 clusters with their
 #   latest interview's results costs 1,850, a page of 100 (3,700) is refused;
 RESULTS_COST = 36
+# - `Cluster.labels` and `Cluster.interviews` return a cluster's whole history (a label
+#   every two or three years, an interview with each): each counts as 5, so that fifteen
+#   pages of 100 clusters with their histories (16,500) are refused, a page of 100 with
+#   both (1,100) is not;
+HISTORY_COST = 5
 # - each aggregate root field (`portfolioStats`, `clustersAggregate`, `labelTimeline`,
 #   `indicatorStats`) runs one pipeline over every matching cluster;
 AGGREGATE_COST = 100

@@ -15,7 +15,7 @@ import strawberry
 
 from schema.errors import BadUserInput
 from schema.rules.labels import as_date, days_remaining, label_in_force, label_status
-from schema.rules.limits import MAX_CODES, RESULTS_COST
+from schema.rules.limits import HISTORY_COST, MAX_CODES, RESULTS_COST
 from schema.rules.text import search_key
 from schema.store.aggregates import GroupKey, cluster_facets
 from schema.store.clusters import OrderKey, SortPlan, fetch_clusters, sort_plan
@@ -389,7 +389,7 @@ class Cluster(Node):
 
     @resolver(
         description="Every label of the cluster, latest `validUntil` first, those awarded "
-        "after `asOf` included."
+        f"after `asOf` included. Counts {HISTORY_COST} in the query cost."
     )
     def labels(self) -> list[Label]:
         ordered = sorted(self.history, key=lambda h: h["level"])
@@ -398,7 +398,7 @@ class Cluster(Node):
 
     @resolver(
         description="Benchmarking interviews of the cluster held on or before `asOf` "
-        "(default today), latest first."
+        f"(default today), latest first. Counts {HISTORY_COST} in the query cost."
     )
     async def interviews(self, info: Info) -> list[Interview]:
         return [Interview.from_document(d, self.as_of) for d in await self._interviews(info)]
