@@ -232,7 +232,8 @@ class GraphQLView(GraphQL[Context, None]):
             if exc.status_code == 405:  # over GET, only a mutation is refused
                 headers = {"Allow": "POST" if request.method == "GET" else "GET, POST"}
             response = json_error(exc.status_code, exc.reason, headers=headers)
-            if exc.reason == SERVICE_UNAVAILABLE_MESSAGE and not failing_fast:
+            new_sign = not (failing_fast or getattr(request.state, "failed_fast", False))
+            if exc.reason == SERVICE_UNAVAILABLE_MESSAGE and new_sign:
                 self.outages.open()
         finally:
             if getattr(request.state, "response_cache_runs", False):
@@ -375,6 +376,12 @@ class GraphQLView(GraphQL[Context, None]):
                 {"Retry-After": str(RETRY_AFTER_SECONDS)},
             ) from None
         request.state.admitted = True
+        if self.outages.active:
+            # The database was found unreachable while this request waited: fail fast.
+            request.state.failed_fast = True
+            raise HTTPError(
+                503, SERVICE_UNAVAILABLE_MESSAGE, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+            )
 
     async def _parsed(self, request: Request, query: str) -> DocumentNode | GraphQLError:
         """`query` parsed once for the whole request (the response cache's key, the budget

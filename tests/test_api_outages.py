@@ -4,6 +4,7 @@ respected, and a malformed connection string refused in one line at start-up."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 from typing import Any, cast
@@ -193,3 +194,22 @@ async def test_after_an_outage_requests_fail_fast_for_a_while(
         now[0] += 0.5
         await api.http.post("/graphql", json={"query": "{ portfolios { slug } }"})
         assert len(selections) == 2  # the window closed: the database is tried again
+
+
+@pytest.mark.anyio
+async def test_requests_waiting_for_a_turn_fail_fast_once_the_outage_is_known(
+    closed_port: int, selections: list[int]
+) -> None:
+    """With every turn taken by requests waiting for the unreachable database, the others
+    wait; once the first outage is known, they are answered 503 as soon as they get a turn,
+    without asking the database themselves."""
+    async with serve(Settings(**{**vars(_unreachable(closed_port)), "max_operations": 2})) as api:
+        selections.clear()
+        answers = await asyncio.gather(
+            *(
+                api.http.post("/graphql", json={"query": f"{{ a{i}: portfolios {{ slug }} }}"})
+                for i in range(6)
+            )
+        )
+    assert [a.status_code for a in answers] == [503] * 6
+    assert len(selections) <= 2  # only the requests that held the first turns asked
