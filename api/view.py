@@ -133,6 +133,11 @@ def _unavailable(exc: BaseException) -> HTTPError:
     so a request waits for one server-selection timeout, not one for each step."""
     kind = type(exc).__name__
     outage_log.warning(kind, f"database unavailable: {kind}: {str(exc)[:200]}")
+    return _outage_refusal()
+
+
+def _outage_refusal() -> HTTPError:
+    """The 503 every request gets while the database is known to be unreachable."""
     return HTTPError(503, SERVICE_UNAVAILABLE_MESSAGE, {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
@@ -209,7 +214,6 @@ class GraphQLView(GraphQL[Context, None]):
         # After an outage, requests are answered 503 at once for a while (fail fast).
         self.outages = OutageWindow(RETRY_AFTER_SECONDS)
         # Requests worked on at once (see `_admit`).
-        self.max_operations = max_operations
         self._operations = asyncio.Semaphore(max_operations)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -220,9 +224,7 @@ class GraphQLView(GraphQL[Context, None]):
         failing_fast = self.outages.active
         try:
             if failing_fast:  # not a new sign of the outage: the window is not extended
-                raise HTTPError(
-                    503, SERVICE_UNAVAILABLE_MESSAGE, {"Retry-After": str(RETRY_AFTER_SECONDS)}
-                )
+                raise _outage_refusal()
             response = await self._cached(request) if self.response_cache.enabled else None
             if response is None:
                 await self._admit(request)
@@ -379,9 +381,7 @@ class GraphQLView(GraphQL[Context, None]):
         if self.outages.active:
             # The database was found unreachable while this request waited: fail fast.
             request.state.failed_fast = True
-            raise HTTPError(
-                503, SERVICE_UNAVAILABLE_MESSAGE, {"Retry-After": str(RETRY_AFTER_SECONDS)}
-            )
+            raise _outage_refusal()
 
     async def _parsed(self, request: Request, query: str) -> DocumentNode | GraphQLError:
         """`query` parsed once for the whole request (the response cache's key, the budget
