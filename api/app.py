@@ -106,6 +106,7 @@ def create_app(
         response_cache=response_cache,
         cache_max_age=settings.cache_max_age,
         max_operations=settings.max_operations,
+        max_cost_in_flight=settings.max_cost_in_flight,
     )
     # Outermost first. The request id, log line and metrics cover every answer below;
     # SafeHeaders only adds headers; CORS is outside everything that answers (errors, the

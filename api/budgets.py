@@ -24,7 +24,7 @@ from schema.rules.limits import MAX_REQUESTED_NODES
 from schema.store.budgets import Budget, charge
 from schema.store.documents import Database
 
-__all__ = ["POINT", "BudgetLimits", "meter", "operation_points"]
+__all__ = ["POINT", "BudgetLimits", "meter", "operation_cost", "operation_points"]
 
 # Requested objects per point.
 POINT = 100
@@ -36,23 +36,28 @@ class BudgetLimits:
     anonymous: int
 
 
-def operation_points(
+def operation_cost(
     schema: GraphQLSchema,
     document: DocumentNode | None,
     operation_name: str | None,
     variables: dict[str, object] | None,
-) -> int:
-    """Points an operation costs; 1 for one that will not run (no document: it did not
-    parse; over the cost limit, or its input refused, before any read)."""
+) -> int | None:
+    """The operation's requested objects (`schema.guards.cost`); None for one that will
+    not run (no document: it did not parse; over the cost limit, or its input refused,
+    before any read)."""
     if document is None or expansion_error(document) is not None:
-        return 1  # refused before it runs; the cost walk would expand its fragments
+        return None  # refused before it runs; the cost walk would expand its fragments
     try:
         nodes = requested_nodes(schema, document, operation_name, variables or {})
     except GraphQLError:  # e.g. a list too long: the cost guard refuses it with that error
-        return 1
-    if nodes > MAX_REQUESTED_NODES:
-        return 1
-    return max(1, math.ceil(nodes / POINT))
+        return None
+    return nodes if nodes <= MAX_REQUESTED_NODES else None
+
+
+def operation_points(cost: int | None) -> int:
+    """Points an operation of `cost` (`operation_cost`) is charged: 1 for one that will
+    not run."""
+    return 1 if cost is None else max(1, math.ceil(cost / POINT))
 
 
 async def meter(db: Database, client: str, points: int, limit: int) -> Budget:

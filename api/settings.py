@@ -45,6 +45,10 @@ is written in the class and nowhere else.
   validating, executing, encoding) when the response cache cannot answer them; the others
   wait their turn, and one that waited `EXECUTION_DEADLINE_SECONDS` gets 503 (see
   `api.view`). Answers from the response cache never wait.
+- `ECEI_MAX_COST_IN_FLIGHT`: the summed query cost of the costly operations (over
+  `api.admission.LIGHT_COST`) one process works on at once; the others wait, in order
+  (see `api.admission`). By default the cost limit: one operation at the limit runs
+  alone among the costly ones.
 - `ECEI_READ_PREFERENCE`: where aggregate reads go on a replica set (`primary`,
   `primaryPreferred`, `secondary`, `secondaryPreferred`, `nearest`).
 - `ECEI_METRICS`: serve Prometheus metrics on `/metrics`; `ECEI_METRICS_TOKEN`
@@ -72,7 +76,7 @@ from pathlib import Path
 from pymongo.errors import PyMongoError
 from pymongo.uri_parser import parse_uri
 
-from schema.rules.limits import DEFAULT_MIN_GROUP_SIZE
+from schema.rules.limits import DEFAULT_MIN_GROUP_SIZE, MAX_REQUESTED_NODES
 
 __all__ = ["DEFAULT_CORS_HEADERS", "READ_PREFERENCES", "Settings", "SettingsError"]
 
@@ -125,6 +129,7 @@ class Settings:
     keep_alive_seconds: int = 5
     max_connections: int = 1000
     max_operations: int = 8
+    max_cost_in_flight: int = MAX_REQUESTED_NODES
     read_preference: str = "primary"
     metrics: bool = False
     metrics_token: str | None = field(default=None, repr=False)
@@ -238,6 +243,9 @@ class Settings:
             ),
             max_connections=_int(env, "ECEI_MAX_CONNECTIONS", default.max_connections, 1, 100_000),
             max_operations=_int(env, "ECEI_MAX_OPERATIONS", default.max_operations, 1, 10_000),
+            max_cost_in_flight=_int(
+                env, "ECEI_MAX_COST_IN_FLIGHT", default.max_cost_in_flight, 1, 1_000_000_000
+            ),
             read_preference=read_preference,
             metrics=metrics,
             metrics_token=metrics_token,

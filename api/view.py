@@ -38,9 +38,10 @@ It follows the GraphQL-over-HTTP specification on top of Strawberry's view:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any, cast
 
 import orjson
@@ -61,8 +62,9 @@ from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
+from api.admission import LIGHT_COST, CostInFlight
 from api.auth import caller, client_of
-from api.budgets import BudgetLimits, meter, operation_points
+from api.budgets import BudgetLimits, meter, operation_cost, operation_points
 from api.caching import VARY, carries_credentials, public, revalidated
 from api.database import OUTAGES
 from api.execution import ExecutionThread
@@ -76,7 +78,7 @@ from api.response_cache import CacheKey, ResponseCache
 from schema.errors import SERVICE_UNAVAILABLE, SERVICE_UNAVAILABLE_MESSAGE, with_public_code
 from schema.guards.documents import THREADED_DOCUMENT_CHARS, DocumentCache
 from schema.guards.masking import outage_log
-from schema.rules.limits import MAX_TOKENS
+from schema.rules.limits import MAX_REQUESTED_NODES, MAX_TOKENS
 from schema.store.documents import Database
 from schema.types.context import Context, today_utc
 from schema.types.scalars import format_utc
@@ -194,6 +196,7 @@ class GraphQLView(GraphQL[Context, None]):
         budgets: BudgetLimits | None = None,
         cache_max_age: int = 60,
         max_operations: int = 8,
+        max_cost_in_flight: int = MAX_REQUESTED_NODES,
     ) -> None:
         super().__init__(
             schema,
@@ -213,8 +216,10 @@ class GraphQLView(GraphQL[Context, None]):
         self.execution = ExecutionThread()
         # After an outage, requests are answered 503 at once for a while (fail fast).
         self.outages = OutageWindow(RETRY_AFTER_SECONDS)
-        # Requests worked on at once (see `_admit`).
+        # Requests worked on at once (see `_admit`), and the cost of the costly ones
+        # (`api.admission`).
         self._operations = asyncio.Semaphore(max_operations)
+        self._costly = CostInFlight(max_cost_in_flight)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # no subscriptions: nothing to serve over WebSocket
@@ -242,6 +247,7 @@ class GraphQLView(GraphQL[Context, None]):
                 self.response_cache.finish(request.state.response_cache_key)
             if getattr(request.state, "admitted", False):
                 self._operations.release()  # before sending: a slow reader holds no turn
+            self._costly.release(getattr(request.state, "cost_units", 0))
         response = self._cache_headers(request, response)
         response.headers["Vary"] = VARY
         await response(scope, receive, send)
@@ -368,16 +374,38 @@ class GraphQLView(GraphQL[Context, None]):
         `EXECUTION_DEADLINE_SECONDS` gets 503 with `Retry-After`."""
         if getattr(request.state, "admitted", False):
             return
+        async with self._waiting():
+            await self._operations.acquire()
+        request.state.admitted = True
+        self._fail_fast_after_wait(request)
+
+    async def _admit_costly(self, request: Request, cost: int) -> None:
+        """Draw `cost` from the budget of costly work in flight (`api.admission`), then
+        take a turn; the turn held until now is given back while waiting, so that light
+        requests never wait behind costly ones. One deadline covers both waits."""
+        if getattr(request.state, "admitted", False):
+            request.state.admitted = False
+            self._operations.release()
+        async with self._waiting():
+            request.state.cost_units = await self._costly.acquire(cost)
+            await self._operations.acquire()
+        request.state.admitted = True
+        self._fail_fast_after_wait(request)
+
+    @contextlib.asynccontextmanager
+    async def _waiting(self) -> AsyncIterator[None]:
+        """503 with `Retry-After` for a request that waited `EXECUTION_DEADLINE_SECONDS`."""
         try:
             async with asyncio.timeout(EXECUTION_DEADLINE_SECONDS):
-                await self._operations.acquire()
+                yield
         except TimeoutError:
             raise HTTPError(
                 503,
                 "The server is busy with other operations; try again later.",
                 {"Retry-After": str(RETRY_AFTER_SECONDS)},
             ) from None
-        request.state.admitted = True
+
+    def _fail_fast_after_wait(self, request: Request) -> None:
         if self.outages.active:
             # The database was found unreachable while this request waited: fail fast.
             request.state.failed_fast = True
@@ -491,8 +519,11 @@ class GraphQLView(GraphQL[Context, None]):
             if name is None and operations > 1:  # graphql-core's rule; Strawberry ran the first
                 message = "Must provide operation name if query contains multiple operations."
                 return ExecutionResult(data=None, errors=[GraphQLError(message)])
+        cost = await self._cost(request, request_data)
         if self.budgets is not None:  # HTTP 429 when over budget
-            await self._charge(request, context, request_data, self.budgets)
+            await self._charge(request, context, operation_points(cost), self.budgets)
+        if cost is not None and cost > LIGHT_COST:
+            await self._admit_costly(request, cost)
         try:
             async with asyncio.timeout(EXECUTION_DEADLINE_SECONDS):
                 # On the execution thread's loop (`api.execution`): the result is built
@@ -517,13 +548,9 @@ class GraphQLView(GraphQL[Context, None]):
                 raise HTTPException(405, f"{exc.reason}; send them with POST") from exc
             raise
 
-    async def _charge(
-        self,
-        request: Request,
-        context: Context,
-        request_data: GraphQLRequestData,
-        budgets: BudgetLimits,
-    ) -> None:
+    async def _cost(self, request: Request, request_data: GraphQLRequestData) -> int | None:
+        """The operation's cost (`api.budgets.operation_cost`), off the loop when the text
+        is long; None for one refused before it runs."""
         query = request_data.query
         parsed = await self._parsed(request, query) if query else None
         arguments = (
@@ -533,9 +560,12 @@ class GraphQLView(GraphQL[Context, None]):
             request_data.variables,
         )
         if query and len(query) >= THREADED_DOCUMENT_CHARS:
-            points = await asyncio.to_thread(operation_points, *arguments)
-        else:
-            points = operation_points(*arguments)
+            return await asyncio.to_thread(operation_cost, *arguments)
+        return operation_cost(*arguments)
+
+    async def _charge(
+        self, request: Request, context: Context, points: int, budgets: BudgetLimits
+    ) -> None:
         principal = context.principal
         limit = budgets.per_key if principal is not None else budgets.anonymous
         try:

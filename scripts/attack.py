@@ -15,9 +15,13 @@ Attacks, from the reports on the guarded issue:
 - the heaviest operations the limits admit (40 benchmarks against every cluster; four
   aggregates; a day-by-day timeline and a monthly one per portfolio; distinct documents of
   15 lists each, large answers that cost nothing);
-- with `--burst N`, N distinct uncached directory pages at once every 2 s.
+- fifteen pages of 100 clusters with their scalar fields and their latest interview, a
+  distinct text each time (cost 1,500, admitted: large answers, built by Python);
+- with `--burst N`, N distinct uncached directory pages at once every 2 s;
+- with `--attackers N`, N attackers looping through the attacks at once.
 
-    python scripts/attack.py [--clients 4] [--seconds 10] [--burst N] [--url http://host:port]
+    python scripts/attack.py [--clients 4] [--seconds 10] [--burst N] [--attackers N]
+                             [--url http://host:port]
 """
 
 from __future__ import annotations
@@ -112,6 +116,12 @@ def attacks() -> Iterator[tuple[str, dict[str, Any], dict[str, Any] | None]]:
             for i in range(15)
         )
         yield "{ " + lists + " }", {}, None
+        pages = " ".join(
+            f"p{salt}_{i}: clusters(first: 100) {{ nodes {{ id slug name website country "
+            "latestInterview { conductedOn recommendations } } }"
+            for i in range(15)
+        )
+        yield "{ " + pages + " }", {}, None
         junk = f"{{ not graphql {salt}"
         digest = hashlib.sha256(junk.encode()).hexdigest()
         yield junk, {}, {"persistedQuery": {"version": 1, "sha256Hash": digest}}
@@ -223,20 +233,23 @@ def prober(url: str, seconds: float) -> list[float]:
     return out
 
 
-def attacking(url: str, seconds: float) -> Counter[str]:
-    """The attacker for `seconds`, in a process of its own (see `phase`)."""
+def attacking(url: str, seconds: float, attackers: int) -> Counter[str]:
+    """`attackers` attackers at once for `seconds`, in a process of their own (see
+    `phase`)."""
 
     async def run() -> Counter[str]:
         seen: Counter[str] = Counter()
-        async with httpx.AsyncClient(base_url=url, timeout=30) as http:
-            await attacker(http, time.monotonic() + seconds, seen)
+        limits = httpx.Limits(max_connections=attackers)
+        async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as http:
+            until = time.monotonic() + seconds
+            await asyncio.gather(*(attacker(http, until, seen) for _ in range(attackers)))
         return seen
 
     return asyncio.run(run())
 
 
 async def phase(
-    url: str, clients: int, seconds: float, *, attack: bool, burst: int = 0
+    url: str, clients: int, seconds: float, *, attack: bool, burst: int = 0, attackers: int = 1
 ) -> tuple[list[float], list[float], Counter[str]]:
     """The ordinary clients in this process; the prober, the attacker and the bursts each
     in a process of their own, so that neither the attacker's large answers nor the
@@ -248,7 +261,9 @@ async def phase(
     with ProcessPoolExecutor(max_workers=3, mp_context=spawn) as pool:
         # Start the helpers first, then give them a moment to import before the clock.
         probing = loop.run_in_executor(pool, prober, url, seconds + 1)
-        attacked = loop.run_in_executor(pool, attacking, url, seconds + 1) if attack else None
+        attacked = (
+            loop.run_in_executor(pool, attacking, url, seconds + 1, attackers) if attack else None
+        )
         bursts = (
             loop.run_in_executor(pool, bursting, url, seconds + 1, burst)
             if attack and burst
@@ -296,16 +311,18 @@ def local_server() -> Iterator[str]:
         server.wait(timeout=10)
 
 
-async def run(url: str, clients: int, seconds: float, burst: int = 0) -> None:
+async def run(url: str, clients: int, seconds: float, burst: int = 0, attackers: int = 1) -> None:
     await phase(url, clients, 2, attack=False)  # warm-up: caches, imports
     quiet, quiet_health, quiet_seen = await phase(url, clients, seconds, attack=False)
-    loud, loud_health, seen = await phase(url, clients, seconds, attack=True, burst=burst)
+    loud, loud_health, seen = await phase(
+        url, clients, seconds, attack=True, burst=burst, attackers=attackers
+    )
 
     def ms(value: float) -> str:
         return f"{value * 1000:7.1f} ms"
 
     bursts = f", bursts of {burst} distinct uncached queries every 2 s" if burst else ""
-    print(f"{clients} ordinary clients, {seconds:g} s per phase{bursts}")
+    print(f"{clients} ordinary clients, {attackers} attacker(s), {seconds:g} s per phase{bursts}")
     print(f"{'':24}{'requests':>9} {'p50':>10} {'p99':>10} {'max':>10}")
     for name, values in (
         ("ordinary, no attack", quiet),
@@ -335,12 +352,14 @@ def main() -> None:
         default=0,
         help="also send this many distinct uncached queries at once every 2 s (default 0)",
     )
+    parser.add_argument("--attackers", type=int, default=1, help="attackers at once (default 1)")
     args = parser.parse_args()
+    arguments = (args.clients, args.seconds, args.burst, args.attackers)
     if args.url:
-        asyncio.run(run(args.url, args.clients, args.seconds, args.burst))
+        asyncio.run(run(args.url, *arguments))
         return
     with local_server() as url:
-        asyncio.run(run(url, args.clients, args.seconds, args.burst))
+        asyncio.run(run(url, *arguments))
 
 
 if __name__ == "__main__":

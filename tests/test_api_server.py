@@ -19,7 +19,7 @@ import pytest
 from starlette.types import Message
 
 from api import server
-from api.server import MAX_HEADER_BYTES, _freezing_at_startup
+from api.server import GC_YOUNG_THRESHOLD, MAX_HEADER_BYTES, _freezing_at_startup
 from api.settings import Settings
 
 QUERY = orjson.dumps({"query": "{ portfolios { slug } }"})
@@ -248,11 +248,14 @@ async def test_objects_alive_at_startup_are_frozen_out_of_the_collector() -> Non
         sent.append(message)
 
     sending = _freezing_at_startup(send)
+    threshold = gc.get_threshold()
     try:
         await sending({"type": "lifespan.startup.complete"})
         assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() == (GC_YOUNG_THRESHOLD, *threshold[1:])
     finally:
         gc.unfreeze()
+        gc.set_threshold(*threshold)
     assert sent == [{"type": "lifespan.startup.complete"}]
 
 

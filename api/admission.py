@@ -1,0 +1,73 @@
+"""How much costly work one process takes on at once: `CostInFlight`.
+
+`ECEI_MAX_OPERATIONS` bounds how many requests are worked on at once, whatever they ask. It
+does not bound how much they ask: eight operations near the cost limit (fifteen pages of
+100 clusters each, `schema.guards.cost`) hold hundreds of thousands of Python objects
+while their results are built, and every full collection of the garbage collector walks
+them all, with the GIL held: on a 2-core machine eight such operations at once made
+collections of 100 to 230 ms, and `/healthz` and every cached answer waited that long.
+
+So an operation costing more than `LIGHT_COST` also draws its cost from a budget of
+`ECEI_MAX_COST_IN_FLIGHT` (by default the cost limit, `MAX_REQUESTED_NODES`): one
+operation at the limit runs alone among the costly ones, two of 1,200 together. Costly
+operations wait in order of arrival, and without holding a turn among
+`ECEI_MAX_OPERATIONS` meanwhile, so the light ones (a directory page, a cluster, a
+portfolio, all far below `LIGHT_COST`) never queue behind them. One that waited
+`EXECUTION_DEADLINE_SECONDS` (`api.view`) is answered 503 with `Retry-After`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+
+__all__ = ["LIGHT_COST", "CostInFlight"]
+
+# Operations costing at most this draw nothing from the budget: the directory's pages cost
+# 20 to 60, a cluster with its history under 50; a page of 20 clusters with their latest
+# interview's results (740) is costly.
+LIGHT_COST = 250
+
+
+class CostInFlight:
+    """A budget of cost units shared by the operations in flight, granted in order of
+    arrival (a weighted semaphore). A request for more than the whole budget is granted
+    the whole budget, so that it runs alone rather than never."""
+
+    def __init__(self, capacity: int) -> None:
+        if capacity < 1:
+            raise ValueError("the budget holds at least one unit")
+        self.capacity = capacity
+        self.available = capacity
+        self._waiters: collections.deque[tuple[int, asyncio.Future[None]]] = collections.deque()
+
+    async def acquire(self, cost: int) -> int:
+        """Wait until `cost` units (at most the capacity) are free and take them; returns
+        the units taken, which the caller gives back with `release`."""
+        units = max(1, min(cost, self.capacity))
+        if not self._waiters and self.available >= units:
+            self.available -= units
+            return units
+        granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        waiter = (units, granted)
+        self._waiters.append(waiter)
+        try:
+            await granted
+        except asyncio.CancelledError:
+            if granted.done() and not granted.cancelled():
+                self.release(units)  # granted as the wait was cancelled: give them back
+            else:
+                self._waiters.remove(waiter)
+                self._grant()  # a waiter behind it may fit now
+            raise
+        return units
+
+    def release(self, units: int) -> None:
+        self.available += units
+        self._grant()
+
+    def _grant(self) -> None:
+        while self._waiters and self._waiters[0][0] <= self.available:
+            units, granted = self._waiters.popleft()
+            self.available -= units
+            granted.set_result(None)

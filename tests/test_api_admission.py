@@ -1,0 +1,157 @@
+"""The budget of costly work in flight (`api.admission.CostInFlight`), and how the view
+uses it: costly operations wait for their cost, in order, without holding a turn that a
+light request could use."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any, cast
+
+import pytest
+
+from api.admission import LIGHT_COST, CostInFlight
+from api.settings import Settings
+from tests.support import serve
+
+pytestmark = pytest.mark.anyio
+
+
+async def _started(task: asyncio.Future[Any]) -> None:
+    """Let `task` run until it waits."""
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+async def test_units_are_granted_while_they_last_and_then_in_order() -> None:
+    budget = CostInFlight(1000)
+    assert await budget.acquire(600) == 600
+    big = asyncio.ensure_future(budget.acquire(700))
+    small = asyncio.ensure_future(budget.acquire(100))
+    await _started(small)
+    # 400 are free: enough for the small one, but the big one came first.
+    assert not big.done()
+    assert not small.done()
+    budget.release(600)
+    assert await big == 700
+    assert await small == 100
+    assert budget.available == 200
+
+
+async def test_more_than_the_capacity_is_granted_the_whole_capacity() -> None:
+    budget = CostInFlight(1000)
+    assert await budget.acquire(5000) == 1000
+    assert budget.available == 0
+    budget.release(1000)
+    assert budget.available == 1000
+
+
+async def test_a_cancelled_waiter_lets_those_behind_it_through() -> None:
+    budget = CostInFlight(1000)
+    await budget.acquire(900)
+    big = asyncio.ensure_future(budget.acquire(800))
+    small = asyncio.ensure_future(budget.acquire(100))
+    await _started(small)
+    assert not small.done()
+    big.cancel()
+    assert await small == 100
+    with pytest.raises(asyncio.CancelledError):
+        await big
+    assert budget.available == 0
+
+
+async def test_units_granted_as_the_wait_is_cancelled_are_given_back() -> None:
+    budget = CostInFlight(1000)
+    await budget.acquire(1000)
+    waiting = asyncio.ensure_future(budget.acquire(300))
+    await _started(waiting)
+    budget.release(1000)  # grants the waiter, which has not resumed yet
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert budget.available == 1000
+
+
+def test_a_budget_holds_at_least_one_unit() -> None:
+    with pytest.raises(ValueError, match="at least one unit"):
+        CostInFlight(0)
+
+
+# --- in the view: `GraphQLView._admit_costly` ---
+
+# Each costs 100 (the page) + 10 (totalCount) + 100 x 5 (labels) = 610, over LIGHT_COST.
+_COSTLY = "{ %s: clusters(first: 100) { totalCount nodes { labels { level } } } }"
+
+
+async def test_a_costly_operation_waits_for_its_cost_without_holding_a_turn(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from schema.types import connection as connection_module
+
+    counted = cast(Any, connection_module).count_clusters
+    started = threading.Event()
+    release = threading.Event()
+    calls: list[str] = []
+
+    async def held(*args: Any, **kwargs: Any) -> int:
+        calls.append("count")
+        if len(calls) == 1:  # the first costly operation holds its cost until released
+            started.set()
+            await asyncio.to_thread(release.wait, 30)
+        count: int = await counted(*args, **kwargs)
+        return count
+
+    monkeypatch.setattr(connection_module, "count_clusters", held)
+    settings = Settings(max_operations=2, max_cost_in_flight=1000, response_cache_bytes=0)
+    async with serve(settings) as api:
+        first = asyncio.ensure_future(api.http.post("/graphql", json={"query": _COSTLY % "a"}))
+        assert await asyncio.to_thread(started.wait, 10)
+        second = asyncio.ensure_future(api.http.post("/graphql", json={"query": _COSTLY % "b"}))
+        await asyncio.sleep(0.3)
+        assert not second.done()  # 610 + 610 > 1000: it waits for the first
+        # A light request takes the turn the second one gave back, and is answered.
+        light = await api.http.post("/graphql", json={"query": "{ c: clusters { totalCount } }"})
+        assert light.json()["data"]["c"]["totalCount"] == 88
+        assert light.json()["extensions"]["cost"]["requestedNodes"] <= LIGHT_COST
+        assert not second.done()
+        release.set()
+        answers = await asyncio.gather(first, second)
+        assert [a.json()["extensions"]["cost"]["requestedNodes"] for a in answers] == [610, 610]
+        assert [len(a.json()["data"][k]["nodes"]) for a, k in zip(answers, "ab", strict=True)] == [
+            88,
+            88,
+        ]
+        endpoint = _endpoint(api)
+        assert endpoint._costly.available == 1000
+        assert endpoint._operations._value == 2
+
+
+async def test_a_costly_operation_that_waits_past_the_deadline_gets_503(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from api import view
+
+    settings = Settings(max_cost_in_flight=1000, response_cache_bytes=0)
+    async with serve(settings) as api:
+        endpoint = _endpoint(api)
+        monkeypatch.setattr(view, "EXECUTION_DEADLINE_SECONDS", 0.2)
+        await endpoint._costly.acquire(1000)  # the whole budget taken
+        try:
+            response = await api.http.post("/graphql", json={"query": _COSTLY % "a"})
+            # A light request does not wait for the budget.
+            light = await api.post("{ clusters { totalCount } }")
+        finally:
+            endpoint._costly.release(1000)
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == "5"
+        assert response.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+        assert light["data"]["clusters"]["totalCount"] == 88
+        # Nothing it waited for is lost: the budget and the turns are whole again.
+        assert endpoint._costly.available == 1000
+        assert endpoint._operations._value == settings.max_operations
+        assert (await api.post(_COSTLY % "a"))["data"]["a"]["totalCount"] == 88
+
+
+def _endpoint(api: Any) -> Any:
+    route = next(r for r in api.app.routes if getattr(r, "path", "") == "/graphql")
+    return cast(Any, route).endpoint
