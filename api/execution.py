@@ -32,7 +32,7 @@ import contextlib
 import os
 import sys
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 __all__ = ["ExecutionThread"]
@@ -113,23 +113,29 @@ class ExecutionThread:
         if not thread.is_alive():
             loop.close()
 
-    async def run(self, operation: Coroutine[Any, Any, T]) -> T:
-        """The result of `operation`, run on the execution loop in a copy of the caller's
-        context (`run_coroutine_threadsafe` copies it when it schedules the task).
+    async def run(self, operation: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        """The result of the coroutine `operation()`, made and run on the execution loop in
+        a copy of the caller's context (`run_coroutine_threadsafe` copies it when it
+        schedules the task).
 
         When the caller is cancelled, the operation is cancelled too, and the caller waits
         (up to `STOP_WAIT_SECONDS`) for it to stop before it goes on, so that an answer
-        saying the work was abandoned is sent once it was."""
+        saying the work was abandoned is sent once it was. One whose caller was cancelled
+        before it started is never made."""
         loop = self._loop
         if loop is None:
-            return await operation
-        started = threading.Event()
+            return await operation()
+        started, abandoned = threading.Event(), threading.Event()
         stopped: concurrent.futures.Future[None] = concurrent.futures.Future()
 
         async def tracked() -> T:
             started.set()
             try:
-                return await operation
+                if abandoned.is_set():
+                    # The caller gave up while the task waited for the loop (the task's
+                    # cancellation, queued after its first step, would come too late).
+                    raise asyncio.CancelledError
+                return await operation()
             finally:
                 # The caller may have stopped waiting (and cancelled `stopped`) already.
                 with contextlib.suppress(concurrent.futures.InvalidStateError):
@@ -139,6 +145,7 @@ class ExecutionThread:
         try:
             return await asyncio.wrap_future(running)
         except asyncio.CancelledError:
+            abandoned.set()
             # `running` is cancelled, which cancels the task at its next await (or before
             # its first step: then there is nothing to wait for).
             if started.is_set():

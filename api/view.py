@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import time
 from collections.abc import AsyncIterator, Callable
@@ -451,6 +452,13 @@ class GraphQLView(GraphQL[Context, None]):
                     raise HTTPException(
                         400, 'the request body must be a JSON object such as {"query": "…"}'
                     )
+                # Strawberry checks `query`, `variables` and `extensions` so, not this one.
+                if isinstance(data, dict) and not isinstance(data.get("operationName"), str | None):
+                    raise HTTPException(
+                        400,
+                        "The GraphQL operation's `operationName` must be a string or null, "
+                        "if provided.",
+                    )
         return await super().parse_http_body(request)
 
     async def get_context(
@@ -529,8 +537,14 @@ class GraphQLView(GraphQL[Context, None]):
                 # On the execution thread's loop (`api.execution`): the result is built
                 # off the loop that serves HTTP.
                 result = await self.execution.run(
-                    super().execute_single(
-                        request, request_adapter, sub_response, context, root_value, request_data
+                    functools.partial(
+                        super().execute_single,
+                        request,
+                        request_adapter,
+                        sub_response,
+                        context,
+                        root_value,
+                        request_data,
                     )
                 )
             # The schema's document cache holds a document once it has parsed and validated.

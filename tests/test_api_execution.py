@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import dataclasses
+import gc
 import os
 import sys
 import threading
+import warnings
 from typing import Any, cast
 
 import pytest
@@ -83,7 +85,7 @@ async def test_the_operation_sees_the_callers_context() -> None:
 
         token = _VAR.set("request 1")
         try:
-            assert await execution.run(read()) == ("request 1", "test-execution")
+            assert await execution.run(read) == ("request 1", "test-execution")
         finally:
             _VAR.reset(token)
     finally:
@@ -104,7 +106,7 @@ async def test_cancelling_the_caller_cancels_the_operation_on_its_loop() -> None
             raise
 
     try:
-        task = asyncio.ensure_future(execution.run(long()))
+        task = asyncio.ensure_future(execution.run(long))
         assert await asyncio.to_thread(started.wait, 10)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -114,17 +116,50 @@ async def test_cancelling_the_caller_cancels_the_operation_on_its_loop() -> None
         execution.stop()
 
 
+async def test_an_operation_cancelled_before_it_starts_is_never_made() -> None:
+    execution = ExecutionThread(name="test-execution")
+    execution.start()
+    gate = threading.Event()
+    made: list[str] = []
+
+    async def holding() -> None:
+        gate.wait(10)  # holds the execution loop: nothing else starts meanwhile
+
+    async def operation() -> None:
+        made.append("made")
+
+    try:
+        first = asyncio.ensure_future(execution.run(holding))
+        await asyncio.sleep(0.05)
+        second = asyncio.ensure_future(execution.run(operation))
+        await asyncio.sleep(0.05)
+        second.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await second
+        gate.set()
+        await first
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            del second
+            gc.collect()
+        assert made == []
+        assert [str(w.message) for w in caught] == []  # no coroutine left un-awaited
+    finally:
+        gate.set()
+        execution.stop()
+
+
 async def test_without_the_thread_an_operation_runs_inline() -> None:
     execution = ExecutionThread()
 
     async def where() -> str:
         return threading.current_thread().name
 
-    assert await execution.run(where()) == threading.current_thread().name
+    assert await execution.run(where) == threading.current_thread().name
     execution.start()
     execution.stop()
     assert not execution.running
-    assert await execution.run(where()) == threading.current_thread().name
+    assert await execution.run(where) == threading.current_thread().name
 
 
 # --- a turn for each request the response cache cannot answer (`GraphQLView._admit`) ---
@@ -209,6 +244,6 @@ async def test_the_execution_thread_runs_at_a_lower_priority() -> None:
     execution = ExecutionThread(name="test-execution")
     execution.start()
     try:
-        assert await execution.run(read()) == min(19, niceness() + EXECUTION_NICENESS)
+        assert await execution.run(read) == min(19, niceness() + EXECUTION_NICENESS)
     finally:
         execution.stop()

@@ -152,6 +152,25 @@ async def test_a_document_too_costly_to_validate_gets_a_readable_message(api: Ap
         pytest.param(b"123", 400, "BAD_REQUEST", id="number"),
         pytest.param(b"true", 400, "BAD_REQUEST", id="boolean"),
         pytest.param(b"[]", 400, "BAD_REQUEST", id="empty-batch"),
+        pytest.param(b'{"query": 1}', 400, "BAD_REQUEST", id="query-number"),
+        pytest.param(
+            b'{"query": "{ __typename }", "variables": [1]}',
+            400,
+            "BAD_REQUEST",
+            id="variables-list",
+        ),
+        pytest.param(
+            b'{"query": "{ __typename }", "operationName": 123}',
+            400,
+            "BAD_REQUEST",
+            id="operation-name-number",
+        ),
+        pytest.param(
+            b'{"query": "{ __typename }", "operationName": ["a"]}',
+            400,
+            "BAD_REQUEST",
+            id="operation-name-list",
+        ),
     ],
 )
 async def test_requests_that_are_not_graphql_get_a_json_error(
@@ -163,6 +182,22 @@ async def test_requests_that_are_not_graphql_get_a_json_error(
     assert response.status_code == status
     assert response.headers["content-type"] == "application/json"
     assert response.json()["errors"][0]["extensions"]["code"] == code
+
+
+async def test_an_operation_name_that_is_not_a_string_is_named_in_the_error(api: Api) -> None:
+    response = await api.http.post(
+        "/graphql", json={"query": "query q { __typename }", "operationName": 123}
+    )
+    assert response.status_code == 400
+    message = response.json()["errors"][0]["message"]
+    assert message == (
+        "The GraphQL operation's `operationName` must be a string or null, if provided."
+    )
+    # null is the same as absent.
+    answer = await api.http.post(
+        "/graphql", json={"query": "query q { __typename }", "operationName": None}
+    )
+    assert answer.json()["data"] == {"__typename": "Query"}
 
 
 async def test_production_refuses_introspection(production: Api) -> None:
