@@ -91,7 +91,13 @@ class CacheKey:
 class Generation:
     """The data's generation as this process knows it, read from the database at most once
     per `check_seconds` (and at once after a write of this process). Concurrent requests
-    share one read."""
+    share one read.
+
+    A value is used for `check_seconds` from the moment its read started. Past half of
+    that, the next request starts the next read in the background and is answered with the
+    value still valid, so that under steady traffic no request waits for the read (on the
+    embedded store, a read queues behind every store call in flight); only a request
+    arriving when no valid value is left waits."""
 
     def __init__(
         self, check_seconds: float, *, clock: Callable[[], float] = time.monotonic
@@ -105,16 +111,20 @@ class Generation:
         self._pending: asyncio.Future[int] | None = None
 
     async def current(self, db: Database) -> int:
-        if self._pending is None and (
-            self._value is None
-            or self._bumps != local_bumps()
-            or self.clock() - self._checked >= self.check_seconds
-        ):
+        age = self.clock() - self._checked
+        valid = (
+            self._value is not None
+            and self._bumps == local_bumps()
+            and age < self.check_seconds
+        )
+        if self._pending is None and (not valid or age >= self.check_seconds / 2):
             self._pending = asyncio.ensure_future(self._read(db))
-        if self._pending is not None:
-            return await asyncio.shield(self._pending)
-        assert self._value is not None
-        return self._value
+            self._pending.add_done_callback(_retrieve)  # a failure is reported when awaited
+        if valid:
+            assert self._value is not None
+            return self._value
+        assert self._pending is not None
+        return await asyncio.shield(self._pending)
 
     async def _read(self, db: Database) -> int:
         # Taken before the read: a write during it is seen by the next request.
@@ -126,6 +136,13 @@ class Generation:
         self.reads += 1
         self._value, self._checked, self._bumps = value, now, bumps
         return value
+
+
+def _retrieve(read: asyncio.Future[int]) -> None:
+    """Marks a read's failure as seen: a read started in the background may have nobody
+    awaiting it, and its error is met again by the next read that a request waits for."""
+    if not read.cancelled():
+        read.exception()
 
 
 def _text_key(query: str) -> str:

@@ -13,7 +13,7 @@ import json
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from mongomock_motor import AsyncMongoMockClient
@@ -247,6 +247,61 @@ async def test_another_process_write_is_seen_within_the_check_interval() -> None
         assert fresh["data"]["cluster"]["name"] == "Renamed"
         # The first instance, which has not read this query yet, answers the same.
         assert (await one.data(query))["cluster"]["name"] == "Renamed"
+
+
+class _HeldReads:
+    """A database whose generation reads wait until `release` is set."""
+
+    def __init__(self, inner: Database) -> None:
+        self.inner, self.release, self.waiting = inner, asyncio.Event(), 0
+
+    def __getitem__(self, name: str) -> Any:
+        collection, held = self.inner[name], self
+
+        class Held:
+            async def find_one(self, *args: Any, **kwargs: Any) -> Any:
+                held.waiting += 1
+                await held.release.wait()
+                held.waiting -= 1
+                return await collection.find_one(*args, **kwargs)
+
+        return Held()
+
+
+async def test_past_half_the_interval_the_next_read_starts_without_a_wait(db: Database) -> None:
+    clock = FakeClock()
+    generation = Generation(CHECK_SECONDS, clock=clock)
+    assert await generation.current(db) == 0
+    held = _HeldReads(db)
+    await db[META].update_one({"_id": GENERATION_ID}, {"$inc": {"value": 1}}, upsert=True)
+    clock.now += CHECK_SECONDS * 0.4
+    assert await generation.current(cast(Any, held)) == 0  # valid, and not yet half-way
+    assert held.waiting == 0
+    clock.now += CHECK_SECONDS * 0.2
+    # Half-way: answered at once with the value still valid; a read starts meanwhile.
+    assert await generation.current(cast(Any, held)) == 0
+    await asyncio.sleep(0)
+    assert held.waiting == 1
+    held.release.set()
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert generation.reads == 2
+    assert await generation.current(db) == 1  # the read's value, valid from its start
+
+
+async def test_past_the_interval_a_request_waits_for_the_read(db: Database) -> None:
+    clock = FakeClock()
+    generation = Generation(CHECK_SECONDS, clock=clock)
+    assert await generation.current(db) == 0
+    await db[META].update_one({"_id": GENERATION_ID}, {"$inc": {"value": 1}}, upsert=True)
+    held = _HeldReads(db)
+    clock.now += CHECK_SECONDS
+    waiting = asyncio.ensure_future(generation.current(cast(Any, held)))
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert not waiting.done()  # the old value is no longer valid
+    held.release.set()
+    assert await waiting == 1
 
 
 async def test_the_generation_is_read_once_per_interval(db: Database) -> None:
