@@ -23,10 +23,11 @@ import collections
 
 __all__ = ["LIGHT_COST", "CostInFlight"]
 
-# Operations costing at most this draw nothing from the budget: the directory's pages cost
-# 20 to 60, a cluster with its history under 50; a page of 20 clusters with their latest
-# interview's results (740) is costly.
-LIGHT_COST = 250
+# Operations costing at most this draw nothing from the budget. Every view of the web
+# directory is light (a directory page with its facets costs 191, a cluster 95, the
+# portfolios with their timeline by month 320); a page of 20 clusters with their latest
+# interview's results (760) is costly. Eight light operations at once hold at most 3,200.
+LIGHT_COST = 400
 
 
 class CostInFlight:

@@ -113,9 +113,7 @@ class Generation:
     async def current(self, db: Database) -> int:
         age = self.clock() - self._checked
         valid = (
-            self._value is not None
-            and self._bumps == local_bumps()
-            and age < self.check_seconds
+            self._value is not None and self._bumps == local_bumps() and age < self.check_seconds
         )
         if self._pending is None and (not valid or age >= self.check_seconds / 2):
             self._pending = asyncio.ensure_future(self._read(db))

@@ -296,8 +296,9 @@ async def test_the_cost_is_requested_objects_per_hundred(editors: Editors) -> No
         "clusters(first: 20) { nodes { slug } } } } } }"
     )
     body = await editors.post(query)
-    assert body["extensions"]["cost"]["requestedNodes"] == 2100
-    assert body["extensions"]["rateLimit"]["cost"] == 21
+    # 100 clusters, their 100 portfolios, a page of 20 under each.
+    assert body["extensions"]["cost"]["requestedNodes"] == 2200
+    assert body["extensions"]["rateLimit"]["cost"] == 22
 
 
 async def test_over_budget_is_429_with_retry_after(tmp_path: Path) -> None:

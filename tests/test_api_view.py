@@ -28,7 +28,7 @@ async def test_post_query_returns_json_encoded_data(api: Api) -> None:
     assert response.headers["content-type"] == "application/json"
     body = response.json()
     assert body["data"] == {"cluster": {"name": "Nov@log"}}
-    assert body["extensions"]["cost"] == {"requestedNodes": 0, "maxRequestedNodes": 2500}
+    assert body["extensions"]["cost"] == {"requestedNodes": 1, "maxRequestedNodes": 2500}
     assert set(body["extensions"]) == {"cost", "cache", "rateLimit"}
     assert body["extensions"]["cache"] == "BYPASS"  # this app runs without the cache
 

@@ -36,7 +36,8 @@ def cost(query: str, variables: dict[str, Any] | None = None, name: str | None =
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        pytest.param("{ portfolios { name } }", 0, id="no-connection"),
+        pytest.param("{ portfolios { name } }", LIST_ESTIMATE, id="a-list-of-objects"),
+        pytest.param("{ __schema { types { fields { name } } } }", 0, id="introspection"),
         pytest.param(
             "{ clusters { totalCount } }", DEFAULT_PAGE_SIZE + TOTAL_COUNT_COST, id="default-page"
         ),
@@ -44,12 +45,12 @@ def cost(query: str, variables: dict[str, Any] | None = None, name: str | None =
         pytest.param("{ clusters(last: 9) { edges { node { name } } } }", 9, id="last"),
         pytest.param(
             "{ clusters(first: 10) { nodes { portfolio { clusters(first: 5) { totalCount } } } } }",
-            10 + 10 * (5 + TOTAL_COUNT_COST),
+            10 + 10 * (1 + 5 + TOTAL_COUNT_COST),  # each cluster's portfolio counts one
             id="nested-connection",
         ),
         pytest.param(
             "{ portfolios { clusters(first: 3) { totalCount } } }",
-            LIST_ESTIMATE * (3 + TOTAL_COUNT_COST),
+            LIST_ESTIMATE * (1 + 3 + TOTAL_COUNT_COST),
             id="under-a-list",
         ),
         pytest.param(
@@ -60,7 +61,7 @@ def cost(query: str, variables: dict[str, Any] | None = None, name: str | None =
         pytest.param(
             "{ clusters(first: 2) { nodes { ...P } } } "
             "fragment P on Cluster { portfolio { clusters(first: 6) { totalCount } } }",
-            2 + 2 * (6 + TOTAL_COUNT_COST),
+            2 + 2 * (1 + 6 + TOTAL_COUNT_COST),
             id="fragment-spread",
         ),
         pytest.param(
@@ -115,7 +116,7 @@ def test_a_variable_that_does_not_coerce_costs_nothing() -> None:
         ),
         pytest.param(
             "{ portfolios { clusters(first: 1) { facets { labelLevel { count } } } } }",
-            LIST_ESTIMATE * (1 + FACETS_COST),
+            LIST_ESTIMATE * (1 + 1 + FACETS_COST),
             id="facets-per-connection",
         ),
         pytest.param(
@@ -167,7 +168,8 @@ def test_weighted_fields_and_inputs(query: str, expected: int) -> None:
 @pytest.mark.parametrize(
     ("fields", "each"),
     [
-        pytest.param("latestInterview { results { code } }", 36, id="results"),
+        pytest.param("latestInterview { results { code } }", 1 + 36, id="results"),
+        pytest.param("latestInterview { conductedOn }", 1, id="latest-interview"),
         pytest.param("labels { level }", 5, id="labels"),
         pytest.param("interviews { conductedOn }", 5, id="interviews"),
         pytest.param("labels { level } interviews { conductedOn }", 10, id="both"),
@@ -181,6 +183,7 @@ def test_a_clusters_history_and_results_count_what_they_return(fields: str, each
     assert cost(f"{{ {page} }}") == 100 * (1 + each)
     aliases = " ".join(f"a{i}: {page}" for i in range(15))
     assert cost(f"{{ {aliases} }}") == 15 * 100 * (1 + each) > MAX_REQUESTED_NODES
+    assert cost(f"{{ a: {page} }}") == 100 * (1 + each)
 
 
 def test_the_timeline_interval_from_a_variable_is_weighted() -> None:
@@ -192,7 +195,30 @@ def test_the_timeline_interval_from_a_variable_is_weighted() -> None:
 def test_every_connection_field_counts_once_per_connection() -> None:
     # totalCount and pageInfo resolve once per page, not once per item of it.
     query = "{ clusters(first: 10) { totalCount pageInfo { hasNextPage } nodes { name } } }"
-    assert cost(query) == 10 + TOTAL_COUNT_COST
+    assert cost(query) == 10 + TOTAL_COUNT_COST + 1
+
+
+@pytest.mark.parametrize(
+    ("fields", "each"),
+    [
+        pytest.param("name", 0, id="scalars"),
+        pytest.param("name label { level }", 1, id="label"),
+        pytest.param("portfolio { name } label { level }", 2, id="portfolio-and-label"),
+        pytest.param("latestInterview { cluster { name } }", 2, id="nested-objects"),
+        pytest.param("benchmark { overall { green } indicators { code } }", 50, id="covered"),
+    ],
+)
+def test_every_object_counts_one_each_time_it_resolves(fields: str, each: int) -> None:
+    """A page of 100 clusters costs 100 and each object its clusters open one more, so
+    fifteen pages of 100 with their latest interview (3,000) are refused; a weighted field
+    (`benchmark`) counts the objects of its answer in its weight."""
+    page = f"clusters(first: 100) {{ nodes {{ {fields} }} }}"
+    assert cost(f"{{ {page} }}") == 100 * (1 + each)
+    fifteen = " ".join(
+        f"a{i}: clusters(first: 100) {{ nodes {{ slug latestInterview {{ conductedOn }} }} }}"
+        for i in range(15)
+    )
+    assert cost(f"{{ {fifteen} }}") == 3000 > MAX_REQUESTED_NODES
 
 
 def _where(items: int) -> dict[str, Any]:
@@ -229,15 +255,16 @@ def test_only_the_named_operation_counts() -> None:
 
 def _at_cost(extra: int) -> str:
     """An operation costing MAX_REQUESTED_NODES + extra (extra >= 0), with few aliases."""
-    parts = ["portfolios { clusters(first: 100) { nodes { name } } }"]  # LIST_ESTIMATE * 100
-    left = MAX_REQUESTED_NODES + extra - LIST_ESTIMATE * 100
+    # The portfolios (LIST_ESTIMATE) and a page of 100 under each.
+    parts = ["portfolios { clusters(first: 100) { nodes { name } } }"]
+    left = MAX_REQUESTED_NODES + extra - LIST_ESTIMATE * (1 + 100)
     n = 0
     while left > 0:
-        take = min(left, 100)
+        take = min(left - 1, 100)  # the portfolio itself counts one
         parts.append(
             f'p{n}: portfolio(slug: "ict") {{ clusters(first: {take}) {{ nodes {{ name }} }} }}'
         )
-        left -= take
+        left -= 1 + take
         n += 1
     return "{ " + " ".join(parts) + " }"
 

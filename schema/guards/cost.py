@@ -11,11 +11,16 @@ is the same number however it is written):
   number of parents it can be resolved under, where a parent list counts as
   `LIST_ESTIMATE` items (`nodes(ids:)` as its number of IDs, `labelTimeline` as the
   periods of a 20-year history, `TIMELINE_PERIODS`, for each portfolio when grouped);
+- every other object counts one each time it resolves (a cluster's `portfolio`, `label`
+  or `latestInterview`, `pageInfo`, `node(id:)`), and a list of objects its items
+  (`LIST_ESTIMATE` when its length is unknown, e.g. `portfolios`); introspection costs
+  nothing;
 - a field doing more than one object's work counts its weight each time it resolves
   (`benchmark`, an interview's `results`, a cluster's `labels` and `interviews`, every
   aggregate root field, `totalCount`, `facets`: `schema.rules.limits`);
   `labelTimeline` by its interval and grouping (`TIMELINE_COST`), since its number of
-  periods is known only once the labels are read;
+  periods is known only once the labels are read. The weight counts the objects of the
+  field's answer: the objects below it count nothing more (connections below it do);
 - every item of a list argument or of a list inside an input (filter clauses, `ids`,
   `codes`, ...) counts one, and a list longer than `MAX_INPUT_LIST_LENGTH` is refused
   with BAD_USER_INPUT.
@@ -46,6 +51,7 @@ from graphql import (
     OperationDefinitionNode,
     SelectionSetNode,
     get_named_type,
+    is_composite_type,
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from strawberry.extensions import SchemaExtension
@@ -156,9 +162,11 @@ class _Walker:
         multiplier: int,
         seen: frozenset[str],
         page: int = 1,
+        covered: bool = False,
     ) -> int:
         """The cost of `selection_set` on `parent`, which resolves `multiplier` times; on a
-        connection, `page` is its page size (the length of its `edges` and `nodes`)."""
+        connection, `page` is its page size (the length of its `edges` and `nodes`).
+        `covered`: a weighted field above counts the objects of its answer already."""
         total = 0
         for field, owner in self._fields(parent, selection_set, seen):
             definition = owner.fields.get(field.name.value) if owner else None
@@ -166,8 +174,11 @@ class _Walker:
                 continue  # __typename, or an unknown field that validation rejects
             arguments = self._arguments(definition, field)
             total += multiplier * _input_items(arguments, field.name.value)
-            total += multiplier * field_weight(owner.name, field.name.value, arguments)
+            weight = field_weight(owner.name, field.name.value, arguments)
+            total += multiplier * weight
             child = get_named_type(definition.type)
+            # An edge's `node` is an object of the page, counted with it.
+            counted = not (covered or weight or owner.name.endswith("Edge")) and _is_object(child)
             inner, inner_page = multiplier, 1
             if child.name.endswith("Connection"):
                 inner_page = _page_size(arguments)
@@ -183,9 +194,18 @@ class _Walker:
                 # A connection's `edges`/`nodes` hold the page already counted above.
                 is_page = owner.name.endswith("Connection")
                 inner = multiplier * (page if is_page else LIST_ESTIMATE)
+                if counted and not is_page:
+                    total += inner  # each object of the list
+            elif counted:
+                total += multiplier  # one object each time the field resolves
             if field.selection_set is not None:
                 total += self.cost(
-                    child, field.selection_set, multiplier=inner, seen=seen, page=inner_page
+                    child,
+                    field.selection_set,
+                    multiplier=inner,
+                    seen=seen,
+                    page=inner_page,
+                    covered=covered or weight > 0,
                 )
         return total
 
@@ -277,6 +297,14 @@ def _input_items(value: Any, where: str) -> int:
             for f in dataclasses.fields(value)
         )
     return 0
+
+
+def _is_object(type_: GraphQLNamedType) -> bool:
+    """Whether a field of this type returns an object that counts in the cost: any
+    composite type except a connection (counted by its page) and introspection's."""
+    return is_composite_type(type_) and not (
+        type_.name.endswith("Connection") or type_.name.startswith("__")
+    )
 
 
 def _is_list(type_: Any) -> bool:

@@ -98,9 +98,11 @@ MAX_WINDOW_DAYS = 3660
 # Statistics over interview results of fewer clusters are withheld (`ECEI_MIN_GROUP_SIZE`).
 DEFAULT_MIN_GROUP_SIZE = 3
 
-# Query cost (`schema.guards.cost`): objects an operation may request through connections. 2500
-# lets every portfolio list a full page of its clusters; a page of 100 clusters that each
-# open another page of 100 (10,100 objects, 100 queries) is refused.
+# Query cost (`schema.guards.cost`): objects an operation may request (each object counts
+# one, a connection its page). 2500 lets every portfolio list a full page of its clusters
+# (2,020); a page of 100 clusters that each open another page of 100 (10,200 objects, 100
+# queries) is refused, and so are fifteen pages of 100 clusters with their latest
+# interview (3,000), whose answers took seconds to build eight at once.
 MAX_REQUESTED_NODES = 2500
 # How many items the cost assumes for a list field of unknown length (e.g. `portfolios`).
 LIST_ESTIMATE = 20
@@ -111,7 +113,7 @@ LIST_ESTIMATE = 20
 BENCHMARK_COST = 50
 # - `Interview.results` returns one result (with its indicator) for each of the 36
 #   indicators of the catalogue, so it counts as 36: a page of 50 clusters with their
-#   latest interview's results costs 1,850, a page of 100 (3,700) is refused;
+#   latest interview's results costs 1,900, a page of 100 (3,800) is refused;
 RESULTS_COST = 36
 # - `Cluster.labels` and `Cluster.interviews` return a cluster's whole history (a label
 #   every two or three years, an interview with each): each counts as 5, so that fifteen
