@@ -2,10 +2,11 @@
 
 `ECEI_MAX_OPERATIONS` bounds how many requests are worked on at once, whatever they ask. It
 does not bound how much they ask: eight operations near the cost limit (fifteen pages of
-100 clusters each, `schema.guards.cost`) hold hundreds of thousands of Python objects
-while their results are built, and every full collection of the garbage collector walks
-them all, with the GIL held: on a 2-core machine eight such operations at once made
-collections of 100 to 230 ms, and `/healthz` and every cached answer waited that long.
+clusters with their latest interview, `schema.guards.cost`) hold hundreds of thousands of
+Python objects while their results are built, and every full collection of the garbage
+collector walks them all, with the GIL held: on a 2-core machine eight such operations at
+once made collections of 100 to 230 ms, and `/healthz` and every cached answer waited
+that long.
 
 So an operation costing more than `LIGHT_COST` also draws its cost from a budget of
 `ECEI_MAX_COST_IN_FLIGHT` (by default the cost limit, `MAX_REQUESTED_NODES`): one
