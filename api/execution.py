@@ -19,8 +19,8 @@ HTTP loop keeps answering while an operation computes.
   own worker thread (`api.embedded`) and Motor is built so that each call uses the loop it
   is made on (`api.database`).
 - The thread runs at a lower scheduling priority than the HTTP loop's
-  (`EXECUTION_NICENESS`), so that when the CPU is contended the kernel runs the HTTP
-  loop first.
+  (`schema.offload.lower_priority`), so that when the CPU is contended the kernel runs
+  the HTTP loop first.
 - Without `start()` (or after `stop()`), `run` awaits the operation on the caller's loop.
 """
 
@@ -29,11 +29,11 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import os
-import sys
 import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
+
+from schema.offload import lower_priority
 
 __all__ = ["ExecutionThread"]
 
@@ -42,23 +42,6 @@ T = TypeVar("T")
 # How long a cancelled caller waits for its operation to stop (it stops at its next await;
 # one that computes longer than this between two awaits is left to finish on its own).
 STOP_WAIT_SECONDS = 0.25
-# How much lower the execution thread's scheduling priority is than the process's (Linux
-# niceness, per thread). When the CPU is contended, the kernel then runs the HTTP loop's
-# thread first: in `scripts/attack.py` on a 2-core machine, ordinary requests' p99 under
-# attack fell from about 15 to about 9 ms. The thread still gets its share of an idle
-# machine, so an operation alone is not slower.
-EXECUTION_NICENESS = 10
-
-
-def _lower_priority() -> None:
-    """Lower the calling thread's priority by `EXECUTION_NICENESS` (Linux only; elsewhere
-    `setpriority` would take the whole process)."""
-    if sys.platform != "linux":
-        return
-    thread = threading.get_native_id()
-    with contextlib.suppress(OSError):  # lowering a priority is always allowed; be safe
-        niceness = os.getpriority(os.PRIO_PROCESS, thread)
-        os.setpriority(os.PRIO_PROCESS, thread, min(19, niceness + EXECUTION_NICENESS))
 
 
 class ExecutionThread:
@@ -80,7 +63,7 @@ class ExecutionThread:
         ready = threading.Event()
 
         def run() -> None:
-            _lower_priority()
+            lower_priority()
             asyncio.set_event_loop(loop)
             loop.call_soon(ready.set)
             loop.run_forever()

@@ -54,12 +54,12 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     Visitor,
-    parse,
     print_ast,
     visit,
 )
 
-from schema.guards.documents import THREADED_DOCUMENT_CHARS
+from schema.guards.documents import THREADED_DOCUMENT_CHARS, parse_document
+from schema.offload import offload
 from schema.rules.limits import MAX_TOKENS
 from schema.store.documents import Database
 from schema.store.generation import local_bumps, read_generation
@@ -177,7 +177,7 @@ def _normal_form(query: str, parsed: DocumentNode | GraphQLError | None = None) 
     document = parsed
     if document is None:
         try:
-            document = parse(query, no_location=True, max_tokens=MAX_TOKENS)
+            document = parse_document(query, no_location=True, max_tokens=MAX_TOKENS)
         except GraphQLError:
             return None
     finder = _Uncacheable()
@@ -327,7 +327,7 @@ class ResponseCache:
             self._normal.move_to_end(text_key)
             return self._normal[text_key]
         if len(query) >= THREADED_DOCUMENT_CHARS:  # the work would hold the event loop
-            normal = await asyncio.to_thread(_normal_form, query, parsed)
+            normal = await offload(_normal_form, query, parsed)
         else:
             normal = _normal_form(query, parsed)
         self._normal[text_key] = normal

@@ -50,7 +50,7 @@ import orjson
 # Strawberry's views raise cross-web's HTTPException and pass cross-web's request adapter;
 # Strawberry does not re-export either, so cross-web is a declared dependency.
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, get_operation_ast, parse
+from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, get_operation_ast
 from pymongo.errors import PyMongoError
 from starlette.requests import Request
 from starlette.responses import Response
@@ -77,8 +77,9 @@ from api.persisted import NOT_FOUND, PersistedQueries, PersistedQueryNotFound
 from api.records import note_cache_hit
 from api.response_cache import CacheKey, ResponseCache
 from schema.errors import SERVICE_UNAVAILABLE, SERVICE_UNAVAILABLE_MESSAGE, with_public_code
-from schema.guards.documents import THREADED_DOCUMENT_CHARS, DocumentCache
+from schema.guards.documents import THREADED_DOCUMENT_CHARS, DocumentCache, parse_document
 from schema.guards.masking import outage_log
+from schema.offload import offload
 from schema.rules.limits import MAX_REQUESTED_NODES, MAX_TOKENS
 from schema.store.documents import Database
 from schema.types.context import Context, today_utc
@@ -426,9 +427,9 @@ class GraphQLView(GraphQL[Context, None]):
         if parsed is None:
             try:
                 if len(query) >= THREADED_DOCUMENT_CHARS:
-                    parsed = await asyncio.to_thread(parse, query, max_tokens=MAX_TOKENS)
+                    parsed = await offload(parse_document, query, max_tokens=MAX_TOKENS)
                 else:
-                    parsed = parse(query, max_tokens=MAX_TOKENS)
+                    parsed = parse_document(query, max_tokens=MAX_TOKENS)
             except GraphQLError as error:
                 parsed = error
         request.state.parsed_document = (query, parsed)
@@ -574,7 +575,7 @@ class GraphQLView(GraphQL[Context, None]):
             request_data.variables,
         )
         if query and len(query) >= THREADED_DOCUMENT_CHARS:
-            return await asyncio.to_thread(operation_cost, *arguments)
+            return await offload(operation_cost, *arguments)
         return operation_cost(*arguments)
 
     async def _charge(

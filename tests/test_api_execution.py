@@ -233,7 +233,7 @@ async def test_a_request_that_waits_past_the_deadline_for_a_turn_gets_503(
 
 @pytest.mark.skipif(sys.platform != "linux", reason="per-thread niceness is Linux's")
 async def test_the_execution_thread_runs_at_a_lower_priority() -> None:
-    from api.execution import EXECUTION_NICENESS
+    from schema.offload import LOWER_PRIORITY_BY
 
     def niceness() -> int:
         return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
@@ -244,6 +244,6 @@ async def test_the_execution_thread_runs_at_a_lower_priority() -> None:
     execution = ExecutionThread(name="test-execution")
     execution.start()
     try:
-        assert await execution.run(read) == min(19, niceness() + EXECUTION_NICENESS)
+        assert await execution.run(read) == min(19, niceness() + LOWER_PRIORITY_BY)
     finally:
         execution.stop()

@@ -192,6 +192,13 @@ def test_the_timeline_interval_from_a_variable_is_weighted() -> None:
     assert cost(query, {"i": "YEAR"}) == TIMELINE_COST["YEAR"] == AGGREGATE_COST
 
 
+def test_a_page_selected_twice_counts_twice() -> None:
+    page = "{ clusters(first: 10) { %s } }"
+    assert cost(page % "nodes { name }") == cost(page % "edges { node { name } }") == 10
+    assert cost(page % "edges { cursor node { name } } nodes { name }") == 20
+    assert cost(page % "a: nodes { name } b: nodes { slug } c: nodes { id }") == 30
+
+
 def test_every_connection_field_counts_once_per_connection() -> None:
     # totalCount and pageInfo resolve once per page, not once per item of it.
     query = "{ clusters(first: 10) { totalCount pageInfo { hasNextPage } nodes { name } } }"

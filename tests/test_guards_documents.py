@@ -4,6 +4,8 @@ cache is bounded by bytes, and a response key repeated past the limit is refused
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import threading
 from collections.abc import Callable
 from typing import Any, cast
@@ -22,6 +24,7 @@ from schema.guards.documents import (
     LIMIT_RULES,
     THREADED_DOCUMENT_CHARS,
     DocumentCache,
+    parse_document,
 )
 from schema.rules.limits import MAX_DUPLICATE_FIELDS, MAX_EXPANDED_FIELDS, MAX_TOKENS
 from tests.support import Api
@@ -169,8 +172,9 @@ async def test_a_long_new_document_is_parsed_and_validated_off_the_event_loop(
 
         return call
 
-    monkeypatch.setattr(documents, "parse", recorded("parse", graphql.parse))
-    monkeypatch.setattr(view, "parse", recorded("parse", graphql.parse))  # parsed there first
+    parse_first = recorded("parse", documents.parse_document)
+    monkeypatch.setattr(documents, "parse_document", parse_first)
+    monkeypatch.setattr(view, "parse_document", parse_first)  # parsed there first
     monkeypatch.setattr(documents, "validate", recorded("validate", graphql.validate))
     # A document no other test sends, so that the cache does not hold it.
     data = await api.data(_padded('{ off: portfolio(slug: "ict") { slug name } }'))
@@ -179,6 +183,8 @@ async def test_a_long_new_document_is_parsed_and_validated_off_the_event_loop(
     assert threads["parse"]
     assert threads["validate"]
     assert loop not in threads["parse"] | threads["validate"]
+    # Both on the one worker thread that every loop shares (`schema.offload`).
+    assert len(threads["parse"] | threads["validate"]) == 1
 
 
 def _doubling_fragments(levels: int) -> str:
@@ -234,3 +240,60 @@ async def test_the_schema_is_introspected_once_per_document(api: Api) -> None:
     )
     assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
     assert "`__schema` may be selected once" in error["message"]
+
+
+# --- `parse_document`: graphql-core's parse, leaving no reference cycles ---
+
+_VALID = "query Q($n: Int = 3) { a: clusters(first: $n) { nodes { ...F } } } " + (
+    "fragment F on Cluster { name label { level } }"
+)
+_INVALID = [
+    pytest.param("{ " + " ".join(f"f{i}" for i in range(MAX_TOKENS + 10)) + " }", id="tokens"),
+    pytest.param("{ clusters { nodes { name } }", id="unclosed"),
+    pytest.param("{ a(x: ) }", id="bad-argument"),
+    pytest.param("{" * 5000 + "}" * 5000, id="nested-too-deeply"),
+]
+
+
+def test_a_parsed_document_is_graphql_cores_with_its_locations() -> None:
+    ours, theirs = parse_document(_VALID, max_tokens=MAX_TOKENS), parse(_VALID)
+    assert graphql.print_ast(ours) == graphql.print_ast(theirs)
+    assert ours.to_dict(locations=True) == theirs.to_dict(locations=True)
+
+
+@pytest.mark.parametrize("text", _INVALID)
+def test_a_syntax_error_is_graphql_cores(text: str) -> None:
+    with pytest.raises(graphql.GraphQLError) as ours:
+        parse_document(text, max_tokens=MAX_TOKENS)
+    with pytest.raises(graphql.GraphQLError) as theirs:
+        parse(text, max_tokens=MAX_TOKENS)
+    assert (ours.value.message, ours.value.locations) == (
+        theirs.value.message,
+        theirs.value.locations,
+    )
+    assert ours.value.__traceback__ is not None  # raised here; none from the parser's frames
+
+
+@pytest.mark.parametrize("text", [pytest.param(_VALID, id="valid"), *_INVALID])
+def test_parsing_leaves_nothing_for_the_garbage_collector(text: str) -> None:
+    """graphql-core's tokens link both ways: every parse, kept or failed, was a chain of
+    reference cycles freed only by a full collection (which holds the GIL)."""
+
+    def parse_and_drop(parser: Callable[..., Any]) -> int:
+        gc.collect()
+        gc.disable()
+        try:
+            with contextlib.suppress(graphql.GraphQLError):
+                parser(text, max_tokens=MAX_TOKENS)
+            return gc.collect()
+        finally:
+            gc.enable()
+
+    assert parse_and_drop(parse_document) == 0
+    assert parse_and_drop(parse) > 0  # what the test guards against
+
+
+async def test_an_unknown_fragment_is_named(api: Api) -> None:
+    [error] = await api.errors("{ clusters { nodes { ...Z } } }")
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert error["message"] == "Unknown fragment 'Z'."

@@ -8,7 +8,8 @@ GitHub's "requested nodes", counted on the argument values the resolvers will re
 is the same number however it is written):
 
 - every connection contributes its page size (`first`, `last`, or the default) times the
-  number of parents it can be resolved under, where a parent list counts as
+  number of parents it can be resolved under (once more for each further selection of
+  its `edges` or `nodes`: the answer holds the page again), where a parent list counts as
   `LIST_ESTIMATE` items (`nodes(ids:)` as its number of IDs, `labelTimeline` as the
   periods of a 20-year history, `TIMELINE_PERIODS`, for each portfolio when grouped);
 - every other object counts one each time it resolves (a cluster's `portfolio`, `label`
@@ -168,6 +169,7 @@ class _Walker:
         connection, `page` is its page size (the length of its `edges` and `nodes`).
         `covered`: a weighted field above counts the objects of its answer already."""
         total = 0
+        pages = 0  # `edges` and `nodes` selected on this connection
         for field, owner in self._fields(parent, selection_set, seen):
             definition = owner.fields.get(field.name.value) if owner else None
             if owner is None or definition is None:
@@ -196,6 +198,11 @@ class _Walker:
                 inner = multiplier * (page if is_page else LIST_ESTIMATE)
                 if counted and not is_page:
                     total += inner  # each object of the list
+                elif is_page:
+                    # The connection counted its page once; selected again (`edges` and
+                    # `nodes`, or under two aliases), the answer holds it again.
+                    total += inner if pages else 0
+                    pages += 1
             elif counted:
                 total += multiplier  # one object each time the field resolves
             if field.selection_set is not None:

@@ -7,7 +7,6 @@ for) however many clusters it holds and however many portfolios they span.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from datetime import date
 from enum import Enum
@@ -15,6 +14,7 @@ from typing import Annotated, Protocol, cast
 
 import strawberry
 
+from schema.offload import offload
 from schema.rules.limits import BENCHMARK_COST
 from schema.rules.ratings import BenchmarkRow, Peers, benchmark, summarize_ratings
 from schema.store.documents import IndicatorDoc
@@ -190,9 +190,7 @@ async def resolve_benchmark(
     # Statistics against every peer, then a few dozen objects: a page of benchmarks is the
     # heaviest work the cost admits, so it runs on a worker thread and the event loop keeps
     # serving other requests meanwhile.
-    return await asyncio.to_thread(
-        _build, group, root.slug, peer_group, info.context.min_group_size
-    )
+    return await offload(_build, group, root.slug, peer_group, info.context.min_group_size)
 
 
 def _build(
