@@ -89,7 +89,7 @@ class CacheKey:
 
 
 class Generation:
-    """The data's generation as this process knows it, read from the database at most once
+    """The data's generation as this process knows it, read from the database at most twice
     per `check_seconds` (and at once after a write of this process). Concurrent requests
     share one read.
 

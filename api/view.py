@@ -453,7 +453,7 @@ class GraphQLView(GraphQL[Context, None]):
                     raise HTTPException(
                         400, 'the request body must be a JSON object such as {"query": "…"}'
                     )
-                # Strawberry checks `query`, `variables` and `extensions` so, not this one.
+                # Strawberry checks the types of `query`, `variables` and `extensions`, not this.
                 if isinstance(data, dict) and not isinstance(data.get("operationName"), str | None):
                     raise HTTPException(
                         400,
