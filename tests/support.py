@@ -8,9 +8,11 @@ test.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import re
+import threading
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import httpx
+import pytest
 from starlette.applications import Starlette
 
 from api.app import create_app
@@ -192,3 +195,32 @@ async def serve(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             yield Api(app, http, calls)
+
+
+@dataclass
+class HeldCount:
+    """`count_clusters` replaced (`hold_first_count`): the operation making the first call
+    waits there until `release` is set, holding whatever it holds (a turn, its cost);
+    `calls` notes every call."""
+
+    started: threading.Event
+    release: threading.Event
+    calls: list[str]
+
+
+def hold_first_count(monkeypatch: pytest.MonkeyPatch) -> HeldCount:
+    from schema.types import connection as connection_module
+
+    counted = cast(Any, connection_module).count_clusters
+    held = HeldCount(threading.Event(), threading.Event(), [])
+
+    async def holding(*args: Any, **kwargs: Any) -> int:
+        held.calls.append("count")
+        if len(held.calls) == 1:
+            held.started.set()
+            await asyncio.to_thread(held.release.wait, 30)
+        count: int = await counted(*args, **kwargs)
+        return count
+
+    monkeypatch.setattr(connection_module, "count_clusters", holding)
+    return held

@@ -5,14 +5,13 @@ light request could use."""
 from __future__ import annotations
 
 import asyncio
-import threading
 from typing import Any, cast
 
 import pytest
 
 from api.admission import LIGHT_COST, CostInFlight
 from api.settings import Settings
-from tests.support import serve
+from tests.support import hold_first_count, serve
 
 pytestmark = pytest.mark.anyio
 
@@ -86,26 +85,11 @@ _COSTLY = "{ %s: clusters(first: 100) { totalCount nodes { labels { level } } } 
 async def test_a_costly_operation_waits_for_its_cost_without_holding_a_turn(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from schema.types import connection as connection_module
-
-    counted = cast(Any, connection_module).count_clusters
-    started = threading.Event()
-    release = threading.Event()
-    calls: list[str] = []
-
-    async def held(*args: Any, **kwargs: Any) -> int:
-        calls.append("count")
-        if len(calls) == 1:  # the first costly operation holds its cost until released
-            started.set()
-            await asyncio.to_thread(release.wait, 30)
-        count: int = await counted(*args, **kwargs)
-        return count
-
-    monkeypatch.setattr(connection_module, "count_clusters", held)
+    held = hold_first_count(monkeypatch)  # the first costly operation holds its cost
     settings = Settings(max_operations=2, max_cost_in_flight=1000, response_cache_bytes=0)
     async with serve(settings) as api:
         first = asyncio.ensure_future(api.http.post("/graphql", json={"query": _COSTLY % "a"}))
-        assert await asyncio.to_thread(started.wait, 10)
+        assert await asyncio.to_thread(held.started.wait, 10)
         second = asyncio.ensure_future(api.http.post("/graphql", json={"query": _COSTLY % "b"}))
         await asyncio.sleep(0.3)
         assert not second.done()  # 610 + 610 > 1000: it waits for the first
@@ -114,7 +98,7 @@ async def test_a_costly_operation_waits_for_its_cost_without_holding_a_turn(
         assert light.json()["data"]["c"]["totalCount"] == 88
         assert light.json()["extensions"]["cost"]["requestedNodes"] <= LIGHT_COST
         assert not second.done()
-        release.set()
+        held.release.set()
         answers = await asyncio.gather(first, second)
         assert [a.json()["extensions"]["cost"]["requestedNodes"] for a in answers] == [610, 610]
         assert [len(a.json()["data"][k]["nodes"]) for a, k in zip(answers, "ab", strict=True)] == [

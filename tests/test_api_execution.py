@@ -19,7 +19,7 @@ import pytest
 from api.database import Connection, connect
 from api.execution import ExecutionThread
 from api.settings import Settings
-from tests.support import serve
+from tests.support import hold_first_count, serve
 
 pytestmark = pytest.mark.anyio
 
@@ -168,44 +168,29 @@ async def test_without_the_thread_an_operation_runs_inline() -> None:
 async def test_requests_beyond_max_operations_wait_their_turn_and_cached_ones_do_not(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from schema.types import connection as connection_module
-
-    counted = cast(Any, connection_module).count_clusters
-    started = threading.Event()
-    release = threading.Event()
-    calls: list[str] = []
-
-    async def held(*args: Any, **kwargs: Any) -> int:
-        calls.append("count")
-        if len(calls) == 1:  # the first operation holds its turn until released
-            started.set()
-            await asyncio.to_thread(release.wait, 30)
-        count: int = await counted(*args, **kwargs)
-        return count
-
     async with serve(Settings(max_operations=1)) as api:
         cached = "{ portfolios { slug } }"
         assert (await api.post(cached))["data"]["portfolios"]
-        monkeypatch.setattr(connection_module, "count_clusters", held)
+        held = hold_first_count(monkeypatch)  # the first operation holds its turn
         first = asyncio.ensure_future(
             api.http.post("/graphql", json={"query": "{ clusters { totalCount } }"})
         )
-        assert await asyncio.to_thread(started.wait, 10)
+        assert await asyncio.to_thread(held.started.wait, 10)
         second = asyncio.ensure_future(
             api.http.post("/graphql", json={"query": "{ a: clusters { totalCount } }"})
         )
         await asyncio.sleep(0.3)
         # The second, a text never seen, waits for a turn: not parsed, not run.
-        assert calls == ["count"]
+        assert held.calls == ["count"]
         assert not second.done()
         # A cached answer and /healthz do not wait.
         hit = await api.http.post("/graphql", json={"query": cached})
         assert hit.json()["extensions"]["cache"] == "HIT"
         assert (await api.http.get("/healthz")).status_code == 200
-        release.set()
+        held.release.set()
         answers = await asyncio.gather(first, second)
     assert [a.status_code for a in answers] == [200, 200]
-    assert calls == ["count", "count"]
+    assert held.calls == ["count", "count"]
     assert answers[1].json()["data"]["a"]["totalCount"] == 88
 
 
