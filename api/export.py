@@ -49,7 +49,13 @@ from strawberry.types.arguments import convert_arguments
 
 from api.http_errors import json_error
 from api.view import RETRY_AFTER_SECONDS
-from schema.errors import BAD_USER_INPUT, COST_LIMIT_EXCEEDED, SERVICE_UNAVAILABLE, BadUserInput
+from schema.errors import (
+    BAD_USER_INPUT,
+    COST_LIMIT_EXCEEDED,
+    SERVICE_UNAVAILABLE,
+    BadUserInput,
+    CostLimitExceeded,
+)
 from schema.guards.cost import requested_nodes
 from schema.rules.limits import MAX_PAGE_SIZE, MAX_REQUESTED_NODES
 from schema.store.clusters import SortPlan, fetch_clusters
@@ -172,6 +178,8 @@ class ClusterExport:
             cost = requested_nodes(graphql_schema, _VARIABLES, None, inputs)
         except BadUserInput as exc:
             raise _BadParameter(str(exc.args[0]).replace("$", "parameter ", 1)) from None
+        except CostLimitExceeded as exc:  # more list items in all than the cost allows
+            raise _TooCostly(str(exc.args[0]).replace("the variables", "the parameters")) from None
         if cost > MAX_REQUESTED_NODES:
             raise _TooCostly(
                 f"these parameters make each page cost {cost}; at most {MAX_REQUESTED_NODES} "

@@ -34,10 +34,11 @@ import sys
 import tempfile
 import time
 from types import FrameType
-from typing import Any
+from typing import Any, ClassVar
 
 import h11
 import uvicorn
+from h11._connection import DEFAULT_MAX_INCOMPLETE_EVENT_SIZE  # as uvicorn does
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http import h11_impl
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -85,6 +86,33 @@ class ServerConfig(uvicorn.Config):
         self.max_head_bytes = settings.max_body_bytes + MAX_HEADER_BYTES
 
 
+# A request body may come in at most this many pieces (chunks of a chunked body, or reads
+# of the socket): h11 and uvicorn spend Python work on each, and uvicorn appends each to
+# the body bytes, so a 60 kB body sent as 1-byte chunks held the event loop for a second,
+# and four such clients `/healthz` for 3 s. A body of `ECEI_MAX_BODY_BYTES` (64 KiB) sent
+# by any ordinary client comes in a few dozen pieces.
+MAX_BODY_PIECES = 1024
+
+
+class _PieceCountingConnection(h11.Connection):
+    """h11's connection, refusing a request whose body comes in more than
+    `MAX_BODY_PIECES` pieces as not valid HTTP (uvicorn answers it 400 and closes)."""
+
+    pieces = 0
+
+    def next_event(self) -> Any:
+        event = super().next_event()
+        if isinstance(event, h11.Data):
+            self.pieces += 1
+            if self.pieces > MAX_BODY_PIECES:
+                raise h11.RemoteProtocolError(
+                    f"the request body came in more than {MAX_BODY_PIECES} pieces"
+                )
+        elif isinstance(event, h11.Request | h11.EndOfMessage):
+            self.pieces = 0
+        return event
+
+
 class HeaderTimeoutProtocol(H11Protocol):
     """uvicorn's h11 protocol with a deadline and a size limit on the request head.
 
@@ -105,9 +133,21 @@ class HeaderTimeoutProtocol(H11Protocol):
     request_line_bytes = 0
     refused = False
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        max_event = self.config.h11_max_incomplete_event_size
+        self.conn = _PieceCountingConnection(
+            h11.SERVER,
+            max_event if max_event is not None else DEFAULT_MAX_INCOMPLETE_EVENT_SIZE,
+        )
+
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._arm_header_timer()
+
+    def _unsupported_upgrade_warning(self) -> None:
+        # uvicorn adds advice to install a WebSocket library: this server serves none.
+        self.logger.warning("Unsupported upgrade request.")
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm_header_timer()
@@ -230,29 +270,38 @@ async def _send_json(send: Send, status: int, body: bytes, *, retry: bool) -> No
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
-class _AtCapacityLog(logging.Filter):
-    """uvicorn logs a warning for every request refused at the connection limit (one per
-    request of a flood): at most one every `interval` seconds passes, saying how many were
-    left out."""
+class _RateLimitedLog(logging.Filter):
+    """uvicorn logs a warning for every request it refuses before the app (at the connection
+    limit, not valid HTTP, an upgrade it ignores): a flood of them, one line each, from any
+    client. Each kind passes at most once every `interval` seconds, in words of this
+    server's, saying how many were left out."""
 
-    MESSAGE = "Exceeded concurrency limit."
+    KINDS: ClassVar[dict[str, str]] = {
+        "Exceeded concurrency limit.": "at the connection limit (ECEI_MAX_CONNECTIONS): 503",
+        "Invalid HTTP request received.": "not valid HTTP/1.1: 400",
+        "Unsupported upgrade request.": "upgrade requests (WebSocket, h2c) ignored",
+    }
 
     def __init__(self, interval: float = 10.0) -> None:
         super().__init__()
         self.interval = interval
-        self.last: float | None = None
-        self.left_out = 0
+        self.last: dict[str, float] = {}
+        self.left_out: dict[str, int] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.getMessage() != self.MESSAGE:
+        message = record.getMessage()
+        words = self.KINDS.get(message)
+        if words is None:
             return True
         now = time.monotonic()
-        if self.last is not None and now - self.last < self.interval:
-            self.left_out += 1
+        last = self.last.get(message)
+        if last is not None and now - last < self.interval:
+            self.left_out[message] = self.left_out.get(message, 0) + 1
             return False
-        more = f" ({self.left_out} more since the last report)" if self.left_out else ""
-        record.msg, record.args = f"at the connection limit (ECEI_MAX_CONNECTIONS): 503{more}", ()
-        self.last, self.left_out = now, 0
+        left_out = self.left_out.pop(message, 0)
+        more = f" ({left_out} more since the last report)" if left_out else ""
+        record.msg, record.args = f"{words}{more}", ()
+        self.last[message] = now
         return True
 
 
@@ -262,8 +311,8 @@ def create_app_from_env() -> ASGIApp:
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     setattr(h11_impl, "service_unavailable", _at_capacity)  # noqa: B010 (looked up at each refusal)
     uvicorn_log = logging.getLogger("uvicorn.error")
-    if not any(isinstance(f, _AtCapacityLog) for f in uvicorn_log.filters):
-        uvicorn_log.addFilter(_AtCapacityLog())
+    if not any(isinstance(f, _RateLimitedLog) for f in uvicorn_log.filters):
+        uvicorn_log.addFilter(_RateLimitedLog())
     tracing.start(os.environ)
     return _DrainOnSignal(create_app(settings), float(settings.shutdown_grace_seconds))
 

@@ -261,6 +261,13 @@ async def test_the_parameters_go_through_the_limits_of_graphql(api: Api) -> None
     response = await api.http.get(EXPORT_PATH, params={"asOf": "2201-01-01"})
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    # 101 filters, every list short and the cost under the limit: too many filters.
+    wide = json.dumps({"or": [{"not": {"portfolio": ["ict"]}}] * 50})
+    response = await api.http.get(EXPORT_PATH, params={"where": wide})
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "more than 100 filters" in error["message"]
 
 
 async def test_a_repeated_parameter_is_refused(api: Api) -> None:

@@ -19,7 +19,7 @@ import pytest
 from starlette.types import Message
 
 from api import server
-from api.server import GC_YOUNG_THRESHOLD, MAX_HEADER_BYTES, _freezing_at_startup
+from api.server import GC_YOUNG_THRESHOLD, MAX_BODY_PIECES, MAX_HEADER_BYTES, _freezing_at_startup
 from api.settings import Settings
 
 QUERY = orjson.dumps({"query": "{ portfolios { slug } }"})
@@ -315,3 +315,44 @@ def test_at_the_connection_limit_the_refusal_is_a_coded_json_503() -> None:
     # Two refusals, one log line.
     assert log.count("at the connection limit (ECEI_MAX_CONNECTIONS): 503") == 1
     assert "Exceeded concurrency limit" not in log
+
+
+def _chunked(body: bytes, piece: int) -> bytes:
+    """A POST /graphql whose `body` is sent chunked, `piece` bytes a chunk."""
+    chunks = b"".join(
+        b"%x\r\n%s\r\n" % (len(body[i : i + piece]), body[i : i + piece])
+        for i in range(0, len(body), piece)
+    )
+    head = b"POST /graphql HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+    return head + b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + chunks + b"0\r\n\r\n"
+
+
+def test_a_body_in_too_many_pieces_is_refused_and_logged_once() -> None:
+    body = b'{"query": "{ __typename }"' + b" " * (MAX_BODY_PIECES + 100) + b"}"
+    with running() as (process, base):
+        # A few pieces: answered as usual.
+        fine = _send(base, _chunked(body, 512))
+        refused = [_send(base, _chunked(body, 1)) for _ in range(3)]
+        process.terminate()
+        log = process.communicate(timeout=30)[1].decode()
+    assert fine.startswith(b"HTTP/1.1 200 "), fine[:100]
+    for answer in refused:
+        assert answer.startswith(b"HTTP/1.1 400 "), answer[:100]
+        answer_body = orjson.loads(answer.split(b"\r\n\r\n", 1)[1])
+        assert answer_body["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    # Three refusals, one log line.
+    assert log.count("not valid HTTP/1.1: 400") == 1
+    assert "Invalid HTTP request received" not in log
+
+
+def test_upgrade_requests_are_logged_once_without_advice() -> None:
+    request = (
+        b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: Upgrade, close\r\nUpgrade: h2c\r\n\r\n"
+    )
+    with running() as (process, base):
+        answers = [_send(base, request) for _ in range(3)]
+        process.terminate()
+        log = process.communicate(timeout=30)[1].decode()
+    assert all(a.startswith(b"HTTP/1.1 200 ") for a in answers), answers[0][:100]
+    assert log.count("upgrade requests (WebSocket, h2c) ignored") == 1
+    assert "WebSocket library" not in log

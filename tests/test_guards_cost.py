@@ -16,6 +16,7 @@ from schema.rules.limits import (
     BENCHMARK_COST,
     DEFAULT_PAGE_SIZE,
     FACETS_COST,
+    HISTORY_COST,
     LIST_ESTIMATE,
     MAX_INPUT_LIST_LENGTH,
     MAX_REQUESTED_NODES,
@@ -137,7 +138,8 @@ def test_a_variable_that_does_not_coerce_costs_nothing() -> None:
         pytest.param(
             "{ labelTimeline(interval: MONTH) "
             "{ portfolio { clusters(first: 3) { totalCount } } } }",
-            TIMELINE_COST["MONTH"] + TIMELINE_PERIODS["MONTH"] * (3 + TOTAL_COUNT_COST),
+            # Each period's portfolio is a node: it counts one, with a page under it.
+            TIMELINE_COST["MONTH"] + TIMELINE_PERIODS["MONTH"] * (1 + 3 + TOTAL_COUNT_COST),
             id="timeline-periods-are-parents",
         ),
         pytest.param(
@@ -145,7 +147,7 @@ def test_a_variable_that_does_not_coerce_costs_nothing() -> None:
             "{ portfolio { clusters(first: 1) { nodes { name } } } } }",
             TIMELINE_COST["DAY"] * TIMELINE_GROUPED_FACTOR["DAY"]
             + 1
-            + TIMELINE_PERIODS["DAY"] * LIST_ESTIMATE,
+            + TIMELINE_PERIODS["DAY"] * LIST_ESTIMATE * (1 + 1),
             id="timeline-by-day-grouped-with-a-page-per-period",
         ),
         pytest.param(
@@ -190,6 +192,18 @@ def test_the_timeline_interval_from_a_variable_is_weighted() -> None:
     query = "query($i: TimelineInterval!) { labelTimeline(interval: $i) { year } }"
     assert cost(query, {"i": "DAY"}) == TIMELINE_COST["DAY"]
     assert cost(query, {"i": "YEAR"}) == TIMELINE_COST["YEAR"] == AGGREGATE_COST
+
+
+def test_a_node_reached_below_a_weighted_field_counts() -> None:
+    """A cluster's labels (5) cover the labels, not the clusters, interviews and clusters
+    again reached from each of them (a list of unknown length: 20 labels)."""
+    query = (
+        "{ clusters(first: 1) { nodes { labels { level cluster { latestInterview { %s } } } } } }"
+    )
+    assert cost(query % "conductedOn") == 1 + HISTORY_COST + LIST_ESTIMATE * 2
+    assert cost(query % "cluster { slug }") == 1 + HISTORY_COST + LIST_ESTIMATE * 3
+    # What the weight covers stays covered: a benchmark's rows are no nodes.
+    assert cost("{ clusters(first: 1) { nodes { benchmark { overall { green } } } } }") == 51
 
 
 def test_a_page_selected_twice_counts_twice() -> None:
@@ -243,6 +257,30 @@ def test_a_list_past_the_limit_is_refused() -> None:
         cost(query, {"w": _where(MAX_INPUT_LIST_LENGTH + 1)})
     assert refused.value.extensions == {"code": "BAD_USER_INPUT"}
     assert "$w.or lists 101 items" in refused.value.message  # checked before coercion
+
+
+def test_more_list_items_in_all_than_the_cost_limit_are_refused_before_coercion(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from schema.guards import cost as cost_module
+
+    query = "query($w: ClusterWhere) { clusters(first: 0, where: $w) { totalCount } }"
+    # 100 clauses of 24 empty clauses each: 2,500 items, as many as the cost allows.
+    at_limit: dict[str, Any] = {"or": [{"or": [{}] * 24}] * 100}
+    assert cost(query, {"w": at_limit}) == 10 + 2500
+    coerced: list[object] = []
+
+    def coercing(*args: Any, **kwargs: Any) -> list[object]:
+        coerced.append(args)
+        return []
+
+    monkeypatch.setattr(cost_module, "get_variable_values", coercing)
+    over: dict[str, Any] = {"or": [{"or": [{}] * 100}] * 100}  # 10,100 items
+    with pytest.raises(GraphQLError) as refused:
+        cost(query, {"w": over})
+    assert refused.value.extensions == {"code": "COST_LIMIT_EXCEEDED"}
+    assert f"more than {MAX_REQUESTED_NODES} list items" in refused.value.message
+    assert coerced == []  # refused before graphql-core coerced anything
 
 
 def test_a_literal_list_past_the_limit_is_refused() -> None:

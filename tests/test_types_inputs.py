@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from schema.errors import BadUserInput
-from schema.rules.limits import MAX_WHERE_DEPTH
+from schema.rules.limits import MAX_WHERE_CLAUSES, MAX_WHERE_DEPTH
 from schema.store.filters import ClusterFilter
 from schema.types.enums import LabelLevel, LabelStatus
 from schema.types.inputs import ClusterWhere, DateRange
@@ -43,3 +43,17 @@ def test_nesting_up_to_the_limit_is_accepted_and_one_more_refused() -> None:
     assert _nested(MAX_WHERE_DEPTH).to_filter() is not None
     with pytest.raises(BadUserInput, match=f"more than {MAX_WHERE_DEPTH} levels"):
         _nested(MAX_WHERE_DEPTH + 1).to_filter()
+
+
+def _wide(filters: int) -> ClusterWhere:
+    """A filter of `filters` ClusterWhere objects in all: itself, and an `or` of `not`s
+    (two objects each) and plain filters."""
+    nots = [ClusterWhere(not_=ClusterWhere(country=["FR"])) for _ in range((filters - 1) // 2)]
+    plain = [ClusterWhere(country=["DE"]) for _ in range((filters - 1) % 2)]
+    return ClusterWhere(or_=[*nots, *plain])
+
+
+def test_up_to_the_limit_of_filters_in_all_is_accepted_and_one_more_refused() -> None:
+    assert _wide(MAX_WHERE_CLAUSES).to_filter() is not None
+    with pytest.raises(BadUserInput, match=f"more than {MAX_WHERE_CLAUSES} filters"):
+        _wide(MAX_WHERE_CLAUSES + 1).to_filter()

@@ -11,7 +11,7 @@ import strawberry
 
 from schema.errors import BadUserInput
 from schema.rules.labels import Status
-from schema.rules.limits import MAX_INPUT_LIST_LENGTH, MAX_WHERE_DEPTH
+from schema.rules.limits import MAX_INPUT_LIST_LENGTH, MAX_WHERE_CLAUSES, MAX_WHERE_DEPTH
 from schema.rules.vocabulary import Level
 from schema.store.filters import ClusterFilter
 from schema.types.enums import ClusterOrderField, LabelLevel, LabelStatus, OrderDirection
@@ -29,7 +29,8 @@ class DateRange:
     description=(
         "A filter on clusters. Conditions given together must all hold; a list matches any "
         "of its values; an empty list matches nothing. `and`, `or` and `not` combine "
-        f"filters, nested at most {MAX_WHERE_DEPTH} levels deep. Every list holds at most "
+        f"filters, nested at most {MAX_WHERE_DEPTH} levels deep, {MAX_WHERE_CLAUSES} filters "
+        "in all (this one included). Every list holds at most "
         f"{MAX_INPUT_LIST_LENGTH} items (more is a BAD_USER_INPUT error), and each item "
         "counts one in the query cost."
     )
@@ -67,7 +68,10 @@ class ClusterWhere:
     )
 
     def to_filter(self, depth: int = 1) -> ClusterFilter:
-        """The store's form of this filter; nesting past `MAX_WHERE_DEPTH` is refused."""
+        """The store's form of this filter; nesting past `MAX_WHERE_DEPTH`, or more than
+        `MAX_WHERE_CLAUSES` filters in all, is refused."""
+        if depth == 1:
+            self._check_size()
         if depth > MAX_WHERE_DEPTH:
             raise BadUserInput(f"where is nested more than {MAX_WHERE_DEPTH} levels deep")
         return ClusterFilter(
@@ -86,6 +90,21 @@ class ClusterWhere:
             or_=None if self.or_ is None else [sub.to_filter(depth + 1) for sub in self.or_],
             not_=None if self.not_ is None else self.not_.to_filter(depth + 1),
         )
+
+    def _check_size(self) -> None:
+        count, pending = 0, [self]
+        while pending:
+            where = pending.pop()
+            count += 1
+            if count > MAX_WHERE_CLAUSES:
+                raise BadUserInput(
+                    f"where combines more than {MAX_WHERE_CLAUSES} filters (`and`, `or` and "
+                    f"`not` included); at most {MAX_WHERE_CLAUSES} are allowed"
+                )
+            pending.extend(where.and_ or ())
+            pending.extend(where.or_ or ())
+            if where.not_ is not None:
+                pending.append(where.not_)
 
 
 @strawberry.input(description="One sort key; `_id` always breaks ties last, so pages are stable.")
