@@ -57,6 +57,8 @@ from schema.errors import (
     CostLimitExceeded,
 )
 from schema.guards.cost import requested_nodes
+from schema.guards.inputs import check_where_size
+from schema.offload import offload
 from schema.rules.limits import MAX_PAGE_SIZE, MAX_REQUESTED_NODES
 from schema.store.clusters import SortPlan, fetch_clusters
 from schema.store.documents import ClusterDoc, Database
@@ -122,7 +124,8 @@ class ClusterExport:
     async def endpoint(self, request: Request) -> Response:
         db: Database = request.app.state.connection.db
         try:
-            arguments = self.arguments(request.query_params)
+            # Coercing and converting the parameters is CPU work growing with `where`.
+            arguments = await offload(self.arguments, request.query_params)
             on: date = arguments.get("as_of") or today_utc()
             match, _, plan = await cluster_selection(
                 Context.create(db),
@@ -171,6 +174,7 @@ class ClusterExport:
                     inputs[name] = orjson.loads(values[0])
                 except orjson.JSONDecodeError:
                     raise _BadParameter(f"parameter {name} is not valid JSON") from None
+        check_where_size(inputs.get("where"))  # before the work that grows with it
         # graphql-core's schema, which Strawberry keeps without a public accessor.
         graphql_schema: GraphQLSchema = self.schema._schema
         # The limits of `/graphql`: lists before coercion, then the cost of a page.

@@ -248,7 +248,19 @@ def _where(items: int) -> dict[str, Any]:
 
 def test_a_list_at_the_limit_is_counted() -> None:
     query = "query($w: ClusterWhere) { clusters(first: 0, where: $w) { nodes { name } } }"
-    assert cost(query, {"w": _where(MAX_INPUT_LIST_LENGTH)}) == 2 * MAX_INPUT_LIST_LENGTH
+    at_limit = {"country": ["XX"] * MAX_INPUT_LIST_LENGTH}
+    assert cost(query, {"w": at_limit}) == MAX_INPUT_LIST_LENGTH
+    # 99 filters in an `or`, with their values: the most filters one `where` may combine.
+    assert cost(query, {"w": _where(99)}) == 2 * 99
+
+
+def test_a_where_variable_of_too_many_filters_is_refused_before_coercion() -> None:
+    query = "query($w: [ClusterWhere!]) { clusters(first: 0, where: {or: $w}) { totalCount } }"
+    with pytest.raises(GraphQLError, match="more than 100 filters"):
+        cost("query($w: ClusterWhere) { clusters(where: $w) { totalCount } }", {"w": _where(100)})
+    # A list of filters is measured as a whole too.
+    with pytest.raises(GraphQLError, match="more than 100 filters"):
+        cost(query, {"w": [{"or": [{}] * 60}, {"or": [{}] * 60}]})
 
 
 def test_a_list_past_the_limit_is_refused() -> None:
@@ -264,10 +276,11 @@ def test_more_list_items_in_all_than_the_cost_limit_are_refused_before_coercion(
 ) -> None:
     from schema.guards import cost as cost_module
 
-    query = "query($w: ClusterWhere) { clusters(first: 0, where: $w) { totalCount } }"
-    # 100 clauses of 24 empty clauses each: 2,500 items, as many as the cost allows.
-    at_limit: dict[str, Any] = {"or": [{"or": [{}] * 24}] * 100}
-    assert cost(query, {"w": at_limit}) == 10 + 2500
+    query = "{ clusters(first: 0) { totalCount } }"
+    # 25 lists of 100: 2,500 items, as many as the cost allows (unused variables are
+    # measured too: the check runs on the JSON as it came).
+    at_limit = {f"l{i}": ["x"] * 100 for i in range(25)}
+    assert cost(query, at_limit) == 10
     coerced: list[object] = []
 
     def coercing(*args: Any, **kwargs: Any) -> list[object]:
@@ -275,9 +288,8 @@ def test_more_list_items_in_all_than_the_cost_limit_are_refused_before_coercion(
         return []
 
     monkeypatch.setattr(cost_module, "get_variable_values", coercing)
-    over: dict[str, Any] = {"or": [{"or": [{}] * 100}] * 100}  # 10,100 items
     with pytest.raises(GraphQLError) as refused:
-        cost(query, {"w": over})
+        cost(query, {**at_limit, "one more": ["x"]})
     assert refused.value.extensions == {"code": "COST_LIMIT_EXCEEDED"}
     assert f"more than {MAX_REQUESTED_NODES} list items" in refused.value.message
     assert coerced == []  # refused before graphql-core coerced anything

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from schema.errors import BadUserInput
+from schema.guards.inputs import check_where_size
 from schema.rules.limits import MAX_WHERE_CLAUSES, MAX_WHERE_DEPTH
 from schema.store.filters import ClusterFilter
 from schema.types.enums import LabelLevel, LabelStatus
@@ -57,3 +58,15 @@ def test_up_to_the_limit_of_filters_in_all_is_accepted_and_one_more_refused() ->
     assert _wide(MAX_WHERE_CLAUSES).to_filter() is not None
     with pytest.raises(BadUserInput, match=f"more than {MAX_WHERE_CLAUSES} filters"):
         _wide(MAX_WHERE_CLAUSES + 1).to_filter()
+
+
+def test_a_json_where_is_measured_before_it_is_coerced() -> None:
+    at_limit = {"or": [{"not": {"country": ["FR"]}}] * 49 + [{"country": ["DE"]}]}
+    check_where_size(at_limit)  # itself, 49 `not`s with their filter, one more: 100
+    check_where_size({"or": "not a list", "not": 3})  # coercion names what is wrong
+    check_where_size(None)
+    over = {"or": [*at_limit["or"], {"country": ["IT"]}]}
+    with pytest.raises(BadUserInput, match=f"more than {MAX_WHERE_CLAUSES} filters"):
+        check_where_size(over)
+    with pytest.raises(BadUserInput, match=f"more than {MAX_WHERE_CLAUSES} filters"):
+        check_where_size({"and": [{"or": [{}] * 60}, {"or": [{}] * 60}]})

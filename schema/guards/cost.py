@@ -51,6 +51,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
+    NamedTypeNode,
     OperationDefinitionNode,
     SelectionSetNode,
     get_named_type,
@@ -60,6 +61,7 @@ from graphql.execution.values import VariableValues, get_argument_values, get_va
 from strawberry.extensions import SchemaExtension
 
 from schema.errors import BadUserInput, CostLimitExceeded
+from schema.guards.inputs import check_where_size
 from schema.rules.limits import (
     AGGREGATE_COST,
     BENCHMARK_COST,
@@ -137,6 +139,9 @@ def requested_nodes(
     if operation is None or root is None:
         return 0  # nothing will run; validation reports why
     _check_raw_lists(variables, "$")  # before coercion, whose work grows with the lists
+    for definition in operation.variable_definitions or ():
+        if _named(definition.type) == "ClusterWhere":
+            check_where_size(variables.get(definition.variable.name.value))
     coerced = get_variable_values(
         schema, operation.variable_definitions or (), dict(variables), max_errors=1
     )
@@ -330,6 +335,13 @@ def _is_object(type_: GraphQLNamedType) -> bool:
     return is_composite_type(type_) and not (
         type_.name.endswith("Connection") or type_.name.startswith("__")
     )
+
+
+def _named(type_node: Any) -> str:
+    """The name of a variable's type, lists and non-null unwrapped."""
+    while not isinstance(type_node, NamedTypeNode):
+        type_node = type_node.type
+    return type_node.name.value
 
 
 def _is_node(type_: GraphQLNamedType) -> bool:

@@ -10,6 +10,7 @@ from typing import cast
 import strawberry
 
 from schema.errors import BadUserInput
+from schema.guards.inputs import too_many_filters
 from schema.rules.labels import Status
 from schema.rules.limits import MAX_INPUT_LIST_LENGTH, MAX_WHERE_CLAUSES, MAX_WHERE_DEPTH
 from schema.rules.vocabulary import Level
@@ -97,10 +98,7 @@ class ClusterWhere:
             where = pending.pop()
             count += 1
             if count > MAX_WHERE_CLAUSES:
-                raise BadUserInput(
-                    f"where combines more than {MAX_WHERE_CLAUSES} filters (`and`, `or` and "
-                    f"`not` included); at most {MAX_WHERE_CLAUSES} are allowed"
-                )
+                raise too_many_filters()
             pending.extend(where.and_ or ())
             pending.extend(where.or_ or ())
             if where.not_ is not None:
