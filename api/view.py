@@ -528,7 +528,7 @@ class GraphQLView(GraphQL[Context, None]):
             if name is None and operations > 1:  # graphql-core's rule; Strawberry ran the first
                 message = "Must provide operation name if query contains multiple operations."
                 return ExecutionResult(data=None, errors=[GraphQLError(message)])
-        cost = await self._cost(request, request_data)
+        cost = context.requested_nodes = await self._cost(request, request_data)
         if self.budgets is not None:  # HTTP 429 when over budget
             await self._charge(request, context, operation_points(cost), self.budgets)
         if cost is not None and cost > LIGHT_COST:

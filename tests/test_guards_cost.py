@@ -436,3 +436,23 @@ async def test_variables_nested_past_the_limit_are_refused_not_recursed(api: Api
     assert "more than 32 levels deep" in error["message"]
     export = await api.http.get("/export/clusters.csv", params={"orderBy": deep})
     assert export.status_code == 400
+
+
+@pytest.mark.anyio
+async def test_the_cost_is_computed_once_per_request(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from api import budgets
+    from schema.guards import cost as cost_module
+
+    walks: list[str] = []
+
+    def counting(*args: Any, **kwargs: Any) -> int:
+        walks.append("walk")
+        return requested_nodes(*args, **kwargs)
+
+    monkeypatch.setattr(cost_module, "requested_nodes", counting)
+    monkeypatch.setattr(budgets, "requested_nodes", counting)
+    body = await api.post("{ once: clusters(first: 7) { nodes { name } } }")
+    assert body["extensions"]["cost"]["requestedNodes"] == 7
+    assert walks == ["walk"]  # for admission and the budget; the guard reuses it

@@ -215,7 +215,8 @@ class _Walker:
                 elif is_page:
                     # The connection counted its page once; selected again (`edges` and
                     # `nodes`, or under two aliases), the answer holds it again.
-                    total += inner if pages else 0
+                    if pages:
+                        total += inner
                     pages += 1
             elif counted:
                 total += multiplier  # one object each time the field resolves
@@ -368,9 +369,14 @@ class QueryCost(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         if document is not None:
-            self.cost = requested_nodes(
-                context.schema._schema, document, context.operation_name, context.variables or {}
-            )
+            # Computed already by the HTTP layer for the same document (`api.view`).
+            known = getattr(context.context, "requested_nodes", None)
+            if isinstance(known, int):
+                self.cost = known
+            else:
+                variables = context.variables or {}
+                schema = context.schema._schema
+                self.cost = requested_nodes(schema, document, context.operation_name, variables)
             if self.cost > MAX_REQUESTED_NODES:
                 raise CostLimitExceeded(
                     f"this operation may request {self.cost} objects; at most "

@@ -52,6 +52,10 @@ class Context:
     # The request's document as the HTTP layer parsed it (its text, and the document or
     # the syntax error), so that the schema's document check does not parse it again.
     parsed_document: tuple[str, DocumentNode | GraphQLError] | None = None
+    # The operation's cost as the HTTP layer computed it for admission and the budget, so
+    # that the cost guard does not walk the document again; None: not computed, or the
+    # operation is refused (the guard then says why).
+    requested_nodes: int | None = None
     # The aggregate handle may read a secondary, which can lag behind the last write
     # (`ECEI_READ_PREFERENCE` other than `primary`)...
     aggregates_may_lag: bool = False
