@@ -28,7 +28,7 @@ from api.budgets import BudgetLimits
 from api.database import OUTAGES, Connection, connect
 from api.export import EXPORT_PATH, ClusterExport
 from api.graphiql import GRAPHIQL_ASSETS_DIR, GRAPHIQL_ASSETS_PATH
-from api.headers import SafeHeaders, cached_as
+from api.headers import SafeHeaders, WholeAnswers, cached_as
 from api.http_errors import UnhandledErrors, http_exception
 from api.keys import provision_from_file
 from api.lifecycle import DrainGate
@@ -111,7 +111,12 @@ def create_app(
     # Outermost first. The request id, log line and metrics cover every answer below;
     # SafeHeaders only adds headers; CORS is outside everything that answers (errors, the
     # body-size limit included), so a browser can read every answer.
-    middleware = [Middleware(RequestObserver), Middleware(SafeHeaders), Middleware(DrainGate)]
+    middleware = [
+        Middleware(RequestObserver),
+        Middleware(SafeHeaders),
+        Middleware(DrainGate),
+        Middleware(WholeAnswers),
+    ]
     if settings.cors_origins:
         middleware.append(
             Middleware(

@@ -18,7 +18,7 @@ from __future__ import annotations
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["NO_STORE", "SafeHeaders", "cached_as"]
+__all__ = ["NO_STORE", "SafeHeaders", "WholeAnswers", "cached_as"]
 
 NO_STORE = "no-store"
 # What every answer of `/graphql` varies on (as `api.caching.VARY`).
@@ -64,3 +64,19 @@ def _with_defaults(
         await send(message)
 
     return sending
+
+
+class WholeAnswers:
+    """Drops the request's `Range` header: every answer is sent whole (a server may ignore
+    `Range`; the files served are small, and nothing else serves ranges). Starlette's
+    files answered a malformed or unsatisfiable range with a plain-text 400 or an empty
+    416, the only answers without a JSON error code."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and any(k == b"range" for k, _ in scope["headers"]):
+            headers = [(k, v) for k, v in scope["headers"] if k != b"range"]
+            scope = {**scope, "headers": headers}
+        await self.app(scope, receive, send)

@@ -78,3 +78,17 @@ async def test_static_files_are_revalidated_with_their_etag(cors: Api) -> None:
     assert first.headers["cache-control"] == "no-cache"
     again = await cors.http.get(ASSET, headers={"if-none-match": first.headers["etag"]})
     assert again.status_code == 304
+
+
+@pytest.mark.parametrize(
+    "range_", ["bytes=junk", "bytes=5-1", "items=0-1", "bytes=999999999-", "bytes=0-10"]
+)
+@pytest.mark.parametrize("path", ["/", "/web/app.js", ASSET])
+async def test_a_range_is_ignored_and_the_whole_file_sent(
+    cors: Api, path: str, range_: str
+) -> None:
+    whole = await cors.http.get(path)
+    ranged = await cors.http.get(path, headers={"range": range_})
+    assert (whole.status_code, ranged.status_code) == (200, 200)
+    assert ranged.content == whole.content
+    assert "content-range" not in ranged.headers
