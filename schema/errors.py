@@ -104,6 +104,19 @@ def _code_of(error: GraphQLError) -> str:
         return INTERNAL_SERVER_ERROR  # e.g. a null for a non-null field: a server bug
     if error.message.startswith("Syntax Error"):
         return GRAPHQL_PARSE_FAILED
-    if error.message.startswith("Variable '$"):
-        return BAD_USER_INPUT
+    if error.message.startswith("Variable '$") and not any(
+        phrase in error.message for phrase in _VARIABLE_RULE_PHRASES
+    ):
+        return BAD_USER_INPUT  # a value the document is fine with, but the schema is not
     return GRAPHQL_VALIDATION_FAILED
+
+
+# How graphql-core's validation rules about variables word their errors ("Variable '$n'
+# is not defined.", "... is never used", "... used in position expecting ...", "...
+# cannot be non-input type ..."): the document is at fault, not the variables' values.
+_VARIABLE_RULE_PHRASES = (
+    " is not defined",
+    " is never used",
+    " used in position expecting ",
+    " cannot be non-input type ",
+)

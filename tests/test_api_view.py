@@ -125,6 +125,21 @@ async def test_validation_errors_are_200_with_application_json(api: Api) -> None
             id="variable",
         ),
         pytest.param(
+            {"query": "{ clusters(first: $n) { totalCount } }"},
+            "GRAPHQL_VALIDATION_FAILED",
+            id="undefined-variable",
+        ),
+        pytest.param(
+            {"query": "query($n: Int!) { clusters { totalCount } }", "variables": {"n": 1}},
+            "GRAPHQL_VALIDATION_FAILED",
+            id="unused-variable",
+        ),
+        pytest.param(
+            {"query": "query($n: Int!) { clusters(first: $n) { totalCount } }"},
+            "BAD_USER_INPUT",
+            id="missing-variable",
+        ),
+        pytest.param(
             {"query": "{ clusters(first: 101) { totalCount } }"}, "BAD_USER_INPUT", id="cap"
         ),
     ],

@@ -32,6 +32,11 @@ def test_public_errors_carry_their_code() -> None:
             GraphQLError("Variable '$n' got invalid value 'x'"), BAD_USER_INPUT, id="variable"
         ),
         pytest.param(
+            GraphQLError("Variable '$n' of required type 'Int!' was not provided."),
+            BAD_USER_INPUT,
+            id="variable-missing",
+        ),
+        pytest.param(
             GraphQLError("Cannot query field 'nope' on type 'Query'."),
             GRAPHQL_VALIDATION_FAILED,
             id="validation",
