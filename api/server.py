@@ -393,7 +393,10 @@ def _config(settings: Settings, host: str, port: int, workers: int) -> ServerCon
         workers=workers,
         http=HeaderTimeoutProtocol,
         lifespan="on",
-        proxy_headers=False,
+        # X-Forwarded-For only from the proxies named by ECEI_TRUSTED_PROXIES (none by
+        # default): uvicorn then takes the last address in it that is not one of theirs.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies) or None,
         server_header=False,
         access_log=False,
         log_config=log_config(choose_format(settings.log_format)),

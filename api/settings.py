@@ -41,6 +41,11 @@ is written in the class and nowhere else.
 - `ECEI_KEEP_ALIVE_SECONDS`: an idle keep-alive connection is closed after this long.
 - `ECEI_MAX_CONNECTIONS`: connections (and requests) one process serves at once; more get
   503.
+- `ECEI_TRUSTED_PROXIES`: comma-separated addresses or networks (`10.0.0.5`,
+  `172.30.0.0/24`) of the reverse proxies whose `X-Forwarded-For` names the client; the
+  client is the last address in it that is not one of them. Empty (the default): the
+  header is ignored and the client is the connection's peer. `*` is refused: believing
+  every peer would let any client pick the address its budget is charged to.
 - `ECEI_MAX_OPERATIONS`: GraphQL requests one process works on at once (parsing,
   validating, executing, encoding) when the response cache cannot answer them; the others
   wait their turn, and one that waited `EXECUTION_DEADLINE_SECONDS` gets 503 (see
@@ -66,6 +71,7 @@ is written in the class and nowhere else.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import re
@@ -128,6 +134,7 @@ class Settings:
     body_timeout_seconds: int = 20
     keep_alive_seconds: int = 5
     max_connections: int = 1000
+    trusted_proxies: tuple[str, ...] = field(default_factory=tuple)
     max_operations: int = 8
     max_cost_in_flight: int = MAX_REQUESTED_NODES
     read_preference: str = "primary"
@@ -242,6 +249,7 @@ class Settings:
                 env, "ECEI_KEEP_ALIVE_SECONDS", default.keep_alive_seconds, 1, 600
             ),
             max_connections=_int(env, "ECEI_MAX_CONNECTIONS", default.max_connections, 1, 100_000),
+            trusted_proxies=_networks(env.get("ECEI_TRUSTED_PROXIES", "")),
             max_operations=_int(env, "ECEI_MAX_OPERATIONS", default.max_operations, 1, 10_000),
             max_cost_in_flight=_int(
                 env, "ECEI_MAX_COST_IN_FLIGHT", default.max_cost_in_flight, 1, 1_000_000_000
@@ -278,6 +286,25 @@ def _origins(raw: str) -> tuple[str, ...]:
                 f"scheme://host[:port] with no path (or * alone), not {origin!r}"
             )
     return origins
+
+
+def _networks(raw: str) -> tuple[str, ...]:
+    """The addresses and networks of `ECEI_TRUSTED_PROXIES`, each as `ipaddress` writes it."""
+    networks = []
+    for item in _list(raw):
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise SettingsError(
+                "ECEI_TRUSTED_PROXIES must be comma-separated IP addresses or networks "
+                f"(10.0.0.5, 172.30.0.0/24), not {item!r}"
+                + (
+                    ": trusting every peer would let any client choose its address"
+                    if item == "*"
+                    else ""
+                )
+            ) from None
+    return tuple(networks)
 
 
 def _check_uri(uri: str) -> None:

@@ -356,3 +356,36 @@ def test_upgrade_requests_are_logged_once_without_advice() -> None:
     assert all(a.startswith(b"HTTP/1.1 200 ") for a in answers), answers[0][:100]
     assert log.count("upgrade requests (WebSocket, h2c) ignored") == 1
     assert "WebSocket library" not in log
+
+
+def _remaining(base: str, forwarded_for: str) -> int:
+    """What is left of the anonymous budget charged for a request forwarded for this list."""
+    response = httpx.post(
+        f"{base}/graphql",
+        json={"query": "{ rateLimit { remaining } }"},
+        headers={"x-forwarded-for": forwarded_for},
+        timeout=10,
+    )
+    remaining: int = response.json()["data"]["rateLimit"]["remaining"]
+    return remaining
+
+
+def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_budget() -> None:
+    with running(ECEI_TRUSTED_PROXIES="127.0.0.1", ECEI_ANONYMOUS_BUDGET_PER_HOUR="100") as (
+        _,
+        base,
+    ):
+        first = [_remaining(base, "203.0.113.5") for _ in range(3)]
+        other = _remaining(base, "203.0.113.6")
+        # A client cannot escape its budget by writing its own X-Forwarded-For: the
+        # proxy appends the address it saw, and the last untrusted one is the client.
+        spoofed = _remaining(base, "198.51.100.1, 203.0.113.5")
+    assert first == [99, 98, 97]
+    assert other == 99
+    assert spoofed == 96
+
+
+def test_without_trusted_proxies_x_forwarded_for_is_ignored() -> None:
+    with running(ECEI_ANONYMOUS_BUDGET_PER_HOUR="100") as (_, base):
+        spent = [_remaining(base, f"203.0.113.{n}") for n in (5, 6, 7)]
+    assert spent == [99, 98, 97]  # one client: the connection's peer

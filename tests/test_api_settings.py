@@ -47,6 +47,7 @@ def test_every_variable_is_read() -> None:
             "ECEI_RESPONSE_CACHE_BYTES": "0",
             "ECEI_CACHE_CHECK_SECONDS": "0.25",
             "ECEI_EMBEDDED_LISTING": str(LISTING),
+            "ECEI_TRUSTED_PROXIES": "172.30.0.10, 10.1.0.0/16, ::1, 192.168.1.7/24",
         }
     )
     assert settings == Settings(
@@ -70,6 +71,7 @@ def test_every_variable_is_read() -> None:
         response_cache_bytes=0,
         cache_check_seconds=0.25,
         embedded_listing=LISTING,
+        trusted_proxies=("172.30.0.10/32", "10.1.0.0/16", "::1/128", "192.168.1.0/24"),
     )
     assert not settings.embedded
     assert settings.production
@@ -110,6 +112,15 @@ def test_every_variable_is_read() -> None:
         pytest.param("ECEI_LOG_FORMAT", "xml", "'json' or 'text', not 'xml'", id="log-format"),
         pytest.param("MOTOR_MAX_WORKERS", "many", "MOTOR_MAX_WORKERS must be a whole", id="w"),
         pytest.param("ECEI_DB_POOL_SIZE", "0", "between 1 and 1000, not 0", id="pool"),
+        pytest.param(
+            "ECEI_TRUSTED_PROXIES",
+            "10.0.0.1, proxy",
+            "ECEI_TRUSTED_PROXIES must be comma-separated IP addresses or networks .*'proxy'",
+            id="proxy-name",
+        ),
+        pytest.param(
+            "ECEI_TRUSTED_PROXIES", "*", "not '\\*': trusting every peer", id="proxy-star"
+        ),
     ],
 )
 def test_a_bad_value_names_the_variable_and_the_expected_form(

@@ -8,14 +8,18 @@ engine is needed, and none is used: these tests read the files, they never start
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from ruamel.yaml import YAML
+
+from api.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION = ROOT / "docker-compose.yml"
@@ -146,3 +150,29 @@ def test_proxy_is_the_only_published_port_and_routes_on_readiness() -> None:
     config = (ROOT / "deploy" / "haproxy.cfg").read_text(encoding="utf-8")
     assert re.search(r"(?m)^\s+option httpchk GET /readyz$", config)
     assert re.search(r"(?m)^\s+server-template api \d+ api:8000$", config)
+
+
+def test_the_api_trusts_the_forwarded_client_of_its_proxy_only() -> None:
+    """Behind the proxy every connection comes from it: the API must believe the proxy's
+    X-Forwarded-For, or every anonymous client shares the proxy's one budget."""
+    document = _load(PRODUCTION)
+    services = document["services"]
+    proxy = services["proxy"]["networks"]["backend"]["ipv4_address"]
+    subnet = document["networks"]["backend"]["ipam"]["config"][0]["subnet"]
+    assert ipaddress.ip_address(proxy) in ipaddress.ip_network(subnet)
+    trusted = {"ECEI_TRUSTED_PROXIES": services["api"]["environment"]["ECEI_TRUSTED_PROXIES"]}
+    assert Settings.from_env(trusted).trusted_proxies == (f"{proxy}/32",)
+
+
+def test_the_proxy_limits_each_client_with_a_coded_429() -> None:
+    config = (ROOT / "deploy" / "haproxy.cfg").read_text(encoding="utf-8")
+    assert re.search(r"(?m)^\s+stick-table type ipv6 .*store conn_cur,http_req_rate", config)
+    assert re.search(r"(?m)^\s+tcp-request connection track-sc0 src$", config)
+    deny = re.search(r"(?m)^\s+http-request deny deny_status 429 (.*)$", config)
+    assert deny is not None
+    body = re.search(r"string '([^']*)'", deny[1])
+    assert body is not None
+    assert orjson.loads(body[1])["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert "hdr Retry-After " in deny[1]
+    assert "sc_conn_cur(0)" in deny[1]
+    assert "sc_http_req_rate(0)" in deny[1]
