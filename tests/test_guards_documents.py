@@ -8,6 +8,7 @@ import contextlib
 import gc
 import threading
 import traceback
+import tracemalloc
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -21,10 +22,10 @@ from api.view import GraphQLView
 from schema.build import build_schema
 from schema.guards import documents
 from schema.guards.documents import (
-    BYTES_PER_CHARACTER,
     LIMIT_RULES,
     THREADED_DOCUMENT_CHARS,
     DocumentCache,
+    estimated_bytes,
     parse_document,
 )
 from schema.rules.limits import MAX_DUPLICATE_FIELDS, MAX_EXPANDED_FIELDS, MAX_TOKENS
@@ -84,7 +85,7 @@ async def test_the_limit_rules_are_built_once() -> None:
 
 def test_the_cache_is_bounded_by_bytes() -> None:
     texts = [f"{{ a{i}: __typename }}" for i in range(10)]
-    size = len(texts[0]) * BYTES_PER_CHARACTER
+    size = estimated_bytes(texts[0])
     cache = DocumentCache(max_bytes=3 * size)
     for text in texts:
         cache.put(text, parse(text))
@@ -277,6 +278,58 @@ def test_a_syntax_error_is_graphql_cores(text: str) -> None:
     assert frames
     assert not [f for f in frames if f.endswith(("parser.py", "lexer.py"))], frames
     assert [f for f, _ in traceback.walk_tb(theirs.value.__traceback__)]  # graphql-core's keep them
+
+
+def test_a_parsed_document_keeps_no_token() -> None:
+    document = parse_document(_VALID, max_tokens=MAX_TOKENS)
+    locations = [
+        node.loc
+        for node in _nodes(document)
+        if isinstance(node, graphql.language.Node) and node.loc is not None
+    ]
+    assert len(locations) > 20
+    assert all(loc.start_token is None and loc.end_token is None for loc in locations)
+    assert not any(isinstance(o, graphql.Token) for loc in locations for o in gc.get_referents(loc))
+
+
+def _nodes(node: object) -> list[object]:
+    found = [node]
+    if isinstance(node, graphql.language.Node):
+        for key in node.keys:
+            value = getattr(node, key)
+            for child in value if isinstance(value, tuple | list) else [value]:
+                found += _nodes(child)
+    return found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("{ __typename }", id="smallest"),
+        pytest.param("{clusters(first:1){nodes{id slug name country}}}", id="dense"),
+        pytest.param(_VALID, id="fragment"),
+        pytest.param(
+            "{ "
+            + " ".join(
+                f'a{i}: clusters(where: {{country: ["AT", "DE"]}}) {{ '
+                "totalCount nodes { id name label { level validUntil } portfolio { slug } } }"
+                for i in range(15)
+            )
+            + " }",
+            id="aliases",
+        ),
+    ],
+)
+def test_the_cache_over_estimates_a_documents_memory(text: str) -> None:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        document = parse_document(text, max_tokens=MAX_TOKENS)
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert document.definitions
+    assert held <= estimated_bytes(text)
 
 
 @pytest.mark.parametrize("text", [pytest.param(_VALID, id="valid"), *_INVALID])

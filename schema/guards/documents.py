@@ -36,6 +36,7 @@ from graphql import (
     GraphQLError,
     GraphQLSchema,
     InlineFragmentNode,
+    Location,
     OperationDefinitionNode,
     SelectionSetNode,
     Source,
@@ -61,19 +62,23 @@ from schema.rules.limits import (
 
 __all__ = [
     "BYTES_PER_CHARACTER",
+    "BYTES_PER_DOCUMENT",
     "LIMIT_RULES",
     "THREADED_DOCUMENT_CHARS",
     "CheckedDocuments",
     "DocumentCache",
+    "estimated_bytes",
     "expanded_fields",
     "expansion_error",
     "max_duplicate_fields_rule",
     "parse_document",
 ]
 
-# A parsed document holds about 100 bytes of Python objects per character of its text
-# (measured with tracemalloc on dashboard-like queries); the estimate errs high.
-BYTES_PER_CHARACTER = 120
+# A document parsed by `parse_document` holds 60 to 85 bytes of Python objects per
+# character of its text, and 2 to 6 kB whatever its length (measured with tracemalloc on
+# documents of 14 to 12,600 characters); `estimated_bytes` errs high on all of them.
+BYTES_PER_CHARACTER = 100
+BYTES_PER_DOCUMENT = 6_000
 # Documents this long or longer are parsed and validated off the event loop.
 THREADED_DOCUMENT_CHARS = 1_000
 
@@ -103,12 +108,34 @@ class _ForwardLexer(Lexer):
         return _ForwardToken(kind, start, end, self.line, 1 + start - self.line_start, value)
 
 
+class _Span(Location):
+    """A node's place in the text (its offsets and source, which is all errors read) without
+    graphql-core's links to the first and last token: through them every node kept the
+    whole chain of tokens alive, a third of a cached document's memory."""
+
+    __slots__ = ()
+
+    def __init__(self, start_token: Token, end_token: Token, source: Source) -> None:
+        self.start = start_token.start
+        self.end = end_token.end
+        self.start_token = self.end_token = None  # type: ignore[assignment]
+        self.source = source
+
+
+class _SpanParser(Parser):
+    def loc(self, start_token: Token) -> Location | None:
+        if self._no_location:
+            return None
+        return _Span(start_token, self._lexer.last_token, self._lexer.source)
+
+
 def parse_document(text: str, **options: Any) -> DocumentNode:
-    """graphql-core's `parse(text, **options)`, leaving nothing for the garbage collector:
-    tokens linked one way (`_ForwardToken`), and a syntax error without the traceback that
-    would tie it to the parser's frames (and so to every token read)."""
+    """graphql-core's `parse(text, **options)`, leaving nothing for the garbage collector
+    and keeping no token: tokens linked one way (`_ForwardToken`) and dropped once parsed
+    (`_Span`), and a syntax error without the traceback that would tie it to the parser's
+    frames (and so to every token read)."""
     source = Source(text)
-    parser = Parser(source, lexer=_ForwardLexer(source), **options)
+    parser = _SpanParser(source, lexer=_ForwardLexer(source), **options)
     try:
         return parser.parse_document()
     except GraphQLError as error:
@@ -124,6 +151,11 @@ class CacheStats:
     misses: int = 0
     stored: int = 0
     evicted: int = 0
+
+
+def estimated_bytes(text: str) -> int:
+    """The memory the document parsed from `text` holds, over-estimated."""
+    return BYTES_PER_DOCUMENT + len(text) * BYTES_PER_CHARACTER
 
 
 class DocumentCache:
@@ -157,7 +189,7 @@ class DocumentCache:
         return self._documents.get(text)
 
     def put(self, text: str, document: DocumentNode) -> None:
-        size = len(text) * BYTES_PER_CHARACTER
+        size = estimated_bytes(text)
         if size > self.max_bytes:
             return
         with self._lock:
@@ -168,7 +200,7 @@ class DocumentCache:
             self.stats.stored += 1
             while self.bytes > self.max_bytes:
                 old, _ = self._documents.popitem(last=False)
-                self.bytes -= len(old) * BYTES_PER_CHARACTER
+                self.bytes -= estimated_bytes(old)
                 self.stats.evicted += 1
 
 
