@@ -4,9 +4,11 @@ error masking."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 
 from api import view
@@ -367,3 +369,36 @@ async def test_an_operation_name_that_is_not_a_string_is_a_400(api: Api, name: o
     )
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+@pytest.mark.parametrize(
+    "cache_bytes", [pytest.param(0, id="uncached"), pytest.param(1 << 20, id="cached")]
+)
+@pytest.mark.parametrize(
+    "padding", [pytest.param(0, id="small"), pytest.param(view.OFFLOADED_BODY_BYTES, id="large")]
+)
+async def test_a_body_is_decoded_once_and_off_the_loop_when_large(
+    monkeypatch: pytest.MonkeyPatch, cache_bytes: int, padding: int
+) -> None:
+    """The response cache, the view's checks and Strawberry each read the body: one decode
+    between them, on the worker thread (`schema.offload`) for a large body."""
+    decodes: list[str] = []
+    loads = orjson.loads
+
+    def counting(data: bytes | str) -> Any:
+        if isinstance(data, bytes) and b"totalCount" in data:
+            decodes.append(threading.current_thread().name)
+        return loads(data)
+
+    monkeypatch.setattr(view.orjson, "loads", counting)
+    body = orjson.dumps(
+        {"query": "{ clusters { totalCount } }", "extensions": {"padding": "x" * padding}}
+    )
+    settings = Settings(anonymous_budget_per_hour=1000, response_cache_bytes=cache_bytes)
+    async with serve(settings) as api:
+        response = await api.http.post(
+            "/graphql", content=body, headers={"content-type": "application/json"}
+        )
+    assert response.json()["data"] == {"clusters": {"totalCount": 88}}
+    assert len(decodes) == 1
+    assert decodes[0].startswith("graphql-compute") == (padding > 0)
