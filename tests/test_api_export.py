@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from pymongo.errors import ServerSelectionTimeoutError
 from starlette.types import Message
 
+from api import export
 from api.export import COLUMNS, EXPORT_PATH, spreadsheet_cell
 from api.settings import Settings
 from tests.support import Api, serve
@@ -311,3 +313,23 @@ async def test_an_unreachable_database_is_a_503_before_the_file_starts() -> None
     assert response.headers["retry-after"].isdigit()
     assert response.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
     assert "db.internal" not in response.text
+
+
+async def test_the_rows_are_written_off_the_event_loop(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page of rows is milliseconds of Python: written on the worker thread
+    (`schema.offload`), not on the loop that serves every other request."""
+    threads: set[str] = set()
+    row = export._row
+
+    def recording(*args: Any) -> list[str]:
+        threads.add(threading.current_thread().name)
+        return row(*args)
+
+    monkeypatch.setattr(export, "_row", recording)
+    response = await api.http.get(EXPORT_PATH)
+    assert response.status_code == 200
+    assert len(_csv_rows(response.content)) == 88
+    assert len(threads) == 1
+    assert threads.pop().startswith("graphql-compute")
