@@ -143,7 +143,7 @@ def create_app(
         Route("/graphql", view),
         Route(
             EXPORT_PATH,
-            ClusterExport(schema, production=settings.production).endpoint,
+            ClusterExport(schema, production=settings.production, turn=view.turn).endpoint,
             methods=["GET"],
         ),
         Route("/healthz", healthz, methods=["GET"]),

@@ -18,9 +18,12 @@ The file is UTF-8 with a byte order mark (so that spreadsheets read accents righ
 line ends, a header row, then one row per cluster: `COLUMNS`, as the cluster stood on
 `asOf` (level and end of the label in force then, empty when none was yet). It is streamed in keyset
 pages of `PAGE_SIZE` through the store (one `find` a page, each the work of a
-`clusters(first: 100)` page), so the server's memory stays flat whatever the size. The
-first page is read before the answer starts, so an unreachable database is still a 503
-with `Retry-After`, as for `/graphql`; a failure later can only cut the file short.
+`clusters(first: 100)` page), so the server's memory stays flat whatever the size. Each
+page is read and written holding a turn among the operations the process works on at once
+(`GraphQLView.turn`), its rows written off the event loop (`schema.offload`); sending it
+holds no turn. The first page is read before the answer starts, so an unreachable
+database, or no turn within the deadline, is still a 503 with `Retry-After`, as for
+`/graphql`; a failure later can only cut the file short.
 
 A cell that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab or
 a carriage return) is written with a leading `'`, which spreadsheets show as text.
@@ -30,11 +33,13 @@ The answer is `no-store`: an ETag would need the whole body before the first byt
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import date
 from typing import Any
 
@@ -47,7 +52,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from strawberry.types.arguments import convert_arguments
 
-from api.http_errors import json_error
+from api.http_errors import HTTPError, json_error
 from api.view import RETRY_AFTER_SECONDS
 from schema.errors import (
     BAD_USER_INPUT,
@@ -111,9 +116,18 @@ def spreadsheet_cell(value: str) -> str:
 class ClusterExport:
     """The export endpoint for `schema`; `production` hides "Did you mean" hints."""
 
-    def __init__(self, schema: strawberry.Schema, *, production: bool) -> None:
+    def __init__(
+        self,
+        schema: strawberry.Schema,
+        *,
+        production: bool,
+        turn: Callable[[], AbstractAsyncContextManager[None]] = contextlib.nullcontext,
+    ) -> None:
         self.schema = schema
         self.production = production
+        # A turn among the operations the process works on at once (`GraphQLView.turn`),
+        # taken for each page: reading and writing it, not sending it to a slow reader.
+        self.turn = turn
         self.page_size = PAGE_SIZE
         self._field = schema.get_field_for_type("clusters", "Query")
         assert self._field is not None
@@ -127,14 +141,18 @@ class ClusterExport:
             # Coercing and converting the parameters is CPU work growing with `where`.
             arguments = await offload(self.arguments, request.query_params)
             on: date = arguments.get("as_of") or today_utc()
-            match, _, plan = await cluster_selection(
-                Context.create(db),
-                arguments.get("search"),
-                arguments.get("where"),
-                arguments.get("order_by"),
-                on,
-            )
-            first = await self._page(db, match, plan, None)
+            async with self.turn():
+                match, _, plan = await cluster_selection(
+                    Context.create(db),
+                    arguments.get("search"),
+                    arguments.get("where"),
+                    arguments.get("order_by"),
+                    on,
+                )
+                first = await self._page(db, match, plan, None)
+                text = await offload(_page_text, first.docs, on, header=True)
+        except HTTPError as exc:  # no turn within the deadline
+            return json_error(exc.status_code, exc.reason, headers=exc.headers)
         except (_BadParameter, BadUserInput) as exc:
             return json_error(400, str(exc.args[0]), code=BAD_USER_INPUT)
         except _TooCostly as exc:
@@ -148,7 +166,7 @@ class ClusterExport:
                 code=SERVICE_UNAVAILABLE,
             )
         return StreamingResponse(
-            self._file(db, match, plan, first, on),
+            self._file(db, match, plan, first, text, on),
             media_type="text/csv; charset=utf-8",
             headers={
                 "Content-Disposition": 'attachment; filename="clusters.csv"',
@@ -217,16 +235,19 @@ class ClusterExport:
         match: dict[str, Any],
         plan: SortPlan,
         page: Page[ClusterDoc],
+        text: bytes,
         on: date,
     ) -> AsyncIterator[bytes]:
-        header = True
-        while True:
-            # Off the event loop: a page of 100 rows is milliseconds of Python.
-            yield await offload(_page_text, page.docs, on, header=header)
-            header = False
-            if not page.has_next:
-                return
-            page = await self._page(db, match, plan, page.cursors[-1])
+        """The file: `text`, the first `page` written, then every page after it. A page
+        that finds no turn within the deadline cuts the file short, as a database failure
+        would (the status was sent with the first page)."""
+        yield text
+        while page.has_next:
+            async with self.turn():
+                page = await self._page(db, match, plan, page.cursors[-1])
+                # Off the event loop: a page of 100 rows is milliseconds of Python.
+                text = await offload(_page_text, page.docs, on, header=False)
+            yield text
 
 
 def _page_text(docs: list[ClusterDoc], on: date, *, header: bool) -> bytes:

@@ -404,6 +404,18 @@ class GraphQLView(GraphQL[Context, None]):
         self._fail_fast_after_wait(request)
 
     @contextlib.asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """A turn among the `max_operations`, for work beside GraphQL's that reads the store
+        (a page of the CSV export, `api.export`), held for the block; 503 as for an
+        operation after `EXECUTION_DEADLINE_SECONDS` of waiting."""
+        async with self._waiting():
+            await self._operations.acquire()
+        try:
+            yield
+        finally:
+            self._operations.release()
+
+    @contextlib.asynccontextmanager
     async def _waiting(self) -> AsyncIterator[None]:
         """503 with `Retry-After` for a request that waited `EXECUTION_DEADLINE_SECONDS`."""
         try:

@@ -5,6 +5,8 @@ light request could use."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any, cast
 
 import pytest
@@ -139,3 +141,55 @@ async def test_a_costly_operation_that_waits_past_the_deadline_gets_503(
 def _endpoint(api: Any) -> Any:
     route = next(r for r in api.app.routes if getattr(r, "path", "") == "/graphql")
     return cast(Any, route).endpoint
+
+
+async def test_an_export_waits_for_a_turn_and_gets_503_past_the_deadline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The CSV export reads the store like an operation: each page takes a turn among
+    `max_operations`, so a burst of exports queues with the operations instead of running
+    all at once on the loop."""
+    from api import view
+
+    settings = Settings(max_operations=2, response_cache_bytes=0)
+    async with serve(settings) as api:
+        endpoint = _endpoint(api)
+        monkeypatch.setattr(view, "EXECUTION_DEADLINE_SECONDS", 0.2)
+        for _ in range(2):
+            await endpoint._operations.acquire()  # every turn taken
+        try:
+            refused = await api.http.get("/export/clusters.csv")
+        finally:
+            for _ in range(2):
+                endpoint._operations.release()
+        served = await api.http.get("/export/clusters.csv")
+        assert endpoint._operations._value == 2  # every turn given back
+    assert refused.status_code == 503
+    assert refused.headers["Retry-After"] == "5"
+    assert refused.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+    assert served.status_code == 200
+    assert served.text.count("\r\n") == 89  # the header and every cluster
+
+
+async def test_every_page_of_an_export_takes_a_turn_and_gives_it_back() -> None:
+    from api import export
+
+    settings = Settings(max_operations=1, response_cache_bytes=0)
+    async with serve(settings) as api:
+        route = next(r for r in api.app.routes if getattr(r, "path", "") == export.EXPORT_PATH)
+        exporter = cast(Any, route).endpoint.__self__
+        exporter.page_size = 30
+        turns: list[int] = []
+        turn = exporter.turn
+
+        @contextlib.asynccontextmanager
+        async def counting() -> AsyncIterator[None]:
+            async with turn():
+                turns.append(_endpoint(api)._operations._value)
+                yield
+
+        exporter.turn = counting
+        response = await api.http.get("/export/clusters.csv")
+        assert _endpoint(api)._operations._value == 1
+    assert response.text.count("\r\n") == 89
+    assert turns == [0, 0, 0]  # three pages of 30, each read while holding the one turn
