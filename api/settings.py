@@ -46,9 +46,9 @@ is written in the class and nowhere else.
   client is the last address in it that is not one of them. Empty (the default): the
   header is ignored and the client is the connection's peer. `*` is refused: believing
   every peer would let any client pick the address its budget is charged to.
-- `ECEI_MAX_OPERATIONS`: GraphQL requests one process works on at once (parsing,
-  validating, executing, encoding) when the response cache cannot answer them; the others
-  wait their turn, and one that waited `EXECUTION_DEADLINE_SECONDS` gets 503 (see
+- `ECEI_MAX_OPERATIONS`: GraphQL requests (and CSV export pages) one process works on at
+  once (parsing, validating, executing, encoding) when the response cache cannot answer
+  them; the others wait their turn, and one that waited `EXECUTION_DEADLINE_SECONDS` gets 503 (see
   `api.view`). Answers from the response cache never wait.
 - `ECEI_MAX_COST_IN_FLIGHT`: the summed query cost of the costly operations (over
   `api.admission.LIGHT_COST`) one process works on at once; the others wait, in order
