@@ -95,7 +95,8 @@ def create_app(
         production=settings.production, outages=OUTAGES, extra_extensions=[OperationRecorder]
     )
     response_cache = ResponseCache(
-        settings.response_cache_bytes, Generation(settings.cache_check_seconds, clock=clock)
+        settings.response_cache_bytes,
+        Generation(settings.cache_check_seconds, private=settings.embedded, clock=clock),
     )
     view = GraphQLView(
         schema,

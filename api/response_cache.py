@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -97,12 +98,22 @@ class Generation:
     that, the next request starts the next read in the background and is answered with the
     value still valid, so that under steady traffic no request waits for the read (on the
     embedded store, a read queues behind every store call in flight); only a request
-    arriving when no valid value is left waits."""
+    arriving when no valid value is left waits.
+
+    `private`: no other process writes to this database (the embedded store, which lives
+    in this process): a value read stays valid until this process writes, however old.
+    Otherwise, behind a burst of slow store calls (eight CSV exports filtering on long `or`
+    lists), the timed read queued behind them and every cached answer waited for it, over
+    a second."""
 
     def __init__(
-        self, check_seconds: float, *, clock: Callable[[], float] = time.monotonic
+        self,
+        check_seconds: float,
+        *,
+        private: bool = False,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.check_seconds = check_seconds
+        self.check_seconds = math.inf if private else check_seconds
         self.clock = clock
         self.reads = 0
         self._value: int | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import math
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -226,7 +227,9 @@ async def test_a_write_is_seen_at_once_by_the_process_that_made_it(
 async def test_another_process_write_is_seen_within_the_check_interval() -> None:
     db, connect = _shared_store()
     clock = FakeClock()
-    settings = Settings(cache_check_seconds=CHECK_SECONDS)
+    # A connection string: the store is shared, as a server is (`connect` hands over the
+    # one in-process store standing for it).
+    settings = Settings(mongodb_uri="mongodb://shared.invalid", cache_check_seconds=CHECK_SECONDS)
     query = '{ cluster(slug: "nov-log") { name } }'
     async with (
         serve(settings, connect=connect, clock=clock) as one,
@@ -477,3 +480,27 @@ async def test_answers_read_from_a_secondary_are_not_kept() -> None:
             "MISS",
             "HIT",
         ]
+
+
+async def test_a_private_store_is_not_read_again_for_its_generation(db: Database) -> None:
+    """No other process writes to the embedded store (`private`): the generation read once
+    stays valid until this process writes, so a cached answer never waits for a read that
+    queues behind the store's other calls."""
+    clock = FakeClock()
+    generation = Generation(CHECK_SECONDS, private=True, clock=clock)
+    for _ in range(3):
+        assert await generation.current(db) == 0
+        clock.now += CHECK_SECONDS * 100
+    assert generation.reads == 1
+    assert await bump_generation(db) == 1  # this process wrote: read again at once
+    assert await generation.current(db) == 1
+    assert generation.reads == 2
+
+
+async def test_the_embedded_store_s_generation_is_private() -> None:
+    async with serve(Settings(), clock=FakeClock()) as embedded:
+        assert _cache(embedded).generation.check_seconds == math.inf
+    shared = Settings(mongodb_uri="mongodb://shared.invalid", cache_check_seconds=CHECK_SECONDS)
+    _, connect = _shared_store()
+    async with serve(shared, connect=connect, clock=FakeClock()) as served:
+        assert _cache(served).generation.check_seconds == CHECK_SECONDS
