@@ -153,6 +153,16 @@ class HeaderTimeoutProtocol(H11Protocol):
         self._disarm_header_timer()
         super().connection_lost(exc)
 
+    def eof_received(self) -> bool | None:  # type: ignore[override]
+        """A client that sent its whole request and then closed its sending side (a
+        half-close, `shutdown(SHUT_WR)`) still reads the answer: the connection stays open
+        until it is written, then closes. uvicorn let the transport close at once, and a
+        request still running was answered into the void."""
+        if self.cycle is not None and not self.cycle.response_complete:
+            self.cycle.keep_alive = False
+            return True
+        return None
+
     def data_received(self, data: bytes) -> None:
         if self.refused:
             return  # dropped until the client is done or the connection closes

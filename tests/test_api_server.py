@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import h11
 import httpx
 import orjson
 import pytest
@@ -389,3 +390,42 @@ def test_without_trusted_proxies_x_forwarded_for_is_ignored() -> None:
     with running(ECEI_ANONYMOUS_BUDGET_PER_HOUR="100") as (_, base):
         spent = [_remaining(base, f"203.0.113.{n}") for n in (5, 6, 7)]
     assert spent == [99, 98, 97]  # one client: the connection's peer
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/healthz", b'{"status":"ok"}'),
+        ("/graphql?query=%7B__typename%7D", b'{"data":{"__typename":"Query"}'),
+        ("/export/clusters.csv", b"\r\nXylofutur,"),  # the last row
+    ],
+)
+def test_a_client_that_half_closes_after_its_request_reads_the_answer(
+    impatient: str, path: str, expected: bytes
+) -> None:
+    with _connect(impatient) as sock:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: t\r\n\r\n".encode())
+        sock.shutdown(socket.SHUT_WR)  # nothing more to send; still reading
+        answer = _read_all(sock)  # until the server closes: it does, once it has answered
+    client = h11.Connection(h11.CLIENT)
+    client.send(h11.Request(method="GET", target=path, headers=[("Host", "t")]))
+    client.receive_data(answer)
+    events = []
+    while (event := client.next_event()) not in (h11.NEED_DATA, h11.PAUSED):
+        events.append(event)
+        if isinstance(event, h11.EndOfMessage):
+            break
+    assert isinstance(events[0], h11.Response)
+    assert events[0].status_code == 200
+    assert isinstance(events[-1], h11.EndOfMessage)  # the whole answer
+    body = b"".join(bytes(e.data) for e in events if isinstance(e, h11.Data))
+    assert expected in body
+
+
+def test_a_half_close_before_the_request_is_complete_closes_the_connection(
+    impatient: str,
+) -> None:
+    with _connect(impatient) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n")  # the head unfinished
+        sock.shutdown(socket.SHUT_WR)
+        assert _read_all(sock) == b""
