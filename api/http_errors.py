@@ -70,7 +70,10 @@ async def http_exception(request: Request, exc: Exception) -> Response:
     JSON error, its headers (`Allow`) kept."""
     assert isinstance(exc, HTTPException)
     if exc.status_code == 404:
-        message = f"nothing at {request.url.path}; GET / lists the endpoints"
+        message = (
+            f"nothing at {request.url.path}; the API is POST or GET /graphql, "
+            "the CSV export GET /export/clusters.csv, the web directory GET /"
+        )
     elif exc.status_code == 405:
         message = f"{request.method} is not allowed on {request.url.path}"
     else:

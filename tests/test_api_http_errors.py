@@ -43,6 +43,7 @@ async def test_an_unknown_path_is_a_json_404(environment: str) -> None:
     [error] = response.json()["errors"]
     assert error["extensions"]["code"] == "NOT_FOUND"
     assert "/nothing/here" in error["message"]
+    assert "/graphql" in error["message"]  # where to go instead
 
 
 @pytest.mark.anyio
