@@ -16,6 +16,7 @@ known, the line.
 from __future__ import annotations
 
 import json
+import re
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -162,7 +163,11 @@ def json_items(
                 name, line_at(i), "JSON nested too deeply: an input needs a few levels only"
             ) from None
         except ValueError as exc:  # an integer of more digits than Python converts
-            raise InputError(name, line_at(i), f"not a usable JSON number: {exc}") from None
+            digits = re.search(r"value has (\d+) digits", str(exc))
+            size = f"an integer of {digits[1]} digits" if digits else "an integer too long"
+            raise InputError(
+                name, line_at(i), f"not a usable JSON number: {size}; a value has a few digits"
+            ) from None
 
     def repeated(where: str) -> None:
         if keys.repeated:

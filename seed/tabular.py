@@ -74,7 +74,7 @@ def parse_csv(
     try:
         fieldnames = reader.fieldnames
     except csv.Error as exc:
-        raise InputError(name, reader.reader.line_num, f"not valid CSV: {exc}") from None
+        raise InputError(name, reader.reader.line_num, _csv_error(exc)) from None
     header = [column.strip() for column in fieldnames or []]
     unknown = [column for column in header if column not in CSV_COLUMNS]
     missing = sorted(_CSV_REQUIRED - set(header))
@@ -100,7 +100,7 @@ def parse_csv(
                 return
             except csv.Error as exc:
                 # The DictReader's own count is set after a record only.
-                raise InputError(name, reader.reader.line_num, f"not valid CSV: {exc}") from None
+                raise InputError(name, reader.reader.line_num, _csv_error(exc)) from None
             if all(not (value or "").strip() for value in record.values()):
                 continue
             yield reader.line_num, record
@@ -246,3 +246,13 @@ def write_csv(rows: Iterable[ListingRow], path: Path) -> None:
 
 def write_json(rows: Iterable[ListingRow], path: Path) -> None:
     path.write_text(json_text(rows), encoding="utf-8")
+
+
+def _csv_error(exc: csv.Error) -> str:
+    """The `csv` module's error, said for the person fixing the file."""
+    if "field larger than field limit" in str(exc):
+        return (
+            f"not valid CSV: a field runs past {csv.field_size_limit():,} characters (a quote "
+            "opened and never closed, or a value far longer than any field allows)"
+        )
+    return f"not valid CSV: {exc}"

@@ -213,7 +213,8 @@ GOOD_ROW = "Good,ICT,,BRONZE,2016-01-01,FR\n"
             "l.csv",
             CSV_HEADER + GOOD_ROW + "n" * 200_000 + ",ICT,,BRONZE,2016-01-01,FR\n",
             "",
-            "ecei seed: l.csv:3: not valid CSV: field larger than field limit (131072)",
+            "ecei seed: l.csv:3: not valid CSV: a field runs past 131,072 characters (a quote "
+            "opened and never closed, or a value far longer than any field allows)",
             id="csv-field-over-128k",
         ),
         pytest.param(

@@ -123,8 +123,11 @@ def test_json_nested_deeper_than_the_parser_goes_is_an_input_error(tmp_path: Pat
 
 def test_an_integer_too_long_to_convert_is_an_input_error(tmp_path: Path) -> None:
     text = '{"clusters": [\n' + "9" * 5000 + "]}"
-    with pytest.raises(InputError, match=r"^d\.json:2: not a usable JSON number"):
+    with pytest.raises(InputError) as raised:
         json_items(write(tmp_path, text, "d.json"), "clusters")
+    assert str(raised.value) == (
+        "d.json:2: not a usable JSON number: an integer of 5000 digits; a value has a few digits"
+    )
 
 
 @pytest.mark.parametrize(

@@ -128,7 +128,7 @@ def test_csv_cell_over_the_csv_field_limit_is_an_input_error(tmp_path: Path) -> 
     assert f"({limit} characters)" in str(error)
     assert len(str(error)) < 200
     over = CSV_HEADER + "Good,ICT,,BRONZE,2016-01-01,FR\n" + "n" * (limit + 1) + ",ICT\n"
-    with pytest.raises(InputError, match=r"^listing\.csv:3: not valid CSV: field larger than"):
+    with pytest.raises(InputError, match=r"^listing\.csv:3: not valid CSV: a field runs past"):
         parse_csv(write(tmp_path, over))
 
 
