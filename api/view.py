@@ -64,7 +64,7 @@ from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
-from api.admission import LIGHT_COST, CostInFlight
+from api.admission import LIGHT_COST, CostInFlight, SendPacer
 from api.auth import caller, client_of
 from api.budgets import BudgetLimits, meter, operation_cost, operation_points
 from api.caching import VARY, carries_credentials, public, revalidated
@@ -100,6 +100,11 @@ RETRY_AFTER_SECONDS = 5
 # 60 kB body of nested `or` clauses takes orjson about 2 ms, which sixteen clients sending
 # such bodies in a loop would otherwise queue on the loop ahead of every other request.
 OFFLOADED_BODY_BYTES = 8 * 1024
+
+# Answers this large are written paced (`api.admission.SendPacer`): at most
+# `SEND_BYTES_PER_TURN` of them each turn of the event loop.
+PACED_ANSWER_BYTES = 64 * 1024
+SEND_BYTES_PER_TURN = 512 * 1024
 
 # The body a request's task decoded last, and its JSON: the response cache, this view's
 # checks and Strawberry each read the body, and decode it once between them.
@@ -231,6 +236,7 @@ class GraphQLView(GraphQL[Context, None]):
         # (`api.admission`).
         self._operations = asyncio.Semaphore(max_operations)
         self._costly = CostInFlight(max_cost_in_flight)
+        self._pacer = SendPacer(SEND_BYTES_PER_TURN)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # no subscriptions: nothing to serve over WebSocket
@@ -261,6 +267,9 @@ class GraphQLView(GraphQL[Context, None]):
             self._costly.release(getattr(request.state, "cost_units", 0))
         response = self._cache_headers(request, response)
         response.headers["Vary"] = VARY
+        size = len(getattr(response, "body", b""))  # a streamed answer has no body
+        if size >= PACED_ANSWER_BYTES:
+            await self._pacer.wait(size)
         await response(scope, receive, send)
 
     def _cache_headers(self, request: Request, response: Response) -> Response:

@@ -5,13 +5,14 @@ light request could use."""
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any, cast
 
 import pytest
 
-from api.admission import LIGHT_COST, CostInFlight
+from api.admission import LIGHT_COST, CostInFlight, SendPacer
 from api.settings import Settings
 from tests.support import hold_first_count, serve
 
@@ -193,3 +194,38 @@ async def test_every_page_of_an_export_takes_a_turn_and_gives_it_back() -> None:
         assert _endpoint(api)._operations._value == 1
     assert response.text.count("\r\n") == 89
     assert turns == [0, 0, 0]  # three pages of 30, each read while holding the one turn
+
+
+async def test_large_answers_are_written_a_budget_per_turn_of_the_loop() -> None:
+    pacer = SendPacer(budget=100)
+    turn = 0
+    written: list[tuple[int, int]] = []
+
+    def count_turns() -> None:
+        nonlocal turn
+        turn += 1
+        if len(written) < 7:
+            asyncio.get_running_loop().call_soon(count_turns)
+
+    async def answer(n: int, size: int) -> None:
+        await pacer.wait(size)
+        written.append((n, turn))
+
+    asyncio.get_running_loop().call_soon(count_turns)
+    await asyncio.gather(answer(0, 250), *(answer(n, 60) for n in range(1, 7)))
+    assert [n for n, _ in written] == list(range(7))  # in order of arrival
+    per_turn = collections.Counter(t for _, t in written)
+    # The one over the budget alone, then two of 60 a turn (the second takes it past 100).
+    assert sorted(per_turn.values()) == [1, 2, 2, 2]
+    assert len(per_turn) == 4
+
+
+async def test_an_abandoned_wait_gives_its_place_to_the_next() -> None:
+    pacer = SendPacer(budget=100)
+    pacer.spent = 100  # this turn is spent
+    first = asyncio.ensure_future(pacer.wait(10))
+    second = asyncio.ensure_future(pacer.wait(10))
+    await asyncio.sleep(0)  # both wait now, for the next turn
+    first.cancel()
+    await asyncio.wait_for(second, 1)
+    assert first.cancelled()
