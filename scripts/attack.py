@@ -7,7 +7,9 @@ attacker loops through the attacks below. Throughout, a prober asks `/healthz` e
 what the attacks were answered. Bounded in time and in requests; nothing is asserted.
 
 Attacks, from the reports on the guarded issue:
-- five aliases of `clusters(where: $w) { totalCount }` with a 3,000-clause `or`;
+- five aliases of `clusters(where: $w) { totalCount }` with a 3,000-clause `or`, and a
+  62 kB `where` of 30 nested `or`s of 99 clauses (refused: too many list items);
+- the CSV export of every cluster, on a distinct `asOf` each time;
 - fifteen aliases of a page of 100 `benchmark(peerGroup: ALL)`;
 - nested pages of 100 with the page size from a variable's default;
 - distinct 2,000-token documents, and persisted queries that do not parse;
@@ -73,8 +75,10 @@ def attacks() -> Iterator[tuple[str, dict[str, Any], dict[str, Any] | None]]:
     fifteen = " ".join(
         f"a{i}: clusters(first: 100) {{ nodes {{ {BENCHMARK_ALL} }} }}" for i in range(15)
     )
+    nested = {"or": [{"or": [{"country": ["FR"]}] * 99}] * 30}  # 62 kB, 5,970 list items
     fixed: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = [
         (f"query($w: ClusterWhere) {{ {five} }}", {"w": where}, None),
+        ("query($w: ClusterWhere) { clusters(where: $w) { totalCount } }", {"w": nested}, None),
         (f"{{ {fifteen} }}", {}, None),
         (
             "query($n: Int = 100) { clusters(first: $n) { nodes { portfolio { "
@@ -123,6 +127,8 @@ def attacks() -> Iterator[tuple[str, dict[str, Any], dict[str, Any] | None]]:
             for i in range(15)
         )
         yield "{ " + pages + " }", {}, None
+        # The CSV export of every cluster as on a distinct date ("GET " + a path).
+        yield f"GET /export/clusters.csv?asOf={2000 + n % 30}-{1 + n % 12:02}-01", {}, None
         junk = f"{{ not graphql {salt}"
         digest = hashlib.sha256(junk.encode()).hexdigest()
         yield junk, {}, {"persistedQuery": {"version": 1, "sha256Hash": digest}}
@@ -177,14 +183,19 @@ async def attacker(http: httpx.AsyncClient, until: float, seen: Counter[str]) ->
         if extensions:
             body["extensions"] = extensions
         try:
-            response = await http.post("/graphql", json=body)
+            if query.startswith("GET "):
+                response = await http.get(query.removeprefix("GET "))
+            else:
+                response = await http.post("/graphql", json=body)
         except httpx.TimeoutException:
             seen["client timeout"] += 1
             continue
         # Large answers are data: decoding them would spend this machine's CPU on the
         # client's side, which the ordinary clients would then measure.
         code = "ok"
-        if len(response.content) < 65536 or b'"errors"' in response.content:
+        if response.headers.get("content-type", "").startswith("text/csv"):
+            pass
+        elif len(response.content) < 65536 or b'"errors"' in response.content:
             errors = response.json().get("errors") or [{}]
             code = errors[0].get("extensions", {}).get("code", "ok")
         seen[f"{response.status_code} {code}"] += 1
