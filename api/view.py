@@ -108,7 +108,10 @@ SEND_BYTES_PER_TURN = 512 * 1024
 
 # The body a request's task decoded last, and its JSON: the response cache, this view's
 # checks and Strawberry each read the body, and decode it once between them.
-_DECODED: ContextVar[tuple[bytes, object] | None] = ContextVar("decoded_body", default=None)
+# A body that is not JSON keeps its error, so it is not decoded again either.
+_DECODED: ContextVar[tuple[bytes, object, orjson.JSONDecodeError | None] | None] = ContextVar(
+    "decoded_body", default=None
+)
 
 
 class _SubResponse(Response):
@@ -700,20 +703,26 @@ class GraphQLView(GraphQL[Context, None]):
         """The JSON of a request's `body`, decoded once per request, off the event loop
         when the body is large (`OFFLOADED_BODY_BYTES`); `decode_json` then finds it."""
         decoded = _DECODED.get()
-        if decoded is not None and decoded[0] is body:
-            return decoded[1]
-        if len(body) >= OFFLOADED_BODY_BYTES:
-            data = await offload(orjson.loads, body)
-        else:
-            data = orjson.loads(body)
-        _DECODED.set((body, data))
-        return data
+        if decoded is None or decoded[0] is not body:
+            try:
+                if len(body) >= OFFLOADED_BODY_BYTES:
+                    decoded = (body, await offload(orjson.loads, body), None)
+                else:
+                    decoded = (body, orjson.loads(body), None)
+            except orjson.JSONDecodeError as exc:
+                decoded = (body, None, exc)
+            _DECODED.set(decoded)
+        if decoded[2] is not None:
+            raise decoded[2]
+        return decoded[1]
 
     def decode_json(self, data: str | bytes) -> object:
         decoded = _DECODED.get()
-        if decoded is not None and decoded[0] is data:
-            return decoded[1]
         try:
+            if decoded is not None and decoded[0] is data:
+                if decoded[2] is not None:
+                    raise decoded[2]
+                return decoded[1]
             return orjson.loads(data)
         except orjson.JSONDecodeError as exc:
             # Strawberry turns json's error into a 400; orjson's is a subclass of it.

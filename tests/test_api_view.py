@@ -402,3 +402,27 @@ async def test_a_body_is_decoded_once_and_off_the_loop_when_large(
     assert response.json()["data"] == {"clusters": {"totalCount": 88}}
     assert len(decodes) == 1
     assert decodes[0].startswith("graphql-compute") == (padding > 0)
+
+
+async def test_a_large_body_that_is_not_json_is_decoded_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    decodes: list[str] = []
+    loads = orjson.loads
+
+    def counting(data: bytes | str) -> Any:
+        if isinstance(data, bytes) and data.startswith(b'{"query"'):
+            decodes.append(threading.current_thread().name)
+        return loads(data)
+
+    monkeypatch.setattr(orjson, "loads", counting)  # the module `api.view` calls
+    body = b'{"query": "{ __typename }", "padding": "' + b"x" * view.OFFLOADED_BODY_BYTES + b"'"
+    settings = Settings(anonymous_budget_per_hour=1000, response_cache_bytes=1 << 20)
+    async with serve(settings) as api:
+        response = await api.http.post(
+            "/graphql", content=body, headers={"content-type": "application/json"}
+        )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    assert len(decodes) == 1
+    assert decodes[0].startswith("graphql-compute")
