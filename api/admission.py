@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 
 __all__ = ["LIGHT_COST", "CostInFlight", "SendPacer"]
 
@@ -59,7 +60,8 @@ class CostInFlight:
             if granted.done() and not granted.cancelled():
                 self.release(units)  # granted as the wait was cancelled: give them back
             else:
-                self._waiters.remove(waiter)
+                with contextlib.suppress(ValueError):  # `_grant` may have dropped it
+                    self._waiters.remove(waiter)
                 self._grant()  # a waiter behind it may fit now
             raise
         return units
@@ -69,8 +71,17 @@ class CostInFlight:
         self._grant()
 
     def _grant(self) -> None:
-        while self._waiters and self._waiters[0][0] <= self.available:
-            units, granted = self._waiters.popleft()
+        """Grant the waiters at the head of the line while their units are free. A waiter
+        whose wait was cancelled (its deadline) is dropped, granted nothing: its task may
+        not have run its own clean-up yet when another's release gets here."""
+        while self._waiters:
+            units, granted = self._waiters[0]
+            if granted.done():
+                self._waiters.popleft()
+                continue
+            if units > self.available:
+                return
+            self._waiters.popleft()
             self.available -= units
             granted.set_result(None)
 

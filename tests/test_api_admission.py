@@ -74,6 +74,25 @@ async def test_units_granted_as_the_wait_is_cancelled_are_given_back() -> None:
     assert budget.available == 1000
 
 
+async def test_a_grant_and_the_deadlines_of_the_waiters_in_one_turn_leak_nothing() -> None:
+    """The first waiter is granted as both waiters' deadlines cancel them: giving the
+    first one's units back must pass over the second, cancelled but still in line, and
+    leave the whole budget free (it once raised, kept the second's units for good, and
+    every costly operation after it waited out its deadline)."""
+    budget = CostInFlight(10)
+    await budget.acquire(10)
+    first = asyncio.ensure_future(budget.acquire(10))
+    second = asyncio.ensure_future(budget.acquire(10))
+    await _started(second)
+    budget.release(10)  # grants the first, which has not resumed yet
+    first.cancel()
+    second.cancel()
+    results = await asyncio.gather(first, second, return_exceptions=True)
+    assert [type(r) for r in results] == [asyncio.CancelledError, asyncio.CancelledError]
+    assert budget.available == 10
+    assert await asyncio.wait_for(budget.acquire(10), 1) == 10
+
+
 def test_a_budget_holds_at_least_one_unit() -> None:
     with pytest.raises(ValueError, match="at least one unit"):
         CostInFlight(0)
