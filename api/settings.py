@@ -44,8 +44,9 @@ is written in the class and nowhere else.
 - `ECEI_TRUSTED_PROXIES`: comma-separated addresses or networks (`10.0.0.5`,
   `172.30.0.0/24`) of the reverse proxies whose `X-Forwarded-For` names the client; the
   client is the last address in it that is not one of them. Empty (the default): the
-  header is ignored and the client is the connection's peer. `*` is refused: believing
-  every peer would let any client pick the address its budget is charged to.
+  header is ignored and the client is the connection's peer. `*`, `0.0.0.0/0` and `::/0`
+  are refused: believing every peer would let any client pick the address its budget is
+  charged to.
 - `ECEI_MAX_OPERATIONS`: GraphQL requests (and CSV export pages) one process works on at
   once (parsing, validating, executing, encoding) when the response cache cannot answer
   them; the others wait their turn, and one that waited `EXECUTION_DEADLINE_SECONDS` gets 503 (see
@@ -293,14 +294,17 @@ def _networks(raw: str) -> tuple[str, ...]:
     networks = []
     for item in _list(raw):
         try:
-            networks.append(str(ipaddress.ip_network(item, strict=False)))
+            network = ipaddress.ip_network(item, strict=False)
+            if network.prefixlen == 0:  # 0.0.0.0/0 or ::/0: every peer, as `*`
+                raise ValueError(item)
+            networks.append(str(network))
         except ValueError:
             raise SettingsError(
                 "ECEI_TRUSTED_PROXIES must be comma-separated IP addresses or networks "
                 f"(10.0.0.5, 172.30.0.0/24), not {item!r}"
                 + (
                     ": trusting every peer would let any client choose its address"
-                    if item == "*"
+                    if item == "*" or item.strip().endswith("/0")
                     else ""
                 )
             ) from None

@@ -121,6 +121,15 @@ def test_every_variable_is_read() -> None:
         pytest.param(
             "ECEI_TRUSTED_PROXIES", "*", "not '\\*': trusting every peer", id="proxy-star"
         ),
+        pytest.param(
+            "ECEI_TRUSTED_PROXIES",
+            "10.0.0.1, 0.0.0.0/0",
+            "not '0.0.0.0/0': trusting every peer",
+            id="proxy-every-ipv4",
+        ),
+        pytest.param(
+            "ECEI_TRUSTED_PROXIES", "::/0", "not '::/0': trusting every peer", id="proxy-every-ipv6"
+        ),
     ],
 )
 def test_a_bad_value_names_the_variable_and_the_expected_form(
