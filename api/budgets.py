@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from graphql import DocumentNode, GraphQLError, GraphQLSchema
 
 from api.http_errors import HTTPError
+from schema.errors import without_traceback
 from schema.guards.cost import requested_nodes
 from schema.guards.documents import expansion_error
 from schema.rules.limits import MAX_REQUESTED_NODES
@@ -49,7 +50,8 @@ def operation_cost(
         return None  # refused before it runs; the cost walk would expand its fragments
     try:
         nodes = requested_nodes(schema, document, operation_name, variables or {})
-    except GraphQLError:  # e.g. a list too long: the cost guard refuses it with that error
+    except GraphQLError as error:  # e.g. a list too long: the cost guard refuses it then
+        without_traceback(error)  # its frames would hold it in a cycle with the variables
         return None
     return nodes if nodes <= MAX_REQUESTED_NODES else None
 

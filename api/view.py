@@ -77,7 +77,12 @@ from api.observe import note_result
 from api.persisted import NOT_FOUND, PersistedQueries, PersistedQueryNotFound
 from api.records import note_cache_hit
 from api.response_cache import CacheKey, ResponseCache
-from schema.errors import SERVICE_UNAVAILABLE, SERVICE_UNAVAILABLE_MESSAGE, with_public_code
+from schema.errors import (
+    SERVICE_UNAVAILABLE,
+    SERVICE_UNAVAILABLE_MESSAGE,
+    with_public_code,
+    without_traceback,
+)
 from schema.guards.documents import THREADED_DOCUMENT_CHARS, DocumentCache, parse_document
 from schema.guards.masking import outage_log
 from schema.offload import offload
@@ -629,7 +634,7 @@ class GraphQLView(GraphQL[Context, None]):
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
-        errors: list[GraphQLError] = [with_public_code(e) for e in result.errors or []]
+        errors = [with_public_code(without_traceback(e)) for e in result.errors or []]
         result.errors = errors or None
         note_result(result)
         response = strawberry_process_result(result)
