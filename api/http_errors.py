@@ -65,13 +65,19 @@ class HTTPError(ViewHTTPException):
         self.headers = headers
 
 
+# A 404 names the path it did not find, up to this many characters.
+MAX_PATH_SHOWN = 200
+
+
 async def http_exception(request: Request, exc: Exception) -> Response:
     """Starlette's `HTTPException` (an unknown path, a method a route does not take) as a
     JSON error, its headers (`Allow`) kept."""
     assert isinstance(exc, HTTPException)
     if exc.status_code == 404:
+        path = request.url.path
+        shown = path if len(path) <= MAX_PATH_SHOWN else path[:MAX_PATH_SHOWN] + "…"
         message = (
-            f"nothing at {request.url.path}; the API is POST or GET /graphql, "
+            f"nothing at {shown}; the API is POST or GET /graphql, "
             "the CSV export GET /export/clusters.csv, the web directory GET /"
         )
     elif exc.status_code == 405:

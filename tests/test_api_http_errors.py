@@ -47,6 +47,15 @@ async def test_an_unknown_path_is_a_json_404(environment: str) -> None:
 
 
 @pytest.mark.anyio
+async def test_a_long_unknown_path_is_not_echoed_whole(api: Api) -> None:
+    response = await api.http.get("/" + "x" * 3000)
+    assert response.status_code == 404
+    message = response.json()["errors"][0]["message"]
+    assert "/" + "x" * 199 + "…;" in message
+    assert len(message) < 400
+
+
+@pytest.mark.anyio
 @pytest.mark.parametrize(
     ("method", "path", "allow"),
     [
