@@ -96,9 +96,8 @@ class Generation:
 
     A value is used for `check_seconds` from the moment its read started. Past half of
     that, the next request starts the next read in the background and is answered with the
-    value still valid, so that under steady traffic no request waits for the read (on the
-    embedded store, a read queues behind every store call in flight); only a request
-    arriving when no valid value is left waits.
+    value still valid, so that under steady traffic no request waits for the read; only a
+    request arriving when no valid value is left waits.
 
     `private`: no other process writes to this database (the embedded store, which lives
     in this process): a value read stays valid until this process writes, however old.

@@ -293,21 +293,19 @@ def _networks(raw: str) -> tuple[str, ...]:
     """The addresses and networks of `ECEI_TRUSTED_PROXIES`, each as `ipaddress` writes it."""
     networks = []
     for item in _list(raw):
+        refused = (
+            "ECEI_TRUSTED_PROXIES must be comma-separated IP addresses or networks "
+            f"(10.0.0.5, 172.30.0.0/24), not {item!r}"
+        )
         try:
-            network = ipaddress.ip_network(item, strict=False)
-            if network.prefixlen == 0:  # 0.0.0.0/0 or ::/0: every peer, as `*`
-                raise ValueError(item)
-            networks.append(str(network))
+            network = None if item == "*" else ipaddress.ip_network(item, strict=False)
         except ValueError:
+            raise SettingsError(refused) from None
+        if network is None or network.prefixlen == 0:  # `*`, 0.0.0.0/0, ::/0: every peer
             raise SettingsError(
-                "ECEI_TRUSTED_PROXIES must be comma-separated IP addresses or networks "
-                f"(10.0.0.5, 172.30.0.0/24), not {item!r}"
-                + (
-                    ": trusting every peer would let any client choose its address"
-                    if item == "*" or item.strip().endswith("/0")
-                    else ""
-                )
-            ) from None
+                f"{refused}: trusting every peer would let any client choose its address"
+            )
+        networks.append(str(network))
     return tuple(networks)
 
 

@@ -372,6 +372,20 @@ async def test_an_operation_name_that_is_not_a_string_is_a_400(api: Api, name: o
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
 
 
+def _decodes(monkeypatch: pytest.MonkeyPatch, marker: bytes) -> list[str]:
+    """The threads on which a body holding `marker` is decoded, from now on."""
+    decodes: list[str] = []
+    loads = orjson.loads
+
+    def counting(data: bytes | str) -> Any:
+        if isinstance(data, bytes) and marker in data:
+            decodes.append(threading.current_thread().name)
+        return loads(data)
+
+    monkeypatch.setattr(orjson, "loads", counting)  # the module `api.view` calls
+    return decodes
+
+
 @pytest.mark.parametrize(
     "cache_bytes", [pytest.param(0, id="uncached"), pytest.param(1 << 20, id="cached")]
 )
@@ -383,15 +397,7 @@ async def test_a_body_is_decoded_once_and_off_the_loop_when_large(
 ) -> None:
     """The response cache, the view's checks and Strawberry each read the body: one decode
     between them, on the worker thread (`schema.offload`) for a large body."""
-    decodes: list[str] = []
-    loads = orjson.loads
-
-    def counting(data: bytes | str) -> Any:
-        if isinstance(data, bytes) and b"totalCount" in data:
-            decodes.append(threading.current_thread().name)
-        return loads(data)
-
-    monkeypatch.setattr(orjson, "loads", counting)  # the module `api.view` calls
+    decodes = _decodes(monkeypatch, b"totalCount")
     body = orjson.dumps(
         {"query": "{ clusters { totalCount } }", "extensions": {"padding": "x" * padding}}
     )
@@ -408,15 +414,7 @@ async def test_a_body_is_decoded_once_and_off_the_loop_when_large(
 async def test_a_large_body_that_is_not_json_is_decoded_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    decodes: list[str] = []
-    loads = orjson.loads
-
-    def counting(data: bytes | str) -> Any:
-        if isinstance(data, bytes) and data.startswith(b'{"query"'):
-            decodes.append(threading.current_thread().name)
-        return loads(data)
-
-    monkeypatch.setattr(orjson, "loads", counting)  # the module `api.view` calls
+    decodes = _decodes(monkeypatch, b"{ __typename }")
     body = b'{"query": "{ __typename }", "padding": "' + b"x" * view.OFFLOADED_BODY_BYTES + b"'"
     settings = Settings(anonymous_budget_per_hour=1000, response_cache_bytes=1 << 20)
     async with serve(settings) as api:
