@@ -429,3 +429,83 @@ def test_a_half_close_before_the_request_is_complete_closes_the_connection(
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n")  # the head unfinished
         sock.shutdown(socket.SHUT_WR)
         assert _read_all(sock) == b""
+
+
+# The app's lifespan, then one request of each kind, over plain asyncio in a fresh
+# interpreter: the test client runs on anyio, which would import ahead what the app may
+# import only on its first streamed or file answer.
+_FIRST_OF_EACH_KIND = r"""
+import asyncio, sys
+from api.app import create_app
+from api.settings import Settings
+
+app = create_app(Settings.from_env())
+
+async def call(scope, first):
+    sent = []
+    pending = [first]
+    async def receive():
+        if pending:
+            return pending.pop()
+        await asyncio.Event().wait()
+    async def send(message):
+        sent.append(message)
+        if message["type"] == "lifespan.startup.complete":
+            started.set()
+    if scope["type"] == "lifespan":
+        asyncio.get_running_loop().create_task(app(scope, receive, send))
+        await started.wait()
+        return
+    await app(scope, receive, send)
+    return sent[0]["status"]
+
+def http(method, path, query=b"", body=b"", headers=()):
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
+        "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "",
+        "query_string": query, "headers": [(b"host", b"localhost"), *headers],
+        "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000),
+    }
+    return call(scope, {"type": "http.request", "body": body, "more_body": False})
+
+async def main():
+    global started
+    started = asyncio.Event()
+    await call({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}},
+               {"type": "lifespan.startup"})
+    before = set(sys.modules)
+    json = [(b"content-type", b"application/json")]
+    statuses = [
+        await http("GET", "/healthz"),
+        await http("GET", "/"),
+        await http("GET", "/web/api.js"),
+        await http("GET", "/graphql", headers=[(b"accept", b"text/html")]),
+        await http("POST", "/graphql", body=b'{"query": "{ clusters { totalCount } }"}',
+                   headers=json),
+        await http("POST", "/graphql", body=b'{"query": "{', headers=json),
+        await http("GET", "/export/clusters.csv", query=b"asOf=2020-01-01"),
+        await http("GET", "/nowhere"),
+    ]
+    print(statuses)
+    print(" ".join(sorted(set(sys.modules) - before)))
+
+asyncio.run(main())
+"""
+
+
+def test_requests_import_nothing_after_startup() -> None:
+    """What a first request imports, it imports on the HTTP loop with the GIL held: the
+    first CSV export imported anyio's asyncio backend and held `/healthz` for 110 ms
+    under `scripts/attack.py`. The lifespan imports it all before the app serves."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("ECEI_", "MONGODB"))}
+    done = subprocess.run(
+        [sys.executable, "-c", _FIRST_OF_EACH_KIND],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    statuses, imported = [*done.stdout.splitlines(), "", ""][:2]
+    assert statuses == "[200, 200, 200, 200, 200, 400, 200, 404]"
+    assert imported == ""
