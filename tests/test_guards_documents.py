@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import sys
 import threading
 import traceback
 import tracemalloc
@@ -20,7 +21,7 @@ from starlette.routing import Route
 from api import budgets, view
 from api.view import GraphQLView
 from schema.build import build_schema
-from schema.guards import documents
+from schema.guards import documents, unlinked
 from schema.guards.documents import (
     LIMIT_RULES,
     THREADED_DOCUMENT_CHARS,
@@ -349,6 +350,57 @@ def test_parsing_leaves_nothing_for_the_garbage_collector(text: str) -> None:
 
     assert parse_and_drop(parse_document) == 0
     assert parse_and_drop(parse) > 0  # what the test guards against
+
+
+_VALIDATED = [
+    pytest.param(
+        "query($w: ClusterWhere, $n: Int = 3) { clusters(where: $w, first: $n) { "
+        "nodes { ...F portfolio { name } } } } fragment F on Cluster { name slug }",
+        id="valid",
+    ),
+    pytest.param(
+        "{ clusters { nodes { nope } } "
+        "a: clusters(first: 1) { totalCount } a: portfolios { slug } }",
+        id="invalid",
+    ),
+    pytest.param("query($x: Int) { " + "nope " * 120 + "}", id="aborted"),
+]
+
+
+@pytest.mark.parametrize("text", _VALIDATED)
+def test_validating_leaves_nothing_for_the_garbage_collector(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """graphql-core's visitors hold their own bound methods: every validation left its rules
+    and all they held in reference cycles (`schema.guards.unlinked`)."""
+    schema = build_schema(production=False)._schema
+    document = parse(text)
+
+    def validate_and_drop() -> int:
+        for rules in (documents.LIMIT_RULES, graphql.specified_rules):
+            graphql.validate(schema, document, rules)  # warm: first-use caches are kept
+        gc.collect()
+        gc.disable()
+        try:
+            for rules in (documents.LIMIT_RULES, graphql.specified_rules):
+                graphql.validate(schema, document, rules)
+            return gc.collect()
+        finally:
+            gc.enable()
+
+    assert validate_and_drop() == 0
+    for name in ("graphql.validation.validate", "graphql.validation.validation_context"):
+        module = sys.modules[name]
+        monkeypatch.setattr(module, "visit", module.visit.__wrapped__)
+    assert validate_and_drop() > 0  # what the test guards against
+
+
+def test_unlinking_is_installed_once() -> None:
+    module = sys.modules["graphql.validation.validate"]
+    wrapped = module.visit
+    unlinked.install()
+    assert module.visit is wrapped
+    assert getattr(wrapped.__wrapped__, "unlinks", False) is False
 
 
 async def test_an_unknown_fragment_is_named(api: Api) -> None:
