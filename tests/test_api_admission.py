@@ -248,3 +248,52 @@ async def test_an_abandoned_wait_gives_its_place_to_the_next() -> None:
     first.cancel()
     await asyncio.wait_for(second, 1)
     assert first.cancelled()
+
+
+# --- in the view: variables the cost guard refuses whatever the document ---
+
+_FILTERED = "query($w: ClusterWhere) { clusters(where: $w) { totalCount } }"
+
+
+@pytest.mark.parametrize(
+    ("where", "code"),
+    [
+        ({"or": [{"country": ["XX"]}] * 3000}, "BAD_USER_INPUT"),  # a list over 100 items
+        ({"or": [{"or": [{"country": ["FR"]}] * 99}] * 30}, "COST_LIMIT_EXCEEDED"),  # 5,970
+    ],
+    ids=["long-list", "too-many-items"],
+)
+async def test_variables_refused_on_sight_do_not_wait_for_a_turn(
+    monkeypatch: pytest.MonkeyPatch, where: dict[str, Any], code: str
+) -> None:
+    """Waiting, such a request held its decoded variables (6,000 objects for these) for
+    the garbage collector to walk; its refusal is cheaper than its wait."""
+    from api import view
+
+    settings = Settings(max_operations=2)
+    async with serve(settings) as api:
+        endpoint = _endpoint(api)
+        monkeypatch.setattr(view, "EXECUTION_DEADLINE_SECONDS", 0.2)
+        known = await api.post(_FILTERED, w={"country": ["FR"]})  # validated, now known
+        for _ in range(2):
+            await endpoint._operations.acquire()  # every turn taken
+        try:
+            refused = await api.http.post(
+                "/graphql", json={"query": _FILTERED, "variables": {"w": where}}
+            )
+            waited = await api.http.post(
+                "/graphql", json={"query": _FILTERED, "variables": {"w": {"country": ["DE"]}}}
+            )
+            unknown = await api.http.post(
+                "/graphql",
+                json={"query": _FILTERED + " ", "variables": {"w": where}},  # a text never seen
+            )
+        finally:
+            for _ in range(2):
+                endpoint._operations.release()
+        assert endpoint._operations._value == 2
+    assert known["data"]["clusters"]["totalCount"] > 0
+    assert refused.status_code == 200
+    assert refused.json()["errors"][0]["extensions"]["code"] == code
+    assert "data" not in refused.json() or refused.json()["data"] is None
+    assert [waited.status_code, unknown.status_code] == [503, 503]  # they wait, as ever
