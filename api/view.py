@@ -83,7 +83,6 @@ from schema.errors import (
     with_public_code,
     without_traceback,
 )
-from schema.guards.cost import check_raw_lists
 from schema.guards.documents import THREADED_DOCUMENT_CHARS, DocumentCache, parse_document
 from schema.guards.masking import outage_log
 from schema.offload import offload
@@ -186,17 +185,6 @@ class OutageWindow:
         return self.clock() < self.until
 
 
-def _refused(variables: dict[str, object]) -> bool:
-    """Whether the cost guard will refuse `variables` whatever the document
-    (`schema.guards.cost.check_raw_lists`: a list too long, too deep, too many items)."""
-    try:
-        check_raw_lists(variables, "$")
-    except GraphQLError as error:
-        without_traceback(error)  # its frames would hold it in a cycle with the variables
-        return True
-    return False
-
-
 def _operation_name(parsed: DocumentNode | GraphQLError, name: str | None) -> str | None:
     """The name of the operation a request runs: the one it names, or the name of the
     document's only operation."""
@@ -269,8 +257,7 @@ class GraphQLView(GraphQL[Context, None]):
                 raise _outage_refusal()
             response = await self._cached(request) if self.response_cache.enabled else None
             if response is None:
-                if not getattr(request.state, "refused_on_sight", False):
-                    await self._admit(request)
+                await self._admit(request)
                 response = await self.run(request)
         except HTTPException as exc:
             headers = getattr(exc, "headers", None)  # WWW-Authenticate, Retry-After
@@ -376,16 +363,8 @@ class GraphQLView(GraphQL[Context, None]):
             or not isinstance(operation_name, str | None)
         ):
             return None
-        known = self.documents.peek(query) is not None
-        if known and variables and await self._refused_on_sight(request, variables):
-            # Its refusal (by the cost guard, as ever) is cheaper than its wait for a turn,
-            # during which it held its decoded variables: sixteen clients looping on a
-            # 3,000-clause `or` kept 100,000 objects alive in the queue, and every
-            # collection of the garbage collector walked them.
-            request.state.refused_on_sight = True
-            return None
         db: Database = request.app.state.connection.db
-        if not known and not self.response_cache.knows(query):
+        if self.documents.peek(query) is None and not self.response_cache.knows(query):
             # A text not seen (validated) before: parsing it, and running it if the cache
             # does not hold its answer, is work that waits its turn (`_admit`).
             await self._admit(request)
@@ -418,12 +397,6 @@ class GraphQLView(GraphQL[Context, None]):
         if request.method == "GET":
             return len(request.scope.get("query_string", b"")) >= OFFLOADED_BODY_BYTES
         return len(await request.body()) >= OFFLOADED_BODY_BYTES
-
-    async def _refused_on_sight(self, request: Request, variables: dict[str, object]) -> bool:
-        """`_refused`, off the loop for a large input (a 2,500-item `where` takes 3 ms)."""
-        if await self._large_input(request):
-            return await offload(_refused, variables)
-        return _refused(variables)
 
     async def _admit(self, request: Request) -> None:
         """Wait for a turn among the `max_operations` requests this process works on at once
