@@ -16,6 +16,7 @@ known, the line.
 from __future__ import annotations
 
 import json
+import math
 import re
 import stat
 from collections.abc import Iterator
@@ -106,6 +107,22 @@ def read_lines(path: Path, *, keep_ends: bool = False) -> Iterator[tuple[int, st
         raise InputError(name, None, f"cannot read the file: {exc.strerror or exc}") from None
 
 
+class _OutOfRange(ValueError):
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+def _finite_float(text: str) -> float:
+    """A JSON number with a fraction or an exponent, refused (`_OutOfRange`) when beyond
+    a float's range: Python reads `1e400` as infinity, which messages then showed as
+    'inf' instead of what the file says."""
+    number = float(text)
+    if not math.isfinite(number):
+        raise _OutOfRange(text if len(text) <= 40 else text[:37] + "...")
+    return number
+
+
 class _Keys:
     """An `object_pairs_hook` that builds dicts and remembers repeated keys."""
 
@@ -134,7 +151,7 @@ def json_items(
     name = file_name(path)
     text = read_text(path)
     keys = _Keys()
-    decoder = json.JSONDecoder(object_pairs_hook=keys)
+    decoder = json.JSONDecoder(object_pairs_hook=keys, parse_float=_finite_float)
     line, counted = 1, 0
 
     def line_at(i: int) -> int:
@@ -161,6 +178,13 @@ def json_items(
         except RecursionError:
             raise InputError(
                 name, line_at(i), "JSON nested too deeply: an input needs a few levels only"
+            ) from None
+        except _OutOfRange as exc:
+            raise InputError(
+                name,
+                line_at(i),
+                f"not a usable JSON number: {exc.text} is beyond the range of a "
+                "floating-point number; a value has a few digits",
             ) from None
         except ValueError as exc:  # an integer of more digits than Python converts
             digits = re.search(r"value has (\d+) digits", str(exc))

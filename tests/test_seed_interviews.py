@@ -286,13 +286,13 @@ def test_a_repeated_key_in_a_result_rejects_the_interview(tmp_path: Path) -> Non
     path.write_text(
         '{"catalogueVersion": "bronze-36-2010", "interviews": [\n'
         ' {"cluster": "pole-emc2", "conductedOn": "2012-03-07",\n'
-        '  "results": [{"code": "participants", "value": 10, "value": 1e400}]}\n]}',
+        '  "results": [{"code": "participants", "value": 10, "value": 12.5}]}\n]}',
         encoding="utf-8",
     )
     found, errors = parse_interviews(path, CATALOGUE)
     assert found == []
     assert [str(error) for error in errors] == [
-        "interviews.json:2: value 'Infinity': key given twice in one object"
+        "interviews.json:2: value '12.5': key given twice in one object"
     ]
 
 

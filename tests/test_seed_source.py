@@ -74,6 +74,29 @@ def test_json_items_keep_their_lines_and_the_rest_of_the_document(tmp_path: Path
 
 
 @pytest.mark.parametrize(
+    ("number", "shown"),
+    [
+        ("1e400", "1e400"),
+        ("-2.5E+309", "-2.5E+309"),
+        ("1" * 400 + ".5", "1" * 37 + "..."),
+    ],
+)
+def test_a_number_beyond_a_float_is_an_input_error_that_shows_it(
+    tmp_path: Path, number: str, shown: str
+) -> None:
+    """Python reads 1e400 as infinity: messages showed 'inf', not what the file says."""
+    fine = '{"clusters": [\n{"n": 1.7e308}]}'
+    assert json_items(write(tmp_path, fine), "clusters")[1] == [(2, {"n": 1.7e308})]
+    text = '{"clusters": [\n{"name": "A"},\n{"n": ' + number + "}]}"
+    with pytest.raises(InputError) as raised:
+        json_items(write(tmp_path, text, "d.json"), "clusters")
+    assert str(raised.value) == (
+        f"d.json:3: not a usable JSON number: {shown} is beyond the range of a "
+        "floating-point number; a value has a few digits"
+    )
+
+
+@pytest.mark.parametrize(
     ("text", "message"),
     [
         pytest.param(
