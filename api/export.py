@@ -23,7 +23,9 @@ page is read and written holding a turn among the operations the process works o
 (`GraphQLView.turn`), its rows written off the event loop (`schema.offload`); sending it
 holds no turn. The first page is read before the answer starts, so an unreachable
 database, or no turn within the deadline, is still a 503 with `Retry-After`, as for
-`/graphql`; a failure later can only cut the file short.
+`/graphql`; a failure later can only cut the file short (`ExportCutShort`): the export
+logs it in one line and the connection is aborted, so that the client sees an incomplete
+answer rather than a file that looks whole.
 
 A cell that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab or
 a carriage return) is written with a leading `'`, which spreadsheets show as text.
@@ -71,7 +73,14 @@ from schema.store.pages import Page, PageArgs
 from schema.types.context import Context, today_utc
 from schema.types.directory import Cluster, cluster_selection
 
-__all__ = ["COLUMNS", "EXPORT_PATH", "PAGE_SIZE", "ClusterExport", "spreadsheet_cell"]
+__all__ = [
+    "COLUMNS",
+    "EXPORT_PATH",
+    "PAGE_SIZE",
+    "ClusterExport",
+    "ExportCutShort",
+    "spreadsheet_cell",
+]
 
 logger = logging.getLogger("api.export")
 
@@ -239,15 +248,32 @@ class ClusterExport:
         on: date,
     ) -> AsyncIterator[bytes]:
         """The file: `text`, the first `page` written, then every page after it. A page
-        that finds no turn within the deadline cuts the file short, as a database failure
-        would (the status was sent with the first page)."""
+        that finds no turn within the deadline, or that the database fails to read, cuts
+        the file short (`ExportCutShort`; the status was sent with the first page)."""
+        rows = len(page.docs)
         yield text
         while page.has_next:
-            async with self.turn():
-                page = await self._page(db, match, plan, page.cursors[-1])
-                # Off the event loop: a page of 100 rows is milliseconds of Python.
-                text = await offload(_page_text, page.docs, on, header=False)
+            try:
+                async with self.turn():
+                    page = await self._page(db, match, plan, page.cursors[-1])
+                    # Off the event loop: a page of 100 rows is milliseconds of Python.
+                    text = await offload(_page_text, page.docs, on, header=False)
+            except (HTTPError, PyMongoError) as exc:
+                reason = (
+                    exc.reason
+                    if isinstance(exc, HTTPError)
+                    else f"the database failed: {type(exc).__name__}"
+                )
+                logger.warning("export: cut short after %d rows: %s", rows, reason)
+                raise ExportCutShort(reason) from None
+            rows += len(page.docs)
             yield text
+
+
+class ExportCutShort(Exception):
+    """The file cannot go on once its answer has started: raised so that the server aborts
+    the connection, once the export has logged why (`api.server` keeps uvicorn from
+    logging it again, with a traceback)."""
 
 
 def _page_text(docs: list[ClusterDoc], on: date, *, header: bool) -> bytes:

@@ -46,6 +46,7 @@ from uvicorn.supervisors import Multiprocess
 
 from api import tracing
 from api.app import create_app
+from api.export import ExportCutShort
 from api.lifecycle import PROCESS
 from api.logs import choose_format, log_config
 from api.settings import Settings
@@ -315,14 +316,28 @@ class _RateLimitedLog(logging.Filter):
         return True
 
 
+class _LoggedAlready(logging.Filter):
+    """Drops uvicorn's "Exception in ASGI application", with its traceback, for an
+    exception raised only to abort a connection, whose cause was logged in one line
+    (`api.export.ExportCutShort`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, BaseExceptionGroup):  # from a task group that did not collapse
+            _, others = exc.split(ExportCutShort)
+            return others is not None
+        return not isinstance(exc, ExportCutShort)
+
+
 def create_app_from_env() -> ASGIApp:
     """The app for the settings in the environment: uvicorn's factory in every worker."""
     settings = Settings.from_env()
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     setattr(h11_impl, "service_unavailable", _at_capacity)  # noqa: B010 (looked up at each refusal)
     uvicorn_log = logging.getLogger("uvicorn.error")
-    if not any(isinstance(f, _RateLimitedLog) for f in uvicorn_log.filters):
-        uvicorn_log.addFilter(_RateLimitedLog())
+    for kind in (_RateLimitedLog, _LoggedAlready):
+        if not any(isinstance(f, kind) for f in uvicorn_log.filters):
+            uvicorn_log.addFilter(kind())
     tracing.start(os.environ)
     return _DrainOnSignal(create_app(settings), float(settings.shutdown_grace_seconds))
 

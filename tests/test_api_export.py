@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from pymongo.errors import ServerSelectionTimeoutError
+from pymongo.errors import AutoReconnect, ServerSelectionTimeoutError
 from starlette.types import Message
 
 from api import export
@@ -117,25 +117,31 @@ async def test_the_answer_is_a_csv_download_never_stored(api: Api) -> None:
     assert len(_csv_rows(response.content)) == 88
 
 
+async def _extra_clusters(clusters: Any, count: int) -> list[dict[str, Any]]:
+    """`count` clusters like a shipped one, named "Extra cluster 000" and on."""
+    model = await clusters.find_one({"_id": "nov-log"})
+    extra = []
+    for i in range(count):
+        name = f"Extra cluster {i:03}"
+        key = name.lower()
+        extra.append(
+            {
+                **model,
+                "_id": f"extra-{i:03}",
+                "name": name,
+                "nameKey": key,
+                "compactKey": key.replace(" ", ""),
+            }
+        )
+    return extra
+
+
 @pytest.fixture(scope="module")
 async def many() -> AsyncIterator[Api]:
     """An app whose store holds 250 more clusters, one named like a formula."""
     async with serve(Settings()) as served:
         clusters = served.app.state.connection.db["clusters"]
-        model = await clusters.find_one({"_id": "nov-log"})
-        extra = []
-        for i in range(250):
-            name = f"Extra cluster {i:03}"
-            key = name.lower()
-            extra.append(
-                {
-                    **model,
-                    "_id": f"extra-{i:03}",
-                    "name": name,
-                    "nameKey": key,
-                    "compactKey": key.replace(" ", ""),
-                }
-            )
+        extra = await _extra_clusters(clusters, 250)
         extra[0].update(
             name='=HYPERLINK("http://x")',
             website="+33 1 23 45",
@@ -333,3 +339,97 @@ async def test_the_rows_are_written_off_the_event_loop(
     assert len(_csv_rows(response.content)) == 88
     assert len(threads) == 1
     assert threads.pop().startswith("graphql-compute")
+
+
+class _FailingAfterFirstPage:
+    """A database whose `clusters` fail from their second `find` on."""
+
+    def __init__(self, db: Any) -> None:
+        self._db, self.finds = db, 0
+
+    def __getitem__(self, name: str) -> Any:
+        if name != "clusters":
+            return self._db[name]
+        outer, clusters = self, self._db[name]
+
+        class Clusters:
+            def __getattr__(self, attribute: str) -> Any:
+                if attribute == "find":
+                    outer.finds += 1
+                    if outer.finds > 1:
+                        raise AutoReconnect("db.internal:27017: connection closed")
+                return getattr(clusters, attribute)
+
+        return Clusters()
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _export_scope() -> dict[str, Any]:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": EXPORT_PATH,
+        "raw_path": EXPORT_PATH.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"test")],
+        "server": ("test", 80),
+        "client": ("test", 1),
+        "state": {},
+    }
+
+
+@pytest.mark.parametrize("failure", ["database", "no-turn"])
+async def test_a_file_cut_short_is_logged_once_and_never_looks_whole(
+    failure: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Past the first page the status is sent: a failure can only end the answer before
+    its last chunk (the server aborts the connection), once the export has said why in one
+    line; uvicorn's own report of the exception, with its traceback, is left out
+    (`api.server`)."""
+    from api import view
+
+    async with serve(Settings(max_operations=1)) as served:
+        clusters = served.app.state.connection.db["clusters"]
+        await clusters.insert_many(await _extra_clusters(clusters, 50))  # two pages
+        endpoint = next(r for r in served.app.routes if getattr(r, "path", "") == "/graphql")
+        operations = endpoint.endpoint._operations  # type: ignore[attr-defined]
+        if failure == "database":
+            served.app.state.connection.db = _FailingAfterFirstPage(served.app.state.connection.db)
+        else:
+            monkeypatch.setattr(view, "EXECUTION_DEADLINE_SECONDS", 0.2)
+        messages: list[Message] = []
+
+        async def receive() -> Message:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: Message) -> None:
+            messages.append(message)
+            if failure == "no-turn" and message.get("body"):
+                await operations.acquire()  # the only turn, taken while the file is sent
+
+        with (
+            caplog.at_level("WARNING", logger="api.export"),
+            pytest.raises(export.ExportCutShort) as raised,
+        ):
+            await served.app(_export_scope(), receive, send)
+        if failure == "no-turn":
+            operations.release()
+    assert messages[0]["status"] == 200
+    bodies = [m for m in messages if m["type"] == "http.response.body"]
+    assert len(bodies) == 1  # the first page
+    assert bodies[0]["more_body"] is True  # never the end of the answer
+    reason = (
+        "the database failed: AutoReconnect"
+        if failure == "database"
+        else "The server is busy with other operations; try again later."
+    )
+    assert str(raised.value) == reason
+    assert [r.getMessage() for r in caplog.records] == [
+        f"export: cut short after 100 rows: {reason}"
+    ]

@@ -4,6 +4,7 @@ workers serve, and SIGTERM drains (`/readyz` 503) before the process stops."""
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import signal
 import socket
@@ -20,6 +21,7 @@ import pytest
 from starlette.types import Message
 
 from api import server
+from api.export import ExportCutShort
 from api.server import GC_YOUNG_THRESHOLD, MAX_BODY_PIECES, MAX_HEADER_BYTES, _freezing_at_startup
 from api.settings import Settings
 
@@ -289,6 +291,39 @@ def test_the_served_app_shortens_the_gil_switch_interval(monkeypatch: pytest.Mon
         assert server.SWITCH_INTERVAL_SECONDS < 0.005
     finally:
         sys.setswitchinterval(before)
+
+
+def _uvicorn_record(exc: BaseException | None) -> logging.LogRecord:
+    """uvicorn's report of an exception its app raised (`run_asgi`)."""
+    exc_info = (type(exc), exc, exc.__traceback__) if exc is not None else None
+    return logging.LogRecord(
+        "uvicorn.error", logging.ERROR, __file__, 1, "Exception in ASGI application\n", (), exc_info
+    )
+
+
+@pytest.mark.parametrize(
+    ("exc", "kept"),
+    [
+        (ExportCutShort("the database failed: AutoReconnect"), False),
+        (ExceptionGroup("g", [ExportCutShort("x")]), False),
+        (ExceptionGroup("g", [ExportCutShort("x"), KeyError("k")]), True),
+        (KeyError("k"), True),
+        (None, True),
+    ],
+    ids=["cut-short", "grouped", "grouped-with-another", "another", "no-exception"],
+)
+def test_an_export_cut_short_is_not_reported_again_by_uvicorn(
+    monkeypatch: pytest.MonkeyPatch, exc: BaseException | None, kept: bool
+) -> None:
+    """The export logs why it stopped in one line (`api.export.ExportCutShort`); uvicorn's
+    report of the exception that aborts the connection, with its traceback, is left out."""
+    monkeypatch.delenv("MONGODB_URI", raising=False)
+    before = sys.getswitchinterval()
+    try:
+        server.create_app_from_env()
+    finally:
+        sys.setswitchinterval(before)
+    assert bool(logging.getLogger("uvicorn.error").filter(_uvicorn_record(exc))) is kept
 
 
 def test_at_the_connection_limit_the_refusal_is_a_coded_json_503() -> None:
