@@ -29,7 +29,12 @@ from schema.guards.documents import (
     estimated_bytes,
     parse_document,
 )
-from schema.rules.limits import MAX_DUPLICATE_FIELDS, MAX_EXPANDED_FIELDS, MAX_TOKENS
+from schema.rules.limits import (
+    MAX_DUPLICATE_FIELDS,
+    MAX_EXPANDED_FIELDS,
+    MAX_TOKENS,
+    MAX_TYPE_INTROSPECTIONS,
+)
 from tests.support import Api
 
 pytestmark = pytest.mark.anyio
@@ -243,6 +248,22 @@ async def test_the_schema_is_introspected_once_per_document(api: Api) -> None:
     )
     assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
     assert "`__schema` may be selected once" in error["message"]
+
+
+@pytest.mark.parametrize("count", [MAX_TYPE_INTROSPECTIONS, MAX_TYPE_INTROSPECTIONS + 1])
+async def test_types_are_introspected_at_most_ten_times_per_document(api: Api, count: int) -> None:
+    """Introspection costs nothing: fifteen `__type` of the largest type were 199 kB."""
+    selections = [f't{i}: __type(name: "Query") {{ name fields {{ name }} }}' for i in range(count)]
+    # Fragments count too, wherever they are spread.
+    query = "{ ...F } fragment F on Query { " + " ".join(selections) + " }"
+    if count <= MAX_TYPE_INTROSPECTIONS:
+        data = await api.data(query)
+        assert len(data) == count
+        assert data["t0"]["name"] == "Query"
+        return
+    [error] = await api.errors(query)
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert error["message"] == "`__type` may be selected at most 10 times per document"
 
 
 # --- `parse_document`: graphql-core's parse, leaving no reference cycles ---

@@ -28,7 +28,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from graphql import (
     ASTValidationRule,
@@ -62,6 +62,7 @@ from schema.rules.limits import (
     MAX_DEPTH,
     MAX_DUPLICATE_FIELDS,
     MAX_EXPANDED_FIELDS,
+    MAX_TYPE_INTROSPECTIONS,
 )
 
 __all__ = [
@@ -337,23 +338,28 @@ def max_duplicate_fields_rule(max_count: int) -> type[ASTValidationRule]:
     return MaxDuplicateFields
 
 
-class OneSchemaIntrospection(ASTValidationRule):
-    """Refuses a document that asks for `__schema` more than once (under aliases, say):
-    the whole schema is some 30 kB of answer built on the event loop, and once is all a
-    client (GraphiQL, a code generator) needs. Cost counts objects read from the data, so
-    it does not bound this."""
+class IntrospectionCounts(ASTValidationRule):
+    """Refuses a document that asks for `__schema` more than once (under aliases, say), or
+    for `__type` more than `MAX_TYPE_INTROSPECTIONS` times: the whole schema is some 48 kB
+    of answer, a type up to 13 kB, and once is all a client (GraphiQL, a code generator)
+    needs. Introspection reads no data and costs nothing (`schema.guards.cost`), so
+    these counts are its bound."""
+
+    LIMITS: ClassVar[dict[str, int]] = {"__schema": 1, "__type": MAX_TYPE_INTROSPECTIONS}
 
     def __init__(self, context: ValidationContext) -> None:
         super().__init__(context)
-        self.seen = 0
+        self.seen: dict[str, int] = {}
 
     def enter_field(self, node: FieldNode, *_args: object) -> None:
-        if node.name.value == "__schema":
-            self.seen += 1
-            if self.seen == 2:
-                self.report_error(
-                    GraphQLError("`__schema` may be selected once per document", node)
-                )
+        name = node.name.value
+        limit = self.LIMITS.get(name)
+        if limit is None:
+            return
+        self.seen[name] = seen = self.seen.get(name, 0) + 1
+        if seen == limit + 1:
+            times = "once" if limit == 1 else f"at most {limit} times"
+            self.report_error(GraphQLError(f"`{name}` may be selected {times} per document", node))
 
 
 # Built once, so that every request runs the same rule classes.
@@ -361,7 +367,7 @@ LIMIT_RULES: tuple[type[ASTValidationRule], ...] = (
     _max_depth_rule(MAX_DEPTH),
     max_aliases_rule(MAX_ALIASES),
     max_duplicate_fields_rule(MAX_DUPLICATE_FIELDS),
-    OneSchemaIntrospection,
+    IntrospectionCounts,
 )
 
 

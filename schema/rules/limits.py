@@ -34,6 +34,7 @@ __all__ = [
     "MAX_REQUESTED_NODES",
     "MAX_SEARCH_LENGTH",
     "MAX_TOKENS",
+    "MAX_TYPE_INTROSPECTIONS",
     "MAX_WHERE_CLAUSES",
     "MAX_WHERE_DEPTH",
     "MAX_WINDOW_DAYS",
@@ -52,6 +53,11 @@ MAX_DEPTH = 10
 MAX_ALIASES = 15
 # Bounds parsing work before anything else runs: ~10x the largest example query.
 MAX_TOKENS = 2000
+# `__type` selections in one document (`__schema` is allowed once). Introspection reads no
+# data and costs nothing, so that GraphiQL and code generators do not spend a client's
+# hourly budget; it is bounded by these counts instead: each `__type` of the largest type
+# is about 13 kB of answer and 8 ms of work, fifteen were 199 kB and 123 ms.
+MAX_TYPE_INTROSPECTIONS = 10
 # The same response key (a field or an alias) selected more often than this in one selection
 # set is refused before full validation: repeats add nothing to the answer, and checking that
 # they merge costs graphql-core time quadratic in their number.
