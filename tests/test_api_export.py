@@ -152,17 +152,9 @@ async def many() -> AsyncIterator[Api]:
         yield served
 
 
-async def test_a_large_export_streams_in_pages_of_100(many: Api) -> None:
-    # Straight to the app: httpx's ASGI transport would join the body's parts.
-    messages: list[Message] = []
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: Message) -> None:
-        messages.append(message)
-
-    scope = {
+def _export_scope() -> dict[str, Any]:
+    """A GET of the whole export, straight to the app."""
+    return {
         "type": "http",
         "asgi": {"version": "3.0", "spec_version": "2.4"},
         "http_version": "1.1",
@@ -177,8 +169,20 @@ async def test_a_large_export_streams_in_pages_of_100(many: Api) -> None:
         "client": ("test", 1),
         "state": {},
     }
+
+
+async def test_a_large_export_streams_in_pages_of_100(many: Api) -> None:
+    # Straight to the app: httpx's ASGI transport would join the body's parts.
+    messages: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        messages.append(message)
+
     many.calls.clear()
-    await many.app(scope, receive, send)
+    await many.app(_export_scope(), receive, send)
     parts = [m["body"] for m in messages if m["type"] == "http.response.body" and m["body"]]
     assert many.calls["clusters.find"] == 4  # 338 clusters: pages of 100, 100, 100, 38
     assert len(parts) == 4  # one part a page: the file is never held whole
@@ -364,24 +368,6 @@ class _FailingAfterFirstPage:
 
     def close(self) -> None:
         self._db.close()
-
-
-def _export_scope() -> dict[str, Any]:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.4"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": EXPORT_PATH,
-        "raw_path": EXPORT_PATH.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"test")],
-        "server": ("test", 80),
-        "client": ("test", 1),
-        "state": {},
-    }
 
 
 @pytest.mark.parametrize("failure", ["database", "no-turn"])
