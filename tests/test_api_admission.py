@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 from typing import Any, cast
 
+import orjson
 import pytest
 
 from api.admission import LIGHT_COST, CostInFlight, SendPacer
@@ -248,3 +250,36 @@ async def test_an_abandoned_wait_gives_its_place_to_the_next() -> None:
     first.cancel()
     await asyncio.wait_for(second, 1)
     assert first.cancelled()
+
+
+@pytest.mark.parametrize("known", [False, True], ids=["new-text", "known-text"])
+async def test_a_large_request_waits_for_its_turn_without_its_decoded_body(known: bool) -> None:
+    """Waiting, it holds its bytes, not the thousands of objects of its JSON, which the
+    garbage collector would walk in every full collection meanwhile. A new text waits
+    before it is parsed, a known one before it runs."""
+    marker = "waiting-marker-7f3a"
+    body = orjson.dumps(
+        {
+            "query": "query($n: Int) { clusters(first: $n) { totalCount } }",
+            "variables": {"n": 3},
+            "extensions": {marker: list(range(2000))},  # 9 kB: decoded off the loop
+        }
+    )
+    headers = {"content-type": "application/json"}
+    async with serve(Settings(max_operations=1)) as api:
+        if known:  # validated, and its answer for another `n` stored
+            await api.post("query($n: Int) { clusters(first: $n) { totalCount } }", n=2)
+        operations = _endpoint(api)._operations
+        await operations.acquire()  # the only turn
+        try:
+            waiting = asyncio.ensure_future(
+                api.http.post("/graphql", content=body, headers=headers)
+            )
+            await asyncio.sleep(0.3)
+            assert not waiting.done()
+            held = [o for o in gc.get_objects() if isinstance(o, dict) and marker in o]
+            assert held == []
+        finally:
+            operations.release()
+        response = await waiting
+    assert response.json()["data"]["clusters"]["totalCount"] == 88

@@ -396,7 +396,9 @@ async def test_a_body_is_decoded_once_and_off_the_loop_when_large(
     monkeypatch: pytest.MonkeyPatch, cache_bytes: int, padding: int
 ) -> None:
     """The response cache, the view's checks and Strawberry each read the body: one decode
-    between them, on the worker thread (`schema.offload`) for a large body."""
+    between them, on the worker thread (`schema.offload`) for a large body; a large body
+    the cache cannot answer is decoded again once its turn has come (it waits holding its
+    bytes, not thousands of objects)."""
     decodes = _decodes(monkeypatch, b"totalCount")
     body = orjson.dumps(
         {"query": "{ clusters { totalCount } }", "extensions": {"padding": "x" * padding}}
@@ -407,8 +409,8 @@ async def test_a_body_is_decoded_once_and_off_the_loop_when_large(
             "/graphql", content=body, headers={"content-type": "application/json"}
         )
     assert response.json()["data"] == {"clusters": {"totalCount": 88}}
-    assert len(decodes) == 1
-    assert decodes[0].startswith("graphql-compute") == (padding > 0)
+    assert len(decodes) == (2 if padding and cache_bytes else 1)
+    assert all(d.startswith("graphql-compute") == (padding > 0) for d in decodes)
 
 
 async def test_a_large_body_that_is_not_json_is_decoded_once(
