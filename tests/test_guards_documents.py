@@ -266,6 +266,22 @@ async def test_types_are_introspected_at_most_ten_times_per_document(api: Api, c
     assert error["message"] == "`__type` may be selected at most 10 times per document"
 
 
+@pytest.mark.parametrize("digits", [documents.MAX_LITERAL_DIGITS, 5000])
+async def test_an_integer_literal_of_thousands_of_digits_gets_a_short_message(
+    api: Api, digits: int
+) -> None:
+    """graphql-core answered Python's own message ("... use sys.set_int_max_str_digits()")
+    followed by the whole literal."""
+    [error] = await api.errors("{ clusters(first: %s) { totalCount } }" % ("9" * digits))
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    if digits <= documents.MAX_LITERAL_DIGITS:  # graphql-core's own refusal
+        assert "non 32-bit signed integer" in error["message"]
+        return
+    assert error["message"] == (
+        "an integer literal of 5,000 digits; an Int holds at most 10 and a Float at most 309"
+    )
+
+
 # --- `parse_document`: graphql-core's parse, leaving no reference cycles ---
 
 _VALID = "query Q($n: Int = 3) { a: clusters(first: $n) { nodes { ...F } } } " + (

@@ -10,7 +10,7 @@ from strawberry.exceptions import StrawberryInputCoercionError
 
 from schema.errors import BadUserInput
 from schema.rules.limits import MAX_DATE, MIN_DATE
-from schema.types.scalars import format_utc, parse_date
+from schema.types.scalars import MAX_DATE_INPUT_CHARS, format_utc, parse_date
 
 
 def test_a_calendar_date_in_range() -> None:
@@ -33,6 +33,21 @@ def test_a_calendar_date_in_range() -> None:
 def test_other_forms_are_refused(value: object) -> None:
     with pytest.raises(StrawberryInputCoercionError, match="cannot represent a Date"):
         parse_date(value)
+
+
+@pytest.mark.parametrize("length", [MAX_DATE_INPUT_CHARS, MAX_DATE_INPUT_CHARS + 1, 50_000])
+def test_a_long_text_is_refused_without_being_quoted(length: int) -> None:
+    """A 50 kB `asOf` was quoted twice in its error, a 100 kB answer."""
+    value = "x" * length
+    with pytest.raises(StrawberryInputCoercionError) as raised:
+        parse_date(value)
+    message = str(raised.value)
+    if length <= MAX_DATE_INPUT_CHARS:
+        assert value in message
+    else:
+        assert message == (
+            f"Value cannot represent a Date: a text of {length:,} characters; expected YYYY-MM-DD."
+        )
 
 
 @pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31"])

@@ -39,6 +39,7 @@ from graphql import (
     GraphQLError,
     GraphQLSchema,
     InlineFragmentNode,
+    IntValueNode,
     Location,
     OperationDefinitionNode,
     SelectionSetNode,
@@ -80,6 +81,9 @@ __all__ = [
 ]
 
 unlinked.install()
+
+# Digits of an integer literal: past 309, not even a `Float` holds it (1e309 is infinite).
+MAX_LITERAL_DIGITS = 309
 
 # A document parsed by `parse_document` holds 60 to 85 bytes of Python objects per
 # character of its text, and 2 to 6 kB whatever its length (measured with tracemalloc on
@@ -362,12 +366,31 @@ class IntrospectionCounts(ASTValidationRule):
             self.report_error(GraphQLError(f"`{name}` may be selected {times} per document", node))
 
 
+class NumbersOfAFewDigits(ASTValidationRule):
+    """Refuses an integer literal of more than `MAX_LITERAL_DIGITS` digits, which no `Int`
+    or `Float` holds: graphql-core's coercion failed on it with Python's own message
+    ("Exceeds the limit (4300 digits) for integer string conversion ... use
+    sys.set_int_max_str_digits()"), followed by the whole literal."""
+
+    def enter_int_value(self, node: IntValueNode, *_args: object) -> None:
+        digits = len(node.value.lstrip("-"))
+        if digits > MAX_LITERAL_DIGITS:
+            self.report_error(
+                GraphQLError(
+                    f"an integer literal of {digits:,} digits; an Int holds at most 10 and "
+                    f"a Float at most {MAX_LITERAL_DIGITS}",
+                    node,
+                )
+            )
+
+
 # Built once, so that every request runs the same rule classes.
 LIMIT_RULES: tuple[type[ASTValidationRule], ...] = (
     _max_depth_rule(MAX_DEPTH),
     max_aliases_rule(MAX_ALIASES),
     max_duplicate_fields_rule(MAX_DUPLICATE_FIELDS),
     IntrospectionCounts,
+    NumbersOfAFewDigits,
 )
 
 
