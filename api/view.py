@@ -186,13 +186,13 @@ class OutageWindow:
 
 
 def _forget_large_json() -> bool:
-    """Drop the request's decoded body if it is large (`OFFLOADED_BODY_BYTES`), before it
-    waits for its turn: waiting, it then holds its bytes, one object, instead of its JSON,
-    thousands (6,000 for a 3,000-clause `or`), which the garbage collector would promote
-    to its oldest generation and walk in every full collection. It is decoded again, off
-    the loop, once its turn has come. Sixteen clients looping on such a refusal after
-    distinct documents: `/healthz` p99 79 and 86 ms instead of 91 and 103. Whether it
-    dropped it."""
+    """Whether the request's decoded body was dropped, as it is when large
+    (`OFFLOADED_BODY_BYTES`), before the request waits for its turn: waiting, it then
+    holds its bytes, one object, instead of its JSON, thousands (6,000 for a 3,000-clause
+    `or`), which the garbage collector would promote to its oldest generation and walk in
+    every full collection. It is decoded again, off the loop, once its turn has come.
+    Sixteen clients looping on such a refusal after distinct documents: `/healthz` p99 79
+    and 86 ms instead of 91 and 103."""
     decoded = _DECODED.get()
     if decoded is not None and decoded[2] is None and len(decoded[0]) >= OFFLOADED_BODY_BYTES:
         _DECODED.set(None)
