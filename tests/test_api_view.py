@@ -480,13 +480,13 @@ async def test_large_variables_are_walked_off_the_loop(
     query = "query($w: ClusterWhere) { clusters(where: $w) { totalCount } }"
     await api.post(query, w={"country": ["FR"]})  # the document is known from now on
     threads: set[str] = set()
-    walk = cost.check_raw_lists
+    walk = cost._check_raw_lists
 
     def walking(*args: Any) -> None:
         threads.add(threading.current_thread().name)
         walk(*args)
 
-    monkeypatch.setattr(cost, "check_raw_lists", walking)
+    monkeypatch.setattr(cost, "_check_raw_lists", walking)
     body = {"query": query, "variables": {"w": where}}
     assert len(orjson.dumps(body)) >= view.OFFLOADED_BODY_BYTES
     response = await api.http.post("/graphql", json=body)

@@ -79,7 +79,7 @@ from schema.rules.limits import (
     TOTAL_COUNT_COST,
 )
 
-__all__ = ["FIELD_WEIGHTS", "QueryCost", "check_raw_lists", "field_weight", "requested_nodes"]
+__all__ = ["FIELD_WEIGHTS", "QueryCost", "field_weight", "requested_nodes"]
 
 # "Type.field": the cost of one resolution of a field that does more than one object's work.
 FIELD_WEIGHTS: Mapping[str, int] = {
@@ -138,7 +138,7 @@ def requested_nodes(
     root = schema.get_root_type(operation.operation) if operation is not None else None
     if operation is None or root is None:
         return 0  # nothing will run; validation reports why
-    check_raw_lists(variables, "$")  # before coercion, whose work grows with the lists
+    _check_raw_lists(variables, "$")  # before coercion, whose work grows with the lists
     for definition in operation.variable_definitions or ():
         if _named(definition.type) == "ClusterWhere":
             check_where_size(variables.get(definition.variable.name.value))
@@ -270,7 +270,7 @@ class _Walker:
             return {}  # an invalid argument: execution reports it and resolves nothing
 
 
-def check_raw_lists(value: Any, where: str, depth: int = 0, seen: list[int] | None = None) -> None:
+def _check_raw_lists(value: Any, where: str, depth: int = 0, seen: list[int] | None = None) -> None:
     """Refuse a list longer than `MAX_INPUT_LIST_LENGTH`, lists and objects nested deeper
     than `MAX_INPUT_NESTING`, or more list items in all than `MAX_REQUESTED_NODES` (each
     counts one in the cost, which would refuse them), anywhere in the JSON variables, in one
@@ -295,11 +295,11 @@ def check_raw_lists(value: Any, where: str, depth: int = 0, seen: list[int] | No
                 f"which counts one in the cost; at most {MAX_REQUESTED_NODES} are allowed"
             )
         for item in value:
-            check_raw_lists(item, where, depth + 1, seen)
+            _check_raw_lists(item, where, depth + 1, seen)
     elif isinstance(value, Mapping):
         for key, item in value.items():
             path = f"{where}{key}" if where == "$" else f"{where}.{key}"
-            check_raw_lists(item, path, depth + 1, seen)
+            _check_raw_lists(item, path, depth + 1, seen)
 
 
 def _page_size(arguments: Mapping[str, Any]) -> int:
