@@ -123,6 +123,24 @@ def _finite_float(text: str) -> float:
     return number
 
 
+class _NonFinite(float):
+    """`NaN`, `Infinity` or `-Infinity` as the file writes them: a float, which the checks
+    refuse as not finite, shown as written in their messages (Python shows `nan`)."""
+
+    __slots__ = ("text",)
+    text: str
+
+    def __new__(cls, text: str) -> _NonFinite:
+        number = super().__new__(cls, text.lower().replace("infinity", "inf"))
+        number.text = text
+        return number
+
+    def __str__(self) -> str:
+        return self.text
+
+    __repr__ = __str__
+
+
 class _Keys:
     """An `object_pairs_hook` that builds dicts and remembers repeated keys."""
 
@@ -151,7 +169,9 @@ def json_items(
     name = file_name(path)
     text = read_text(path)
     keys = _Keys()
-    decoder = json.JSONDecoder(object_pairs_hook=keys, parse_float=_finite_float)
+    decoder = json.JSONDecoder(
+        object_pairs_hook=keys, parse_float=_finite_float, parse_constant=_NonFinite
+    )
     line, counted = 1, 0
 
     def line_at(i: int) -> int:

@@ -251,8 +251,17 @@ GOOD_ROW = "Good,ICT,,BRONZE,2016-01-01,FR\n"
             INTERVIEWS_HEAD
             + '{"cluster": "good", "conductedOn": "2012-03-07",'
             + ' "results": [{"code": "participants", "value": NaN}]}]}',
-            "rejected: interviews.json:2: participants.value 'nan': a COUNT value must be a finite",
+            "rejected: interviews.json:2: participants.value 'NaN': a COUNT value must be a finite",
             id="interview-nan",
+        ),
+        pytest.param(
+            "l.csv",
+            CSV_HEADER + GOOD_ROW,
+            INTERVIEWS_HEAD
+            + '{"cluster": "good", "conductedOn": "2012-03-07",'
+            + ' "results": [{"code": "participants", "value": -Infinity}]}]}',
+            "rejected: interviews.json:2: participants.value '-Infinity': a COUNT value must be",
+            id="interview-minus-infinity",
         ),
     ],
 )
