@@ -9,8 +9,8 @@ import pytest
 from strawberry.exceptions import StrawberryInputCoercionError
 
 from schema.errors import BadUserInput
-from schema.rules.limits import MAX_DATE, MIN_DATE
-from schema.types.scalars import MAX_DATE_INPUT_CHARS, format_utc, parse_date
+from schema.rules.limits import MAX_DATE, MAX_DATE_INPUT_CHARS, MIN_DATE
+from schema.types.scalars import format_utc, parse_date
 
 
 def test_a_calendar_date_in_range() -> None:

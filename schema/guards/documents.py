@@ -63,6 +63,7 @@ from schema.rules.limits import (
     MAX_DEPTH,
     MAX_DUPLICATE_FIELDS,
     MAX_EXPANDED_FIELDS,
+    MAX_LITERAL_DIGITS,
     MAX_TYPE_INTROSPECTIONS,
 )
 
@@ -81,9 +82,6 @@ __all__ = [
 ]
 
 unlinked.install()
-
-# Digits of an integer literal: past 309, not even a `Float` holds it (1e309 is infinite).
-MAX_LITERAL_DIGITS = 309
 
 # A document parsed by `parse_document` holds 60 to 85 bytes of Python objects per
 # character of its text, and 2 to 6 kB whatever its length (measured with tracemalloc on

@@ -23,12 +23,14 @@ __all__ = [
     "MAX_CODES",
     "MAX_CURSOR_LENGTH",
     "MAX_DATE",
+    "MAX_DATE_INPUT_CHARS",
     "MAX_DEPTH",
     "MAX_DUPLICATE_FIELDS",
     "MAX_EXPANDED_FIELDS",
     "MAX_GLOBAL_ID_LENGTH",
     "MAX_INPUT_LIST_LENGTH",
     "MAX_INPUT_NESTING",
+    "MAX_LITERAL_DIGITS",
     "MAX_NODE_IDS",
     "MAX_PAGE_SIZE",
     "MAX_REQUESTED_NODES",
@@ -86,6 +88,12 @@ MAX_SEARCH_LENGTH = 100
 # added, 90 days subtracted) far from the ends of Python's calendar, year 1 and year 9999.
 MIN_DATE = date(1900, 1, 1)
 MAX_DATE = date(2200, 12, 31)
+# A `Date` input longer than this is refused without being quoted in the error: a 50 kB
+# text was echoed twice, a 100 kB answer.
+MAX_DATE_INPUT_CHARS = 40
+# Digits of an integer literal in a document: past 309, not even a `Float` holds it (1e309
+# is infinite).
+MAX_LITERAL_DIGITS = 309
 # Nesting of `and` / `or` / `not` in a `ClusterWhere`.
 MAX_WHERE_DEPTH = 5
 # `ClusterWhere` objects in one filter, itself and every `and` / `or` / `not` inside: a

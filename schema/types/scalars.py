@@ -14,14 +14,10 @@ from strawberry.schema.types.base_scalars import DateDefinition, DateTimeDefinit
 from strawberry.types.scalar import ScalarDefinition
 
 from schema.errors import BadUserInput
-from schema.rules.limits import MAX_DATE, MIN_DATE
+from schema.rules.limits import MAX_DATE, MAX_DATE_INPUT_CHARS, MIN_DATE
 from schema.rules.values import parse_iso_date
 
-__all__ = ["MAX_DATE_INPUT_CHARS", "SCALAR_MAP", "format_utc", "parse_date"]
-
-# A `Date` input longer than this is refused without being quoted in the error: a 50 kB
-# text was echoed twice, a 100 kB answer.
-MAX_DATE_INPUT_CHARS = 40
+__all__ = ["SCALAR_MAP", "format_utc", "parse_date"]
 
 
 def _calendar_date(value: str) -> date:
